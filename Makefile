@@ -1,0 +1,46 @@
+# The two commands: `make run` (demo) and `make test` (the whole suite).
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+JAVA_SRC := $(shell find jrunner/src -name '*.java' 2>/dev/null)
+# Tests that also run with the state database on PostgreSQL.
+PG_STATE_TESTS := tests/pipekit_site tests/connections/test_models.py tests/syncs/test_models.py \
+	tests/scheduling/test_models.py
+
+.PHONY: setup system run test lint jrunner
+
+setup: system $(VENV)/.installed jrunner
+
+system:
+	@scripts/system-packages.sh python3 python3-venv default-jdk-headless libpostgresql-jdbc-java \
+		libmariadb-java libxerial-sqlite-jdbc-java libjtds-java libjt400-java
+
+$(VENV)/.installed: requirements.txt requirements-test.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt -r requirements-test.txt
+	touch $@
+
+jrunner: jrunner/bin/jrunner
+
+jrunner/bin/jrunner: $(JAVA_SRC) jrunner/build.sh
+	jrunner/build.sh
+
+run: export PIPEKIT_CONFIG ?= $(CURDIR)/config.dev.yaml
+run: setup
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py drivers sync
+	$(PY) manage.py demo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
+
+test: setup
+	scripts/test-services.sh
+	@scripts/system-packages.sh chromium cron nginx pgloader sqlite3 time
+	$(MAKE) lint
+	$(VENV)/bin/pytest
+	PIPEKIT_CONFIG=$(CURDIR)/tests/config-pg.yaml $(VENV)/bin/pytest $(PG_STATE_TESTS)

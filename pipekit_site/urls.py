@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from pipekit_site import health
+
+admin.site.site_header = "Pipekit administration"
+admin.site.site_title = "Pipekit"
+
+urlpatterns = [
+    path("health", health.health, name="health"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,70 @@
+from django.contrib import admin
+
+from syncs.models import FailedRun, Hook, Module, RunLog, Watermark
+
+
+class WatermarkInline(admin.TabularInline):
+    model = Watermark
+    extra = 0
+    fk_name = "module"
+
+
+class HookInline(admin.TabularInline):
+    model = Hook
+    extra = 0
+    fk_name = "module"
+
+
+@admin.register(Module)
+class ModuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "source", "dest", "dest_table", "strategy", "enabled", "running_run"]
+    list_filter = ["strategy", "enabled", "source", "dest"]
+    search_fields = ["name", "dest_table", "source_query", "description"]
+    readonly_fields = ["running_run", "locked_at", "created_at", "updated_at"]
+    inlines = [WatermarkInline, HookInline]
+
+
+@admin.register(Watermark)
+class WatermarkAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "connection", "default_value"]
+    search_fields = ["name", "module__name"]
+
+
+@admin.register(Hook)
+class HookAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "run_order", "run_on", "connection", "enabled"]
+    list_filter = ["run_on", "enabled"]
+    search_fields = ["name", "module__name"]
+
+
+@admin.register(RunLog)
+class RunLogAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "module",
+        "status",
+        "trigger",
+        "triggered_by",
+        "started_at",
+        "rows_merged",
+        "load_path",
+    ]
+    list_filter = ["status", "module", "trigger", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["module__name", "error", "triggered_by"]
+    date_hierarchy = "created_at"
+    list_select_related = ["module"]
+
+    # Run logs are history: nobody edits or adds them by hand.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FailedRun)
+class FailedRunAdmin(RunLogAdmin):
+    list_filter = ["module", "trigger", ("created_at", admin.DateFieldListFilter)]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status="error")

@@ -1,0 +1,249 @@
+import os
+import re
+import socket
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from connections.models import Connection
+
+IDENTIFIER_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
+TOKEN_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+identifier_validator = RegexValidator(
+    IDENTIFIER_RE, "Must be a plain SQL identifier: a letter or _, then letters, digits or _."
+)
+
+
+class Strategy(models.TextChoices):
+    FULL = "full", "Full refresh"
+    INCREMENTAL = "incremental", "Incremental (delete by key + insert)"
+    APPEND = "append", "Append"
+
+
+class Module(models.Model):
+    name = models.CharField(
+        max_length=63, unique=True, validators=[identifier_validator], help_text="Names the staging table."
+    )
+    description = models.TextField(blank=True)
+    source = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="source_modules")
+    dest = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="dest_modules")
+    source_query = models.TextField(help_text="May hold {watermark} tokens.")
+    dest_table = models.CharField(max_length=200, help_text="schema.table (or table)")
+    strategy = models.CharField(max_length=20, choices=Strategy.choices, default=Strategy.FULL)
+    merge_key = models.JSONField(default=list, blank=True, help_text="Destination column names.")
+    columns = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Ordered list of {id, source_name, source_type, dest_name, dest_type, description}.",
+    )
+    enabled = models.BooleanField(default=True)
+    running_run = models.ForeignKey(
+        "syncs.RunLog", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    locked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(name__regex=IDENTIFIER_RE), name="module_name_is_identifier"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(strategy="incremental") | ~models.Q(merge_key=[]),
+                name="module_incremental_has_merge_key",
+                violation_error_message="An incremental module needs a merge key.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.strategy == Strategy.INCREMENTAL and not self.merge_key:
+            raise ValidationError({"merge_key": "An incremental module needs a merge key."})
+        if not isinstance(self.merge_key, list) or not all(isinstance(k, str) and k for k in self.merge_key):
+            raise ValidationError({"merge_key": "Must be a list of destination column names."})
+        if self.columns:
+            names = [c.get("dest_name") for c in self.columns]
+            missing = [k for k in self.merge_key if k not in names]
+            if missing:
+                raise ValidationError({"merge_key": f"Not a destination column: {', '.join(missing)}."})
+
+    def query_tokens(self):
+        """Return the {token} names used in the source query, in order, without repeats."""
+        return list(dict.fromkeys(TOKEN_RE.findall(self.source_query)))
+
+    def next_column_id(self):
+        numbers = [int(c["id"][1:]) for c in self.columns if re.fullmatch(r"c\d+", str(c.get("id", "")))]
+        return f"c{max(numbers, default=0) + 1}"
+
+
+class Watermark(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="watermarks")
+    name = models.CharField(max_length=63, validators=[identifier_validator])
+    resolver_sql = models.TextField(
+        help_text="Its first cell is the value; e.g. SELECT max(updated_at) FROM …"
+    )
+    connection = models.ForeignKey(
+        Connection,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Where the resolver runs; empty for the module's destination.",
+    )
+    # NULL means "no default", which an empty string (a valid default) cannot say.
+    default_value = models.TextField(  # noqa: DJ001
+        null=True, blank=True, help_text="Used when the resolver returns no row or NULL."
+    )
+
+    class Meta:
+        ordering = ["module", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "name"], name="watermark_unique_name_per_module"),
+        ]
+
+    def __str__(self):
+        return f"{self.module.name}.{self.name}"
+
+    def resolver_connection(self):
+        return self.connection or self.module.dest
+
+
+class RunOn(models.TextChoices):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    ALWAYS = "always"
+
+
+class Hook(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="hooks")
+    name = models.CharField(max_length=100)
+    sql = models.TextField()
+    run_order = models.IntegerField(default=0)
+    run_on = models.CharField(max_length=10, choices=RunOn.choices, default=RunOn.SUCCESS)
+    connection = models.ForeignKey(
+        Connection,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Where the hook runs; empty for the module's destination.",
+    )
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["module", "run_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "name"], name="hook_unique_name_per_module"),
+        ]
+
+    def __str__(self):
+        return f"{self.module.name}.{self.name}"
+
+    def target_connection(self):
+        return self.connection or self.module.dest
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCESS = "success"
+    ERROR = "error"
+    CANCELLED = "cancelled"
+    DRY_RUN = "dry_run"
+
+    @classmethod
+    def finished(cls):
+        return [cls.SUCCESS, cls.ERROR, cls.CANCELLED, cls.DRY_RUN]
+
+
+class RunLog(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="runs")
+    group_run = models.ForeignKey(
+        "scheduling.GroupRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    dry_run = models.BooleanField(default=False)
+    trigger = models.CharField(max_length=50, default="manual")
+    triggered_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    watermark_values = models.JSONField(default=dict, blank=True)
+    resolved_sql = models.TextField(blank=True)
+    merge_sql = models.TextField(blank=True)
+    rows_staged = models.BigIntegerField(null=True, blank=True)
+    rows_merged = models.BigIntegerField(null=True, blank=True)
+    load_path = models.CharField(max_length=30, blank=True)
+    hook_results = models.JSONField(default=list, blank=True)
+    live_log = models.TextField(blank=True)
+    stdout = models.TextField(blank=True)
+    stderr = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    pid = models.IntegerField(null=True, blank=True)
+    host = models.CharField(max_length=255, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The module list and history pages: latest runs of one module.
+            models.Index(fields=["module", "-created_at"], name="runlog_module_recent"),
+            # Run history filtered by status, newest first.
+            models.Index(fields=["status", "-created_at"], name="runlog_status_recent"),
+            # Pollers and the stale-lock check look only at unfinished runs.
+            models.Index(
+                fields=["status"],
+                name="runlog_unfinished",
+                condition=models.Q(status__in=["queued", "running"]),
+            ),
+        ]
+
+    def __str__(self):
+        return f"run {self.pk} of {self.module.name} ({self.status})"
+
+    @property
+    def is_finished(self):
+        return self.status in Status.finished()
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        if self.started_at:
+            return timezone.now() - self.started_at
+        return None
+
+    def request_cancel(self):
+        """Ask the process running this run to stop; return whether the run was still unfinished."""
+        updated = RunLog.objects.filter(pk=self.pk, status__in=[Status.QUEUED, Status.RUNNING]).update(
+            cancel_requested=True
+        )
+        self.refresh_from_db()
+        return bool(updated)
+
+    def start(self):
+        """Mark the run as running in this process."""
+        self.status = Status.RUNNING
+        self.started_at = timezone.now()
+        self.pid = os.getpid()
+        self.host = socket.gethostname()
+        self.save(update_fields=["status", "started_at", "pid", "host"])
+
+    def terminate(self, status, error=""):
+        """Finish the run with a final status; a finished run is never changed again."""
+        self.status = status
+        self.error = error
+        self.finished_at = timezone.now()
+        self.save()
+
+
+class FailedRun(RunLog):
+    class Meta:
+        proxy = True
+        verbose_name = "failed run"

@@ -1,0 +1,105 @@
+"""Throwaway source and destination databases on the real servers of the machine.
+
+Tests read and write them directly (psycopg, PyMySQL, sqlite3) to set up data and to check
+what a user would check; Pipekit itself only ever reaches them through jrunner."""
+
+import sqlite3
+import uuid
+
+import psycopg
+import pymysql
+
+PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+MARIA = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
+
+
+def unique_name(prefix):
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+class PgDatabase:
+    kind = "postgres"
+    driver = "postgres"
+    username = "postgres"
+
+    def __init__(self, name):
+        self.name = name
+        self.jdbc_url = f"jdbc:postgresql://127.0.0.1:5432/{name}"
+
+    def create(self):
+        with psycopg.connect(dbname="postgres", autocommit=True, **PG) as conn:
+            conn.execute(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self):
+        with psycopg.connect(dbname="postgres", autocommit=True, **PG) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def execute(self, sql, params=None):
+        with psycopg.connect(dbname=self.name, autocommit=True, **PG) as conn:
+            conn.execute(sql, params)
+
+    def rows(self, sql, params=None):
+        with psycopg.connect(dbname=self.name, autocommit=True, **PG) as conn:
+            return conn.execute(sql, params).fetchall()
+
+
+class MariaDatabase:
+    kind = "mariadb"
+    driver = "mariadb"
+    username = "root"
+
+    def __init__(self, name):
+        self.name = name
+        self.jdbc_url = f"jdbc:mariadb://127.0.0.1:3306/{name}"
+
+    def _connect(self, database=None):
+        return pymysql.connect(database=database, autocommit=True, charset="utf8mb4", **MARIA)
+
+    def create(self):
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE `{self.name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+
+    def drop(self):
+        with self._connect() as conn, conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{self.name}`")
+
+    def execute(self, sql, params=None):
+        with self._connect(self.name) as conn, conn.cursor() as cur:
+            cur.execute(sql, params)
+
+    def rows(self, sql, params=None):
+        with self._connect(self.name) as conn, conn.cursor() as cur:
+            cur.execute(sql, params)
+            return list(cur.fetchall())
+
+
+class SqliteDatabase:
+    kind = "sqlite"
+    driver = "sqlite"
+    username = ""
+
+    def __init__(self, path):
+        self.path = path
+        self.name = path.stem
+        self.jdbc_url = f"jdbc:sqlite:{path}"
+
+    def create(self):
+        sqlite3.connect(self.path).close()
+
+    def drop(self):
+        self.path.unlink(missing_ok=True)
+
+    def execute(self, sql, params=None):
+        conn = sqlite3.connect(self.path)
+        try:
+            with conn:
+                conn.executescript(sql) if params is None else conn.execute(sql, params)
+        finally:
+            conn.close()
+
+    def rows(self, sql, params=None):
+        conn = sqlite3.connect(self.path)
+        try:
+            return conn.execute(sql, params or ()).fetchall()
+        finally:
+            conn.close()

@@ -1,0 +1,15 @@
+"""Test settings: the project's own settings on tests/config.yaml (or PIPEKIT_CONFIG)."""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("PIPEKIT_CONFIG", str(Path(__file__).parent / "config.yaml"))
+
+from pipekit_site.settings import *  # noqa: E402, F403
+from pipekit_site.settings import DATABASES  # noqa: E402
+
+# Detached runs and the live server are other processes: they must see the test database
+# under the name the config gives, not a test_ prefixed copy.
+DATABASES["default"]["TEST"] = {"NAME": DATABASES["default"]["NAME"]}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

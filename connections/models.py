@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -84,7 +83,3 @@ class Connection(models.Model):
 
     def effective_staging_schema(self):
         return self.staging_schema or self.dialect.default_staging_schema
-
-    def clean(self):
-        if self.password and not self.password.startswith("$"):
-            raise ValidationError({"password": "A literal password is not stored. " + PASSWORD_HELP})

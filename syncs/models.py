@@ -63,15 +63,38 @@ class Module(models.Model):
         return self.name
 
     def clean(self):
+        errors = {}
+        columns_problem = self.columns_problem()
+        if columns_problem:
+            errors["columns"] = columns_problem
         if self.strategy == Strategy.INCREMENTAL and not self.merge_key:
-            raise ValidationError({"merge_key": "An incremental module needs a merge key."})
-        if not isinstance(self.merge_key, list) or not all(isinstance(k, str) and k for k in self.merge_key):
-            raise ValidationError({"merge_key": "Must be a list of destination column names."})
-        if self.columns:
-            names = [c.get("dest_name") for c in self.columns]
+            errors["merge_key"] = "An incremental module needs a merge key."
+        elif not isinstance(self.merge_key, list) or not all(
+            isinstance(k, str) and k for k in self.merge_key
+        ):
+            errors["merge_key"] = "Must be a list of destination column names."
+        elif self.columns and not columns_problem:
+            names = [c["dest_name"] for c in self.columns]
             missing = [k for k in self.merge_key if k not in names]
             if missing:
-                raise ValidationError({"merge_key": f"Not a destination column: {', '.join(missing)}."})
+                errors["merge_key"] = f"Not a destination column: {', '.join(missing)}."
+        if errors:
+            raise ValidationError(errors)
+
+    def columns_problem(self):
+        """Return what is wrong with the columns list, or '' when nothing is."""
+        if not isinstance(self.columns, list) or not all(isinstance(c, dict) for c in self.columns):
+            return "Must be a list of {id, source_name, source_type, dest_name, dest_type, description}."
+        for position, column in enumerate(self.columns, 1):
+            for key in ("id", "dest_name", "dest_type"):
+                if not isinstance(column.get(key), str) or not column[key]:
+                    return f"Column {position} has no {key}."
+        for key in ("id", "dest_name"):
+            values = [c[key] for c in self.columns]
+            repeated = sorted({v for v in values if values.count(v) > 1})
+            if repeated:
+                return f"Two columns have the {key} {repeated[0]}."
+        return ""
 
     def query_tokens(self):
         """Return the {token} names used in the source query, in order, without repeats."""

@@ -1,0 +1,164 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from connections.models import Connection
+from syncs.models import FailedRun, Hook, Module, RunLog, Status, Watermark
+
+COLUMNS = [
+    {"id": "c1", "source_name": "id", "source_type": "int4", "dest_name": "id", "dest_type": "bigint"},
+    {"id": "c2", "source_name": "name", "source_type": "text", "dest_name": "name", "dest_type": "text"},
+]
+
+
+@pytest.fixture
+def conn(drivers):
+    return Connection.objects.create(
+        name="dw", driver=drivers["postgres"], jdbc_url="jdbc:postgresql://127.0.0.1:5432/dw"
+    )
+
+
+def module(conn, **fields):
+    values = {
+        "name": "orders",
+        "source": conn,
+        "dest": conn,
+        "source_query": "SELECT id, name FROM orders",
+        "dest_table": "public.orders",
+        "columns": COLUMNS,
+    }
+    return Module(**(values | fields))
+
+
+def errors_of(obj):
+    with pytest.raises(ValidationError) as caught:
+        obj.full_clean()
+    return caught.value.message_dict
+
+
+def test_a_valid_module_passes_full_clean_and_reads_as_its_name(conn):
+    m = module(conn, strategy="incremental", merge_key=["id"])
+    m.full_clean()
+    m.save()
+    assert str(m) == "orders"
+
+
+def test_module_names_are_unique_in_the_database(conn):
+    module(conn).save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        module(conn).save()
+    assert "already exists" in errors_of(module(conn))["name"][0]
+
+
+@pytest.mark.parametrize("name", ["2orders", "order lines", "orders;drop", "ordres-x", ""])
+def test_a_module_name_must_be_a_plain_identifier(conn, name):
+    assert "name" in errors_of(module(conn, name=name))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        module(conn, name=name).save()
+
+
+def test_an_incremental_module_needs_a_merge_key(conn):
+    assert errors_of(module(conn, strategy="incremental")) == {
+        "merge_key": ["An incremental module needs a merge key."]
+    }
+    with pytest.raises(IntegrityError), transaction.atomic():
+        module(conn, strategy="incremental", merge_key=[]).save()
+
+
+def test_full_and_append_modules_need_no_merge_key(conn):
+    module(conn, strategy="full").full_clean()
+    module(conn, name="events", strategy="append").full_clean()
+
+
+def test_the_merge_key_must_name_destination_columns(conn):
+    m = module(conn, strategy="incremental", merge_key=["id", "nope"])
+    assert errors_of(m) == {"merge_key": ["Not a destination column: nope."]}
+
+
+def test_the_merge_key_must_be_a_list_of_names(conn):
+    assert errors_of(module(conn, merge_key="id")) == {
+        "merge_key": ["Must be a list of destination column names."]
+    }
+
+
+@pytest.mark.parametrize(
+    "columns, problem",
+    [
+        ({"id": "c1"}, "Must be a list of"),
+        ([{"id": "c1", "source_name": "id", "dest_name": "id"}], "Column 1 has no dest_type."),
+        ([COLUMNS[0], {**COLUMNS[1], "id": "c1"}], "Two columns have the id c1."),
+        ([COLUMNS[0], {**COLUMNS[1], "dest_name": "id"}], "Two columns have the dest_name id."),
+    ],
+)
+def test_bad_columns_are_refused_saying_what_is_wrong(conn, columns, problem):
+    assert errors_of(module(conn, columns=columns))["columns"][0].startswith(problem)
+
+
+def test_a_module_lists_its_query_tokens_once_in_order(conn):
+    m = module(conn, source_query="SELECT * FROM t WHERE a > '{since}' AND b < '{until}' OR c > '{since}'")
+    assert m.query_tokens() == ["since", "until"]
+
+
+def test_the_next_column_id_follows_the_highest(conn):
+    assert module(conn).next_column_id() == "c3"
+    assert module(conn, columns=[]).next_column_id() == "c1"
+
+
+def test_watermark_and_hook_names_are_unique_per_module(conn):
+    m = module(conn)
+    m.save()
+    Watermark.objects.create(module=m, name="since", resolver_sql="SELECT 1")
+    Hook.objects.create(module=m, name="analyze", sql="ANALYZE public.orders")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Watermark.objects.create(module=m, name="since", resolver_sql="SELECT 2")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Hook.objects.create(module=m, name="analyze", sql="SELECT 1")
+    other = module(conn, name="lines")
+    other.save()
+    Watermark.objects.create(module=other, name="since", resolver_sql="SELECT 1")
+
+
+def test_a_watermark_name_must_be_an_identifier(conn):
+    m = module(conn)
+    m.save()
+    assert "name" in errors_of(Watermark(module=m, name="last run", resolver_sql="SELECT 1"))
+
+
+def test_watermarks_and_hooks_default_to_the_module_destination(conn, drivers):
+    m = module(conn)
+    m.save()
+    other = Connection.objects.create(name="erp", driver=drivers["postgres"], jdbc_url="jdbc:postgresql:erp")
+    assert Watermark(module=m, name="since").resolver_connection() == conn
+    assert Watermark(module=m, name="since", connection=other).resolver_connection() == other
+    assert Hook(module=m, name="h").target_connection() == conn
+    assert str(Hook(module=m, name="h")) == "orders.h"
+
+
+def test_a_cancel_is_requested_only_of_an_unfinished_run(conn):
+    m = module(conn)
+    m.save()
+    running = RunLog.objects.create(module=m, status=Status.RUNNING)
+    done = RunLog.objects.create(module=m, status=Status.SUCCESS)
+    assert running.request_cancel() is True
+    assert running.cancel_requested is True
+    assert done.request_cancel() is False
+    assert done.cancel_requested is False
+
+
+def test_a_run_starts_and_terminates_with_its_times(conn):
+    m = module(conn)
+    m.save()
+    run = RunLog.objects.create(module=m)
+    assert str(run) == f"run {run.pk} of orders (queued)"
+    run.start()
+    assert run.status == "running" and run.pid and run.started_at
+    run.terminate(Status.ERROR, "boom")
+    run.refresh_from_db()
+    assert run.is_finished and run.error == "boom" and run.duration is not None
+
+
+def test_failed_runs_are_the_same_rows_as_run_logs(conn):
+    m = module(conn)
+    m.save()
+    failed = RunLog.objects.create(module=m, status=Status.ERROR)
+    assert FailedRun.objects.get(pk=failed.pk).module == m

@@ -1,7 +1,8 @@
+import difflib
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,36 +10,51 @@ from django.utils import timezone as dj_timezone
 
 from syncs.models import Module, Status
 
+CRON_NAMES = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+CRON_FIELDS = (
+    ("minute", "0-59"),
+    ("hour", "0-23"),
+    ("day-of-month", "1-31"),
+    ("month", "1-12 or jan-dec"),
+    ("day-of-week", "0-7 or sun-sat"),
+)
+
 
 def validate_cron(value):
-    """Reject anything but five cron fields or an @daily-style name."""
+    """Reject anything but five cron fields or an @daily-style name, naming the part that is wrong."""
+    value = value.strip()
+    if value.startswith("@"):
+        if value not in CRON_NAMES:
+            raise ValidationError(f"{value!r} is not a cron name; use one of {', '.join(CRON_NAMES)}.")
+        return
     fields = value.split()
-    if value.strip().startswith("@"):
-        if value.strip() not in (
-            "@yearly",
-            "@annually",
-            "@monthly",
-            "@weekly",
-            "@daily",
-            "@midnight",
-            "@hourly",
-        ):
-            raise ValidationError(
-                f"{value!r} is not a known cron name (@hourly, @daily, @weekly, @monthly, @yearly)."
-            )
-    elif len(fields) != 5:
+    if len(fields) != 5:
         raise ValidationError(
-            f"{value!r} has {len(fields)} fields; a cron expression has 5 (minute hour day month weekday)."
+            f"{value!r} has {len(fields)} fields; a cron expression has 5 "
+            "(minute hour day-of-month month day-of-week) or is a name like @daily."
         )
+    for i, field in enumerate(fields):
+        # Check each field alone (the others as *), so the message can name the bad one.
+        if not croniter.is_valid(" ".join(field if j == i else "*" for j in range(5))):
+            name, allowed = CRON_FIELDS[i]
+            raise ValidationError(f"{value!r}: the {name} field {field!r} is not valid ({allowed}).")
     if not croniter.is_valid(value):
         raise ValidationError(f"{value!r} is not a valid cron expression.")
+    try:
+        croniter(value, datetime(2000, 1, 1)).get_next(datetime)
+    except CroniterBadDateError:
+        raise ValidationError(f"{value!r} never fires: no date matches it.") from None
 
 
 def validate_timezone(value):
-    if value and value not in zoneinfo.available_timezones():
-        raise ValidationError(
-            f"{value!r} is not a known time zone (e.g. Europe/Paris, America/New_York, UTC)."
-        )
+    """Reject a name that is not an IANA time zone, suggesting the closest one."""
+    if not value:
+        return
+    zones = zoneinfo.available_timezones()
+    if value not in zones:
+        close = difflib.get_close_matches(value, zones, n=1)
+        hint = f"did you mean {close[0]}?" if close else "e.g. Europe/Paris, America/New_York, UTC."
+        raise ValidationError(f"{value!r} is not a known time zone; {hint}")
 
 
 class Group(models.Model):
@@ -104,6 +120,17 @@ class GroupRun(models.Model):
             return self.finished_at - self.started_at
         return None
 
+    def request_cancel(self):
+        """Ask the group run to stop: cancel its current module run and skip the rest.
+
+        Return whether the group run was still unfinished."""
+        unfinished = [Status.QUEUED, Status.RUNNING]
+        updated = GroupRun.objects.filter(pk=self.pk, status__in=unfinished).update(cancel_requested=True)
+        if updated:
+            self.runs.filter(status__in=unfinished).update(cancel_requested=True)
+        self.refresh_from_db()
+        return bool(updated)
+
 
 class Schedule(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="schedules")
@@ -131,9 +158,35 @@ class Schedule(models.Model):
     def zone_name(self):
         return self.timezone or settings.TIME_ZONE
 
+    @property
+    def zone(self):
+        return zoneinfo.ZoneInfo(self.zone_name)
+
+    def latest_fire_time(self, now=None):
+        """Return the last fire time at or before now, aware, in the schedule's zone."""
+        # get_prev is strictly before its start, so start at the next whole minute.
+        start = (now or dj_timezone.now()).replace(second=0, microsecond=0) + timedelta(minutes=1)
+        times = croniter(self.cron, start.astimezone(self.zone))
+        while True:
+            when = times.get_prev(datetime)
+            if not self._repeats_a_wall_time(when):
+                return when
+
     def next_fire_times(self, count=3, after=None):
         """Return the next `count` fire times, as aware datetimes in the schedule's zone."""
-        zone = zoneinfo.ZoneInfo(self.zone_name)
-        start = (after or dj_timezone.now()).astimezone(zone)
-        it = croniter(self.cron, start)
-        return [it.get_next(datetime) for _ in range(count)]
+        times = croniter(self.cron, (after or dj_timezone.now()).astimezone(self.zone))
+        result = []
+        while len(result) < count:
+            when = times.get_next(datetime)
+            if not self._repeats_a_wall_time(when):
+                result.append(when)
+        return result
+
+    def _repeats_a_wall_time(self, when):
+        """Whether `when` is the second pass of the hour that repeats when clocks go back, on a
+        schedule at fixed hours: like cron, a `30 1 * * *` job runs once that night, while a job
+        whose hour field is `*` keeps running every real hour. (Times that clocks skip when they go
+        forward fire at the first real time after them, e.g. 02:30 fires at 03:00.)"""
+        if when.fold == 0 or when.replace(fold=0).utcoffset() == when.utcoffset():
+            return False
+        return croniter.expand(self.cron)[0][1] != ["*"]

@@ -1,0 +1,65 @@
+"""The scheduler tick: find the due schedules, claim each slot once, start its group run.
+
+A slot is claimed by a conditional UPDATE of `last_fired_at` whose row count decides, so
+ticks racing in threads, processes or on several hosts sharing the state database start
+exactly one group run per slot."""
+
+import logging
+from datetime import UTC
+
+from django.utils import timezone
+
+from scheduling.models import Schedule
+
+log = logging.getLogger("pipekit.scheduling")
+
+
+def due_schedules(now):
+    """Return (schedule, slot) for each enabled schedule of an enabled group with a new slot.
+
+    The slot is the schedule's latest fire time at or before now: after downtime a schedule
+    fires once for its latest slot, not once per missed one."""
+    due = []
+    for schedule in Schedule.objects.filter(enabled=True, group__enabled=True).select_related("group"):
+        try:
+            slot = schedule.latest_fire_time(now)
+        except (ValueError, KeyError) as exc:
+            # A row saved without validation must not stop the other schedules.
+            log.error("schedule %s (%s): cannot evaluate %r: %s", schedule.pk, schedule, schedule.cron, exc)
+            continue
+        if slot > (schedule.last_fired_at or schedule.created_at):
+            due.append((schedule, slot))
+    return due
+
+
+def claim(schedule, slot):
+    """Record `slot` as fired, unless another tick changed last_fired_at since we read it."""
+    claimed = Schedule.objects.filter(pk=schedule.pk, last_fired_at=schedule.last_fired_at).update(
+        last_fired_at=slot.astimezone(UTC)
+    )
+    return claimed == 1
+
+
+def fire(schedule, start=None):
+    """Start the schedule's group run (detached by default) and return its GroupRun."""
+    if start is None:
+        from scheduling.engine import start_detached_group_run as start
+    return start(schedule.group, trigger=f"schedule:{schedule.pk}")
+
+
+def fire_schedules(now=None, start=None):
+    """Fire every due schedule once for its latest slot; return the group runs started.
+
+    `start(group, trigger=...)` starts a group run; the default starts a detached process."""
+    now = now or timezone.now()
+    runs = []
+    for schedule, slot in due_schedules(now):
+        if not claim(schedule, slot):
+            continue
+        log.info("schedule %s (%s): firing the %s slot", schedule.pk, schedule, slot.isoformat())
+        try:
+            runs.append(fire(schedule, start))
+        except Exception:
+            # The slot stays claimed (never fire twice); the error goes to cron's mail and the log.
+            log.exception("schedule %s (%s): could not start the group run", schedule.pk, schedule)
+    return runs

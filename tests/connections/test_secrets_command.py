@@ -1,0 +1,101 @@
+import os
+import pty
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from connections import secrets
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def secrets_file(settings, tmp_path):
+    settings.PIPEKIT_SECRETS_FILE = tmp_path / "secrets.env"
+    return settings.PIPEKIT_SECRETS_FILE
+
+
+def run(*args):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("secrets", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_set_creates_the_file_with_mode_0640_and_never_prints_the_value(secrets_file):
+    out = run("set", "ERP_PASSWORD", "s3cret-Value")
+    assert out == f"ERP_PASSWORD stored in {secrets_file}; reference it as $ERP_PASSWORD\n"
+    assert secrets_file.stat().st_mode & 0o777 == 0o640
+    assert secrets.resolve("$ERP_PASSWORD") == "s3cret-Value"
+
+
+def test_set_replaces_a_key_and_keeps_the_file_mode(secrets_file):
+    secrets_file.write_text("# deploy secrets\nERP_PASSWORD=old\nDW_PASSWORD=dw\n")
+    secrets_file.chmod(0o600)
+    run("set", "ERP_PASSWORD", "new")
+    assert secrets_file.stat().st_mode & 0o777 == 0o600
+    assert secrets_file.read_text() == "# deploy secrets\nERP_PASSWORD=new\nDW_PASSWORD=dw\n"
+
+
+def test_list_prints_keys_only(secrets_file):
+    secrets_file.write_text("ERP_PASSWORD=s3cret\nDW_PASSWORD=hunter2\n")
+    out = run("list")
+    assert out == "ERP_PASSWORD\nDW_PASSWORD\n"
+
+
+def test_list_of_a_missing_file_prints_nothing(secrets_file):
+    assert run("list") == ""
+
+
+def test_a_bad_key_is_refused_naming_it(secrets_file):
+    with pytest.raises(CommandError, match="'1st' is not a valid secret name"):
+        run("set", "1st", "value")
+    assert not secrets_file.exists()
+
+
+def test_a_multi_line_value_is_refused_without_showing_it(secrets_file):
+    with pytest.raises(CommandError) as caught:
+        run("set", "KEY", "line one\nline two")
+    assert "line one" not in str(caught.value)
+    assert "KEY must be one line" in str(caught.value)
+
+
+def read_until(fd, marker):
+    """Read the terminal until marker shows (or, with None, until the command exits)."""
+    screen = b""
+    while marker is None or marker not in screen:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:  # the terminal closes when the command exits
+            break
+        if not chunk:
+            break
+        screen += chunk
+    return screen
+
+
+def test_set_without_a_value_prompts_without_echo(secrets_file, tmp_path):
+    """Type the value at the real prompt on a terminal: it is stored and never shown."""
+    env = os.environ | {"PIPEKIT_SECRETS": str(secrets_file), "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command on its own terminal
+        os.chdir(ROOT)
+        os.execve(sys.executable, [sys.executable, "manage.py", "secrets", "set", "ERP_PASSWORD"], env)
+    screen = read_until(fd, b"(not shown)")
+    os.write(fd, b"typed-Secret\n")
+    screen += read_until(fd, None)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, screen.decode()
+    assert b"typed-Secret" not in screen
+    assert b"ERP_PASSWORD stored in" in screen
+    assert secrets.resolve("$ERP_PASSWORD", secrets_file) == "typed-Secret"
+
+
+def test_an_empty_answer_at_the_prompt_stores_nothing(secrets_file, monkeypatch):
+    monkeypatch.setattr("connections.management.commands.secrets.getpass", lambda prompt: "")
+    with pytest.raises(CommandError, match="no value given; ERP_PASSWORD was not stored"):
+        run("set", "ERP_PASSWORD")
+    assert not secrets_file.exists()

@@ -68,3 +68,33 @@ def make_connection(drivers):
         )
 
     return make
+
+
+@pytest.fixture
+def make_module():
+    """Return a function that creates a Module; columns are (name, dest_type) pairs, one name at both ends."""
+    from syncs.models import Module
+
+    def make(source, dest, *, columns, source_query, dest_table, strategy="full", name=None, **fields):
+        return Module.objects.create(
+            name=name or unique_name("m"),
+            source=source,
+            dest=dest,
+            source_query=source_query,
+            dest_table=dest_table,
+            strategy=strategy,
+            columns=[
+                {
+                    "id": f"c{i}",
+                    "source_name": n,
+                    "dest_name": n,
+                    "dest_type": t,
+                    "source_type": "",
+                    "description": "",
+                }
+                for i, (n, t) in enumerate(columns, 1)
+            ],
+            **fields,
+        )
+
+    return make

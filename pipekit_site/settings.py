@@ -103,6 +103,8 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
     PIPEKIT_EMAIL_PASSWORD_REF = ""
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = _email["from"]
+# Failure notices go out only with a host and recipients (tests swap the backend for locmem).
+PIPEKIT_EMAIL_ENABLED = bool(_email["host"])
 
 CRONJOBS = [("* * * * *", "scheduling.cron.tick")]
 CRONTAB_COMMENT = CONFIG["crontab_comment"]

@@ -1,0 +1,82 @@
+import pytest
+from django.core import mail
+
+from connections.models import Connection
+from connections.secrets import SecretError, set_secret
+from scheduling.models import Group, GroupRun
+from scheduling.notices import send_failure_notice
+from syncs.models import Module, RunLog, Status
+
+
+@pytest.fixture
+def email(settings, tmp_path):
+    """E-mail configured as config.yaml would: a host, recipients and a link base."""
+    settings.PIPEKIT_EMAIL_ENABLED = True
+    settings.PIPEKIT_EMAIL_TO = ["ops@example.com", "dba@example.com"]
+    settings.PIPEKIT_EMAIL_PASSWORD_REF = ""
+    settings.PIPEKIT_BASE_URL = "https://pipekit.example.com"
+    settings.PIPEKIT_SECRETS_FILE = tmp_path / "secrets.env"
+    return settings
+
+
+@pytest.fixture
+def failed_group_run(drivers):
+    """A scheduled group run of three modules, two of which failed."""
+    conn = Connection.objects.create(name="dw", driver=drivers["postgres"], jdbc_url="jdbc:postgresql:dw")
+    group = Group.objects.create(name="nightly")
+    group_run = GroupRun.objects.create(
+        group=group, trigger="schedule:7", status=Status.ERROR, error="2 of 3 modules failed: orders, stock"
+    )
+    for name, status, error in [
+        ("customers", Status.SUCCESS, ""),
+        ("orders", Status.ERROR, 'migrate: ERROR: relation "orders" does not exist'),
+        ("stock", Status.ERROR, "resolve watermark since: NULL and no default value"),
+    ]:
+        module = Module.objects.create(
+            name=name, source=conn, dest=conn, source_query="SELECT 1", dest_table=name
+        )
+        RunLog.objects.create(module=module, group_run=group_run, status=status, error=error)
+    return group_run
+
+
+def test_it_mails_the_group_the_failed_modules_their_errors_and_run_pages(email, failed_group_run):
+    assert send_failure_notice(failed_group_run) is True
+    [message] = mail.outbox
+    assert message.to == ["ops@example.com", "dba@example.com"]
+    assert message.subject == "[Pipekit] nightly: 2 failed modules"
+    orders = RunLog.objects.get(module__name="orders")
+    stock = RunLog.objects.get(module__name="stock")
+    assert f"Group run {failed_group_run.pk} of nightly ended in error." in message.body
+    assert 'migrate: ERROR: relation "orders" does not exist' in message.body
+    assert "resolve watermark since: NULL and no default value" in message.body
+    assert f"https://pipekit.example.com/runs/{orders.pk}/" in message.body
+    assert f"https://pipekit.example.com/runs/{stock.pk}/" in message.body
+    assert "customers" not in message.body
+
+
+def test_nothing_is_sent_without_a_mail_host(email, failed_group_run):
+    email.PIPEKIT_EMAIL_ENABLED = False
+    assert send_failure_notice(failed_group_run) is False
+    assert mail.outbox == []
+
+
+def test_nothing_is_sent_without_recipients(email, failed_group_run):
+    email.PIPEKIT_EMAIL_TO = []
+    assert send_failure_notice(failed_group_run) is False
+    assert mail.outbox == []
+
+
+def test_the_mail_password_is_read_from_the_secrets_file_when_sending(email, failed_group_run):
+    email.PIPEKIT_EMAIL_PASSWORD_REF = "$SMTP_PASSWORD"
+    with pytest.raises(SecretError, match="SMTP_PASSWORD is not in the secrets file"):
+        send_failure_notice(failed_group_run)
+    assert mail.outbox == []
+
+    set_secret("SMTP_PASSWORD", "s3cret-smtp")
+    assert send_failure_notice(failed_group_run) is True
+    assert "s3cret-smtp" not in mail.outbox[0].body
+
+
+def test_nothing_is_sent_when_the_config_has_no_email_section(failed_group_run):
+    assert send_failure_notice(failed_group_run) is False
+    assert mail.outbox == []

@@ -1,5 +1,8 @@
+import threading
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from scheduling.models import GroupRun
 from scheduling.tick import fire_schedules
@@ -90,3 +93,36 @@ def test_the_command_refuses_a_time_without_a_zone(db):
         call_command("fire_schedules", now="2026-01-02T04:00:00")
     with pytest.raises(CommandError, match="not an ISO date"):
         call_command("fire_schedules", now="tomorrow")
+
+
+def tick_in_threads(count, now):
+    """Run `count` ticks at once in threads, each on its own database connection."""
+    barrier = threading.Barrier(count)
+    errors = []
+
+    def tick():
+        try:
+            barrier.wait()
+            fire_schedules(now, start=queue_only)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tick) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ticks_racing_in_threads_start_one_group_run_per_slot(make_schedule):
+    schedules = [make_schedule("*/5 * * * *") for _ in range(3)]
+    for now in ["2026-01-02 04:00", "2026-01-02 04:05:01", "2026-01-02 04:10:02"]:
+        tick_in_threads(8, utc(now))
+    for schedule in schedules:
+        assert GroupRun.objects.filter(trigger=f"schedule:{schedule.pk}").count() == 3
+        schedule.refresh_from_db()
+        assert schedule.last_fired_at == utc("2026-01-02 04:10")

@@ -98,3 +98,40 @@ def make_module():
         )
 
     return make
+
+
+@pytest.fixture
+def staff_user(db, django_user_model):
+    return django_user_model.objects.create_user("alice", password="alice-password", is_staff=True)
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """A test client logged in as the staff user alice."""
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def user_client(client, django_user_model):
+    """A test client logged in as bob, a user who is not staff."""
+    client.force_login(django_user_model.objects.create_user("bob", password="bob-password"))
+    return client
+
+
+@pytest.fixture
+def make_items_module(make_module, make_connection, sqlite_db, sqlite_db2):
+    """Return a function creating a module that copies a 3-row SQLite table `items` into the
+    existing table `items_copy` of another SQLite database (full refresh unless told otherwise)."""
+    sqlite_db.execute("CREATE TABLE items (id integer, name text);")
+    sqlite_db.execute("INSERT INTO items VALUES (1, 'one'), (2, 'two'), (3, NULL);")
+    sqlite_db2.execute("CREATE TABLE items_copy (id integer, name text);")
+    source, dest = make_connection(sqlite_db, name="source"), make_connection(sqlite_db2, name="dest")
+
+    def make(name="items", **fields):
+        fields.setdefault("columns", [("id", "integer"), ("name", "text")])
+        fields.setdefault("source_query", "SELECT id, name FROM items")
+        return make_module(source, dest, name=name, dest_table="items_copy", **fields)
+
+    make.source_db, make.dest_db = sqlite_db, sqlite_db2
+    return make

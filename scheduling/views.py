@@ -1,0 +1,71 @@
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from pipekit_site.auth import staff_required
+from scheduling import engine
+from scheduling.models import Group, GroupRun
+from syncs.summaries import last_runs
+
+RECENT_GROUP_RUNS = 20
+
+
+@staff_required
+def group_list(request):
+    groups = list(Group.objects.prefetch_related("members__module", "schedules"))
+    newest_first = [F("created_at").desc(), F("id").desc()]
+    ranked = GroupRun.objects.annotate(
+        rank=Window(RowNumber(), partition_by=F("group_id"), order_by=newest_first)
+    )
+    latest = {run.group_id: run for run in ranked.filter(rank=1)}
+    for group in groups:
+        group.last_run = latest.get(group.id)
+    return render(request, "scheduling/group_list.html", {"groups": groups})
+
+
+@staff_required
+def group_detail(request, group_id):
+    group = get_object_or_404(Group, pk=group_id)
+    members = list(group.members.select_related("module"))
+    latest = last_runs([member.module_id for member in members])
+    for member in members:
+        member.last_run = latest.get(member.module_id)
+    context = {
+        "group": group,
+        "members": members,
+        "schedules": group.schedules.all(),
+        "group_runs": group.runs.all()[:RECENT_GROUP_RUNS],
+    }
+    return render(request, "scheduling/group_detail.html", context)
+
+
+@staff_required
+@require_POST
+def group_run_start(request, group_id):
+    group = get_object_or_404(Group, pk=group_id)
+    dry_run = request.POST.get("dry_run") == "1"
+    group_run = engine.start_detached_group_run(
+        group, trigger="manual", triggered_by=request.user.username, dry_run=dry_run
+    )
+    return redirect("scheduling:group_run_detail", group_run.id)
+
+
+@staff_required
+def group_run_detail(request, group_run_id):
+    group_run = get_object_or_404(GroupRun.objects.select_related("group"), pk=group_run_id)
+    runs = {
+        run.module_id: run
+        for run in group_run.runs.select_related("module").defer("live_log", "stdout", "stderr")
+    }
+    # Every member in order, with its run in this group run once it has one.
+    steps = [
+        (member, runs.pop(member.module_id, None))
+        for member in group_run.group.members.select_related("module")
+    ]
+    # Runs of modules no longer in the group still belong to this group run.
+    steps += [(None, run) for run in runs.values()]
+    context = {"group_run": group_run, "steps": steps}
+    if request.htmx:
+        return render(request, "scheduling/group_run_detail.html#live", context)
+    return render(request, "scheduling/group_run_detail.html", context)

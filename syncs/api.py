@@ -1,0 +1,154 @@
+"""JSON API for modules and runs (HTTP Basic, staff only: see pipekit_site.auth.api_view).
+
+Connections appear by name only: no response carries a password or secret reference."""
+
+import json
+
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from pipekit_site.auth import api_view, json_error
+from syncs import engine
+from syncs.models import Module, RunLog
+from syncs.summaries import last_runs
+
+RECENT_RUNS = 20
+
+
+def run_summary(run):
+    return {
+        "id": run.id,
+        "url": reverse("syncs:api_run_detail", args=[run.id]),
+        "status": run.status,
+        "dry_run": run.dry_run,
+        "trigger": run.trigger,
+        "triggered_by": run.triggered_by,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "duration_seconds": run.duration.total_seconds() if run.duration is not None else None,
+        "rows_staged": run.rows_staged,
+        "rows_merged": run.rows_merged,
+    }
+
+
+def run_data(run):
+    return {
+        **run_summary(run),
+        "module": {"id": run.module_id, "name": run.module.name},
+        "group_run_id": run.group_run_id,
+        "finished": run.is_finished,
+        "cancel_requested": run.cancel_requested,
+        "load_path": run.load_path,
+        "watermark_values": run.watermark_values,
+        "resolved_sql": run.resolved_sql,
+        "merge_sql": run.merge_sql,
+        "hook_results": run.hook_results,
+        "error": run.error,
+        "live_log": run.live_log,
+    }
+
+
+def module_summary(module, last_run):
+    return {
+        "id": module.id,
+        "name": module.name,
+        "url": reverse("syncs:api_module_detail", args=[module.id]),
+        "description": module.description,
+        "enabled": module.enabled,
+        "source": module.source.name,
+        "dest": module.dest.name,
+        "dest_table": module.dest_table,
+        "strategy": module.strategy,
+        "merge_key": module.merge_key,
+        "groups": [group.name for group in module.groups.all()],
+        "running_run_id": module.running_run_id,
+        "last_run": run_summary(last_run) if last_run else None,
+    }
+
+
+@api_view("GET")
+def module_list(request):
+    modules = list(Module.objects.select_related("source", "dest").prefetch_related("groups"))
+    latest = last_runs([m.id for m in modules])
+    return JsonResponse({"modules": [module_summary(m, latest.get(m.id)) for m in modules]})
+
+
+@api_view("GET")
+def module_detail(request, module_id):
+    module = get_object_or_404(Module.objects.select_related("source", "dest"), pk=module_id)
+    runs = list(module.runs.all()[:RECENT_RUNS])
+    data = module_summary(module, runs[0] if runs else None)
+    data.update(
+        source_query=module.source_query,
+        columns=module.columns,
+        watermarks=[
+            {
+                "name": w.name,
+                "resolver_sql": w.resolver_sql,
+                "connection": w.resolver_connection().name,
+                "default_value": w.default_value,
+            }
+            for w in module.watermarks.select_related("connection")
+        ],
+        hooks=[
+            {
+                "name": h.name,
+                "sql": h.sql,
+                "run_order": h.run_order,
+                "run_on": h.run_on,
+                "connection": h.target_connection().name,
+                "enabled": h.enabled,
+            }
+            for h in module.hooks.select_related("connection")
+        ],
+        recent_runs=[run_summary(run) for run in runs],
+    )
+    return JsonResponse(data)
+
+
+def read_dry_run(request):
+    """Return (dry_run, None) from an optional {"dry_run": bool} body, or (None, error response)."""
+    if not request.body.strip():
+        return False, None
+    try:
+        body = json.loads(request.body)
+    except ValueError as exc:
+        return None, json_error(400, f"The body is not valid JSON: {exc}.")
+    if not isinstance(body, dict) or set(body) - {"dry_run"}:
+        return None, json_error(400, 'The body must be a JSON object with at most one key, "dry_run".')
+    if not isinstance(body.get("dry_run", False), bool):
+        return None, json_error(400, '"dry_run" must be true or false.')
+    return body.get("dry_run", False), None
+
+
+@api_view("POST")
+def module_run(request, module_id):
+    module = get_object_or_404(Module, pk=module_id)
+    dry_run, error = read_dry_run(request)
+    if error:
+        return error
+    try:
+        run = engine.start_detached_run(
+            module, trigger="api", triggered_by=request.user.username, dry_run=dry_run
+        )
+    except engine.ModuleLocked as exc:
+        return JsonResponse(
+            {"error": f"Not started: {module.name} is {exc}.", "run_id": exc.holder_id}, status=409
+        )
+    url = reverse("syncs:api_run_detail", args=[run.id])
+    return JsonResponse({"run_id": run.id, "status": run.status, "url": url}, status=202)
+
+
+@api_view("GET")
+def run_detail(request, run_id):
+    return JsonResponse(run_data(get_object_or_404(RunLog.objects.select_related("module"), pk=run_id)))
+
+
+@api_view("POST")
+def run_cancel(request, run_id):
+    run = get_object_or_404(RunLog.objects.select_related("module"), pk=run_id)
+    if not run.request_cancel():
+        return json_error(409, f"Run {run.id} has already finished ({run.status}).")
+    return JsonResponse(run_data(run), status=202)

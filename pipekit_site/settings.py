@@ -1,5 +1,7 @@
 """Django settings, all read from config.yaml (see pipekit_site/config.py)."""
 
+import shlex
+
 import dj_database_url
 
 from pipekit_site import config
@@ -108,7 +110,10 @@ PIPEKIT_EMAIL_ENABLED = bool(_email["host"])
 
 CRONJOBS = [("* * * * *", "scheduling.cron.tick")]
 CRONTAB_COMMENT = CONFIG["crontab_comment"]
-CRONTAB_COMMAND_PREFIX = f"PIPEKIT_CONFIG={CONFIG['path']}"
+CRONTAB_COMMAND_PREFIX = f"PIPEKIT_CONFIG={shlex.quote(str(CONFIG['path']))}"
+CRONTAB_DJANGO_MANAGE_PATH = str(BASE_DIR / "manage.py")
+# Found on PATH, as when an operator types it (the tests put a wrapper first on PATH).
+CRONTAB_EXECUTABLE = "crontab"
 
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True

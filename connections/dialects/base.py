@@ -1,5 +1,27 @@
-"""The interface every dialect implements. Column dicts are module columns:
-{id, source_name, source_type, dest_name, dest_type, description}."""
+"""The interface every dialect implements, with the ANSI behaviour the dialects share.
+
+Column dicts are module columns: {id, source_name, source_type, dest_name, dest_type, description}.
+Table arguments are 'schema.table' or 'table', each part plain or already quoted the dialect's
+way; every method quotes them itself, so a name may hold spaces, quotes or reserved words.
+"""
+
+import re
+
+# java.sql.Types codes, as jrunner -m reports them.
+BIT, TINYINT, SMALLINT, INTEGER, BIGINT = -7, -6, 5, 4, -5
+FLOAT, REAL, DOUBLE, NUMERIC, DECIMAL = 6, 7, 8, 2, 3
+CHAR, VARCHAR, LONGVARCHAR, NCHAR, NVARCHAR, LONGNVARCHAR = 1, 12, -1, -15, -9, -16
+CLOB, NCLOB, SQLXML = 2005, 2011, 2009
+DATE, TIME, TIMESTAMP, TIME_WITH_TIMEZONE, TIMESTAMP_WITH_TIMEZONE = 91, 92, 93, 2013, 2014
+BINARY, VARBINARY, LONGVARBINARY, BLOB = -2, -3, -4, 2004
+BOOLEAN, OTHER = 16, 1111
+
+INTEGER_LADDER = ("smallint", "integer", "bigint")
+TIMESTAMP_TZ_NAMES = {"timestamptz", "timestamp with time zone", "datetimeoffset"}
+TIME_TZ_NAMES = {"timetz", "time with time zone"}
+# Alias of the staging table inside merge statements; unlike a short alias it cannot shadow
+# a destination table referenced by its own name in the same statement.
+STAGED = "pipekit_staged"
 
 
 class Dialect:
@@ -11,60 +33,297 @@ class Dialect:
     # destination with jrunner -c (clear and load in one transaction).
     transactional_truncate = False
 
+    quote_open = quote_close = '"'
+    current_schema = "CURRENT_SCHEMA"
+    max_identifier_length = 128
+    create_staging_keyword = "CREATE TABLE"
+    add_column_keyword = "ADD COLUMN"
+    table_options = ""
+
+    # Destination types by kind; {n} is a length, {p}/{s} precision and scale.
+    types = {
+        "boolean": "BOOLEAN",
+        "smallint": "SMALLINT",
+        "integer": "INTEGER",
+        "bigint": "BIGINT",
+        "real": "REAL",
+        "double": "DOUBLE PRECISION",
+        "numeric": "NUMERIC({p},{s})",
+        "numeric_unbounded": "NUMERIC",
+        "char": "CHAR({n})",
+        "varchar": "VARCHAR({n})",
+        "text": "CLOB",
+        "binary": "BLOB",
+        "date": "DATE",
+        "time": "TIME",
+        "timetz": "TIME WITH TIME ZONE",
+        "timestamp": "TIMESTAMP",
+        "timestamptz": "TIMESTAMP WITH TIME ZONE",
+    }
+    # Limits above which a sized type becomes the unbounded one (0: never sized).
+    max_char = 255
+    max_varchar = 32672
+    max_numeric_precision = 31
+    max_numeric_scale = 31
+    # Source type names (lower case) with a better destination type than their JDBC code gives.
+    named_types = {}
+
+    # --- names ---
+
     def quote_identifier(self, name):
         """Return name quoted as an identifier."""
-        raise NotImplementedError
+        close = self.quote_close
+        return f"{self.quote_open}{name.replace(close, close + close)}{close}"
+
+    def table_parts(self, table):
+        """Return the unquoted parts of 'schema.table' or 'table', each part plain or quoted."""
+        text, parts, i = table.strip(), [], 0
+        while True:
+            if text.startswith(self.quote_open, i):
+                part, i = self._quoted_part(text, i + 1)
+            else:
+                end = text.find(".", i)
+                end = len(text) if end < 0 else end
+                part, i = text[i:end].strip(), end
+            if not part:
+                raise ValueError(f"empty name in table {table!r}")
+            parts.append(part)
+            if i >= len(text):
+                return parts
+            if text[i] != ".":
+                raise ValueError(f"unexpected {text[i:]!r} after a quoted name in table {table!r}")
+            i += 1
+
+    def _quoted_part(self, text, i):
+        close, part = self.quote_close, []
+        while True:
+            end = text.find(close, i)
+            if end < 0:
+                raise ValueError(f"unbalanced quotes in table name {text!r}")
+            part.append(text[i:end])
+            if not text.startswith(close, end + 1):
+                return "".join(part), end + 1
+            part.append(close)
+            i = end + 2
 
     def split_table(self, table):
         """Return (schema or None, table) of 'schema.table' or 'table'."""
-        schema, _, name = table.rpartition(".")
-        return (schema or None), name
+        parts = self.table_parts(table)
+        return (".".join(parts[:-1]) or None), parts[-1]
 
     def qualify(self, table):
         """Return 'schema.table' or 'table' with each part quoted."""
-        schema, name = self.split_table(table)
+        return ".".join(self.quote_identifier(p) for p in self.table_parts(table))
+
+    def qualify_parts(self, schema, name):
+        """Return schema (may be empty) and name as one quoted, qualified name."""
         return ".".join(self.quote_identifier(p) for p in (schema, name) if p)
+
+    def identifier(self, name):
+        """Return a plain destination identifier for any source column name: letters, digits and _."""
+        ident = re.sub(r"[^0-9A-Za-z_]+", "_", name.strip()).strip("_") or "column"
+        if ident[0].isdigit():
+            ident = f"c_{ident}"
+        return self.fold_case(ident)[: self.max_identifier_length]
+
+    def fold_case(self, ident):
+        return ident.lower()
+
+    def literal(self, value):
+        """Return value as a string literal."""
+        return "'" + value.replace("'", "''") + "'"
+
+    def schema_literal(self, schema):
+        return self.literal(schema) if schema else self.current_schema
+
+    # --- listing ---
 
     def list_schemas_sql(self):
         """SQL returning one column: schema name."""
-        raise NotImplementedError
+        return "SELECT SCHEMA_NAME AS name FROM INFORMATION_SCHEMA.SCHEMATA ORDER BY 1"
 
     def list_tables_sql(self, schema):
         """SQL returning one column: table (and view) names in schema."""
-        raise NotImplementedError
+        return (
+            "SELECT TABLE_NAME AS name FROM INFORMATION_SCHEMA.TABLES "
+            f"WHERE TABLE_SCHEMA = {self.schema_literal(schema)} ORDER BY 1"
+        )
 
     def list_columns_sql(self, schema, table):
         """SQL returning columns name, type, comment of a table, in column order."""
         raise NotImplementedError
 
     def zero_row_wrap(self, sql):
-        """Wrap a query so it returns its columns and no rows."""
-        raise NotImplementedError
+        """Wrap a query so it returns its columns and no rows.
+
+        The query goes into a derived table; the newline before ')' keeps a trailing
+        '-- comment' from swallowing it."""
+        return f"SELECT * FROM (\n{self.strip_statement(sql)}\n) pipekit_zero WHERE 1=0"
+
+    @staticmethod
+    def strip_statement(sql):
+        """Return sql without its final semicolon (which may be followed by a '-- comment')."""
+        return re.sub(r";(\s*--[^\n']*)?$", r"\1", sql.strip()).rstrip()
+
+    # --- types ---
 
     def map_type(self, jdbc_type, precision, scale, type_name):
         """Return this database's column type for a source column's JDBC metadata."""
-        raise NotImplementedError
+        name = (type_name or "").strip().lower()
+        precision, scale = precision or 0, scale or 0
+        types = self.types
+        if name in self.named_types:
+            return self.named_types[name]
+        if jdbc_type == BOOLEAN or (jdbc_type == BIT and precision <= 1):
+            return types["boolean"]
+        if jdbc_type in (TINYINT, SMALLINT, INTEGER, BIGINT):
+            # Unsigned MariaDB integers need the next size up; SQL Server's tinyint is unsigned.
+            step = {TINYINT: 0, SMALLINT: 0, INTEGER: 1, BIGINT: 2}[jdbc_type]
+            step += "unsigned" in name and jdbc_type != TINYINT
+            return types[INTEGER_LADDER[step]] if step < 3 else self.numeric_type(20, 0)
+        if jdbc_type in (NUMERIC, DECIMAL):
+            return self.numeric_type(precision, scale)
+        if jdbc_type == REAL:
+            return types["real"]
+        if jdbc_type in (FLOAT, DOUBLE):
+            return types["double"]
+        if jdbc_type in (CHAR, NCHAR):
+            return self.sized("char", precision, self.max_char) or self.varchar_type(precision)
+        if jdbc_type in (VARCHAR, NVARCHAR):
+            return self.varchar_type(precision)
+        if jdbc_type == DATE:
+            return types["date"]
+        if jdbc_type in (TIME, TIME_WITH_TIMEZONE):
+            tz = jdbc_type == TIME_WITH_TIMEZONE or name in TIME_TZ_NAMES
+            return types["timetz" if tz else "time"]
+        if jdbc_type in (TIMESTAMP, TIMESTAMP_WITH_TIMEZONE):
+            tz = jdbc_type == TIMESTAMP_WITH_TIMEZONE or name in TIMESTAMP_TZ_NAMES
+            return types["timestamptz" if tz else "timestamp"]
+        if jdbc_type in (BINARY, VARBINARY, LONGVARBINARY, BLOB):
+            return types["binary"]
+        # LONGVARCHAR, CLOB, SQLXML, OTHER, ARRAY, BIT(n) and anything unknown keep their text.
+        return types["text"]
+
+    def numeric_type(self, precision, scale):
+        """Return the exact numeric type for precision and scale, or the widest one when they are
+        unbounded (PostgreSQL numeric without a typmod reports 0 or 131089) or out of range."""
+        if 0 < precision <= self.max_numeric_precision and 0 <= scale <= min(
+            precision, self.max_numeric_scale
+        ):
+            return self.types["numeric"].format(p=precision, s=scale)
+        return self.types["numeric_unbounded"]
+
+    def varchar_type(self, length):
+        return self.sized("varchar", length, self.max_varchar) or self.types["text"]
+
+    def sized(self, kind, length, limit):
+        return self.types[kind].format(n=length) if 0 < length <= limit else None
+
+    # --- tables ---
+
+    def column_sql(self, column):
+        """Return the column definition of a module column."""
+        return f"{self.quote_identifier(column['dest_name'])} {column['dest_type']}"
+
+    def comment_sql(self, table, column):
+        """Return the statements that set a column's comment (none when it has no description)."""
+        if not column.get("description"):
+            return []
+        target = f"{self.qualify(table)}.{self.quote_identifier(column['dest_name'])}"
+        return [f"COMMENT ON COLUMN {target} IS {self.literal(column['description'])}"]
+
+    def table_sql(self, keyword, table, columns):
+        if not columns:
+            raise ValueError(f"no columns for table {table}")
+        body = ",\n".join(f"  {self.column_sql(c)}" for c in columns)
+        return f"{keyword} {self.qualify(table)} (\n{body}\n){self.table_options}"
 
     def create_table_sql(self, table, columns):
         """Return the statements that create table with columns (and their comments)."""
-        raise NotImplementedError
+        comments = [s for c in columns for s in self.comment_sql(table, c)]
+        return [self.table_sql("CREATE TABLE", table, columns), *comments]
 
     def add_column_sql(self, table, column):
         """Return the statements that add column at the end of table (with its comment)."""
-        raise NotImplementedError
+        alter = f"ALTER TABLE {self.qualify(table)} {self.add_column_keyword} {self.column_sql(column)}"
+        return [alter, *self.comment_sql(table, column)]
+
+    def create_schema_sql(self, schema):
+        """Return the statements that create schema if it does not exist."""
+        return [f"CREATE SCHEMA IF NOT EXISTS {self.quote_identifier(schema)}"]
+
+    # --- staging ---
 
     def staging_table(self, schema, module_name):
-        """Return the qualified staging table name for a module."""
-        raise NotImplementedError
+        """Return the quoted, qualified staging table name for a module.
+
+        In a staging schema the table is named after the module; without one it sits beside
+        the destination tables, so it gets a pipekit_stg_ prefix."""
+        if schema:
+            return self.qualify_parts(schema, module_name)
+        return self.quote_identifier(f"pipekit_stg_{module_name}")
 
     def create_staging_sql(self, staging, columns):
         """Return the statements that (re)create the staging table with exactly columns, in order."""
-        raise NotImplementedError
+        schema, _ = self.split_table(staging)
+        return [
+            *(self.create_schema_sql(schema) if schema else []),
+            self.drop_staging_sql(staging),
+            self.table_sql(self.create_staging_keyword, staging, columns),
+        ]
 
     def drop_staging_sql(self, staging):
         """Return the statement that drops the staging table if it exists."""
-        raise NotImplementedError
+        return f"DROP TABLE IF EXISTS {self.qualify(staging)}"
+
+    # --- merge ---
 
     def merge_sql(self, strategy, dest_table, staging, columns, merge_key):
-        """Return the statements that merge staging into dest_table, run in one transaction."""
-        raise NotImplementedError
+        """Return the statements that merge staging into dest_table, run in one transaction.
+
+        The INSERT from staging is always the last statement; it names the columns, so the
+        destination may carry more columns (with defaults) than the module."""
+        names = [c["dest_name"] for c in columns]
+        insert = self.insert_select_sql(dest_table, staging, names)
+        if strategy == "full":
+            return [self.clear_table_sql(dest_table), insert]
+        if strategy == "append":
+            return [insert]
+        if strategy == "incremental":
+            if not merge_key:
+                raise ValueError("an incremental merge needs a merge key")
+            missing = [k for k in merge_key if k not in names]
+            if missing:
+                raise ValueError(f"merge key column not among the module's columns: {', '.join(missing)}")
+            return [*self.delete_matching_sql(dest_table, staging, merge_key), insert]
+        raise ValueError(f"unknown merge strategy {strategy!r}")
+
+    def insert_select_sql(self, dest_table, staging, names):
+        cols = ", ".join(self.quote_identifier(n) for n in names)
+        return f"INSERT INTO {self.qualify(dest_table)} ({cols}) SELECT {cols} FROM {self.qualify(staging)}"
+
+    def clear_table_sql(self, table):
+        """Return the statement that empties table inside a transaction."""
+        return f"DELETE FROM {self.qualify(table)}"
+
+    def delete_matching_sql(self, dest_table, staging, merge_key):
+        """Return the statements that delete destination rows whose merge key is in staging.
+
+        A NULL key part matches a NULL: re-running with the same rows never duplicates them.
+        Plain equality first, so the database may hash-join or use the key's index; the
+        null-safe comparison (which no index serves) only looks at rows with a NULL key part."""
+        dest, stg = self.qualify(dest_table), self.qualify(staging)
+        keys = [
+            (f"{STAGED}.{self.quote_identifier(k)}", f"{dest}.{self.quote_identifier(k)}") for k in merge_key
+        ]
+        equal = " AND ".join(f"{s} = {d}" for s, d in keys)
+        any_null = " OR ".join(f"{d} IS NULL" for _, d in keys)
+        null_safe = " AND ".join(self.null_safe_equal(s, d) for s, d in keys)
+        staged = f"SELECT 1 FROM {stg} {STAGED} WHERE"
+        return [
+            f"DELETE FROM {dest} WHERE EXISTS ({staged} {equal})",
+            f"DELETE FROM {dest} WHERE ({any_null}) AND EXISTS ({staged} {null_safe})",
+        ]
+
+    def null_safe_equal(self, a, b):
+        return f"{a} IS NOT DISTINCT FROM {b}"

@@ -1,0 +1,85 @@
+"""MariaDB: backquoted names, inline column comments, LOAD DATA as the bulk path.
+
+TRUNCATE commits implicitly, so a full refresh clears with DELETE inside the merge
+transaction. Staging has no schema of its own by default: an unqualified
+pipekit_stg_<module> table in the connection's database.
+"""
+
+from connections.dialects.base import STAGED, Dialect
+
+# MariaDB refuses longer column comments in strict mode.
+MAX_COMMENT = 1024
+
+
+class MariaDBDialect(Dialect):
+    kind = "mariadb"
+    has_bulk_path = True
+    quote_open = quote_close = "`"
+    current_schema = "DATABASE()"
+    max_identifier_length = 64
+    # utf8mb4 keeps 4-byte characters; a binary collation keeps 'a' and 'A' apart, so an
+    # incremental merge never deletes a row whose key differs from a staged one only in case.
+    table_options = " DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+
+    types = {
+        "boolean": "BOOLEAN",
+        "smallint": "SMALLINT",
+        "integer": "INT",
+        "bigint": "BIGINT",
+        "real": "FLOAT",
+        "double": "DOUBLE",
+        "numeric": "DECIMAL({p},{s})",
+        "numeric_unbounded": "DECIMAL(65,30)",
+        "char": "CHAR({n})",
+        "varchar": "VARCHAR({n})",
+        "text": "LONGTEXT",
+        "binary": "LONGBLOB",
+        "date": "DATE",
+        "time": "TIME(6)",
+        "timetz": "TIME(6)",
+        "timestamp": "DATETIME(6)",
+        # No zoned type: TIMESTAMP would be one but stops in 2038.
+        "timestamptz": "DATETIME(6)",
+    }
+    max_char = 255
+    # 65535 bytes of utf8mb4 (4 bytes a character); longer goes to LONGTEXT.
+    max_varchar = 16383
+    max_numeric_precision = 65
+    max_numeric_scale = 38
+    named_types = {"uuid": "CHAR(36)", "uniqueidentifier": "CHAR(36)"}
+
+    def literal(self, value):
+        # Without NO_BACKSLASH_ESCAPES (the default sql_mode) a backslash escapes.
+        return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    def list_schemas_sql(self):
+        return (
+            "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA "
+            "WHERE SCHEMA_NAME NOT IN ('information_schema', 'mysql', 'performance_schema', 'sys') ORDER BY 1"
+        )
+
+    def list_columns_sql(self, schema, table):
+        return (
+            "SELECT COLUMN_NAME AS name, COLUMN_TYPE AS type, NULLIF(COLUMN_COMMENT, '') AS comment "
+            "FROM information_schema.COLUMNS "
+            f"WHERE TABLE_SCHEMA = {self.schema_literal(schema)} AND TABLE_NAME = {self.literal(table)} "
+            "ORDER BY ORDINAL_POSITION"
+        )
+
+    def column_sql(self, column):
+        definition = super().column_sql(column)
+        if column.get("description"):
+            definition += f" COMMENT {self.literal(column['description'][:MAX_COMMENT])}"
+        return definition
+
+    def comment_sql(self, table, column):
+        return []
+
+    def delete_matching_sql(self, dest_table, staging, merge_key):
+        """A multi-table DELETE joined on the null-safe <=>, which MariaDB can serve from the key's
+        index (a correlated EXISTS in a single-table DELETE is evaluated row by row)."""
+        on = " AND ".join(f"pipekit_dest.{q} <=> {STAGED}.{q}" for q in map(self.quote_identifier, merge_key))
+        return [
+            f"DELETE pipekit_dest FROM {self.qualify(dest_table)} pipekit_dest "
+            f"JOIN {self.qualify(staging)} {STAGED} ON {on}"
+        ]

@@ -1,0 +1,59 @@
+"""SQLite: one schema, main; no column comments; types are affinities.
+
+There is no comment on a column: list_columns_sql returns NULL as the comment and
+create_table_sql writes none. Staging is a pipekit_stg_<module> table in the same file.
+"""
+
+from connections.dialects.base import Dialect
+
+
+class SQLiteDialect(Dialect):
+    kind = "sqlite"
+    current_schema = "'main'"
+
+    types = {
+        "boolean": "BOOLEAN",
+        "smallint": "SMALLINT",
+        "integer": "INTEGER",
+        "bigint": "BIGINT",
+        "real": "REAL",
+        "double": "DOUBLE",
+        "numeric": "NUMERIC({p},{s})",
+        # NUMERIC affinity keeps only 15 significant digits (it stores a REAL); TEXT keeps them all.
+        "numeric_unbounded": "TEXT",
+        "text": "TEXT",
+        "binary": "BLOB",
+        "date": "DATE",
+        "time": "TIME",
+        "timetz": "TIME",
+        "timestamp": "TIMESTAMP",
+        "timestamptz": "TIMESTAMP",
+    }
+    # Lengths mean nothing to SQLite: every string is TEXT.
+    max_char = max_varchar = 0
+    max_numeric_precision = max_numeric_scale = 15
+
+    def list_schemas_sql(self):
+        return "SELECT 'main' AS name"
+
+    def list_tables_sql(self, schema):
+        return (
+            f"SELECT name FROM {self.quote_identifier(schema or 'main')}.sqlite_master "
+            "WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+        )
+
+    def list_columns_sql(self, schema, table):
+        return (
+            "SELECT name, type, NULL AS comment "
+            f"FROM pragma_table_info({self.literal(table)}, {self.literal(schema or 'main')}) ORDER BY cid"
+        )
+
+    def comment_sql(self, table, column):
+        return []
+
+    def create_schema_sql(self, schema):
+        # A schema is an attached database file; there is nothing to create.
+        return []
+
+    def null_safe_equal(self, a, b):
+        return f"{a} IS {b}"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Compile jrunner with plain javac (Java 17) and write the launcher jrunner/bin/jrunner.
+# The JDBC drivers are Debian's jars in /usr/share/java; the launcher puts the ones present
+# on the class path at start-up, so a missing jar only means that driver is unavailable.
+# Driver-specific calls (COPY, LOAD DATA from a stream) go through reflection for the same reason.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here"
+
+# Build into a fresh directory and swap it in, so a jrunner started meanwhile never sees
+# a half-written class tree.
+tmp=$(mktemp -d build.tmp.XXXXXX)
+trap 'rm -rf "$here/$tmp"' EXIT
+find src -name '*.java' > "$tmp/sources"
+javac --release 17 -encoding UTF-8 -Xlint:all -Werror -d "$tmp/classes" @"$tmp/sources"
+
+mkdir -p build bin
+rm -rf build/classes.old
+[ -d build/classes ] && mv build/classes build/classes.old
+mv "$tmp/classes" build/classes
+rm -rf build/classes.old
+
+cat > bin/jrunner.tmp <<'LAUNCHER'
+#!/bin/sh
+# jrunner launcher, written by jrunner/build.sh.
+home=$(cd "$(dirname "$0")/.." && pwd)
+java=java
+[ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] && java="$JAVA_HOME/bin/java"
+command -v "$java" >/dev/null 2>&1 || { echo "jrunner: java not found (install default-jdk-headless or set JAVA_HOME)" >&2; exit 1; }
+cp="$home/build/classes"
+for jar in postgresql mariadb-java-client sqlite-jdbc jtds jt400; do
+    [ -f "/usr/share/java/$jar.jar" ] && cp="$cp:/usr/share/java/$jar.jar"
+done
+# Serial GC: a small, steady heap for a streaming single-threaded copy on a shared machine.
+exec "$java" -Xmx512m -XX:+UseSerialGC -Dfile.encoding=UTF-8 \
+    -cp "$cp" pipekit.jrunner.Main "$@"
+LAUNCHER
+chmod +x bin/jrunner.tmp
+mv bin/jrunner.tmp bin/jrunner
+
+for jar in postgresql mariadb-java-client sqlite-jdbc jtds jt400; do
+    [ -f "/usr/share/java/$jar.jar" ] || echo "jrunner/build.sh: /usr/share/java/$jar.jar not found; that driver is skipped" >&2
+done
+echo "built jrunner/bin/jrunner"

@@ -1,0 +1,107 @@
+package pipekit.jrunner;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.BatchUpdateException;
+import java.sql.Driver;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** jrunner: query, metadata, exec and migrate over JDBC. Exit 0 success, 1 failure, 2 bad arguments. */
+public final class Main {
+    static final String VERSION = "jrunner 1.0.0 (pipekit)";
+
+    private static final String[][] DRIVERS = {
+        {"postgresql", "org.postgresql.Driver"},
+        {"mariadb", "org.mariadb.jdbc.Driver"},
+        {"sqlite", "org.sqlite.JDBC"},
+        {"jtds", "net.sourceforge.jtds.jdbc.Driver"},
+        {"jt400", "com.ibm.as400.access.AS400JDBCDriver"},
+    };
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+        int status;
+        try {
+            status = run(args, out);
+        } catch (Options.UsageError e) {
+            System.err.println("jrunner: " + e.getMessage());
+            System.err.println(Options.USAGE);
+            status = 2;
+        } catch (SQLException e) {
+            System.err.println("jrunner: " + describe(e));
+            status = 1;
+        } catch (Exception e) {
+            System.err.println("jrunner: " + e);
+            status = 1;
+        }
+        out.flush();
+        System.exit(status);
+    }
+
+    private static int run(String[] args, PrintStream out) throws Exception {
+        Options o = Options.parse(args);
+        if (o.mode == Options.Mode.VERSION) {
+            version(out);
+            return 0;
+        }
+        List<String> sql = readSql(o.sqlFiles);
+        switch (o.mode) {
+            case QUERY -> Query.query(o, sql.get(0), out);
+            case METADATA -> Query.metadata(o, sql.get(0), out);
+            case EXEC -> Query.exec(o, sql, out);
+            default -> Migrate.run(o, sql.get(0), out);
+        }
+        return 0;
+    }
+
+    private static void version(PrintStream out) {
+        out.println(VERSION);
+        for (String[] d : DRIVERS) {
+            try {
+                Driver driver = (Driver) Class.forName(d[1]).getDeclaredConstructor().newInstance();
+                out.println("driver " + d[0] + " " + driver.getMajorVersion() + "." + driver.getMinorVersion()
+                    + " (" + d[1] + ")");
+            } catch (ReflectiveOperationException | LinkageError e) {
+                out.println("driver " + d[0] + " not found");
+            }
+        }
+    }
+
+    /** Each file holds one statement; a trailing semicolon is dropped, as several drivers reject it. */
+    private static List<String> readSql(List<String> files) throws Options.UsageError {
+        List<String> sql = new ArrayList<>();
+        for (String f : files) {
+            String text;
+            try {
+                text = Files.readString(Path.of(f), StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                throw new Options.UsageError("-sq " + f + ": cannot read (" + e.getClass().getSimpleName() + ")");
+            }
+            while (text.endsWith(";")) {
+                text = text.substring(0, text.length() - 1).stripTrailing();
+            }
+            if (text.isEmpty()) {
+                throw new Options.UsageError("-sq " + f + ": the file holds no SQL");
+            }
+            sql.add(text);
+        }
+        return sql;
+    }
+
+    /** The driver's message; for a failed batch, the server's reason rather than the statement text. */
+    static String describe(SQLException e) {
+        SQLException shown = e;
+        if (e instanceof BatchUpdateException && e.getNextException() != null) {
+            shown = e.getNextException();
+        }
+        String message = shown.getMessage() == null ? shown.toString() : shown.getMessage();
+        return message.strip();
+    }
+}

@@ -1,0 +1,121 @@
+package pipekit.jrunner;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The command line, parsed and checked before anything connects. */
+final class Options {
+    static final String USAGE = String.join("\n",
+        "usage:",
+        "  jrunner -scu URL [-scn USER] [-scp PASS] -sq FILE [-f csv|tsv]         query: rows to stdout",
+        "  jrunner -scu URL [-scn USER] [-scp PASS] -sq FILE -m                   metadata of the query's columns",
+        "  jrunner -scu URL [-scn USER] [-scp PASS] -x -sq F1 [-sq F2 ...]        exec: one transaction",
+        "  jrunner -scu URL ... -sq FILE -dcu URL [-dcn USER] [-dcp PASS] -dt TABLE [-c] [-t] [-b]   migrate",
+        "  jrunner -version",
+        "Passwords may come from JRUNNER_SOURCE_PASSWORD / JRUNNER_DEST_PASSWORD instead of -scp / -dcp.");
+
+    enum Mode { VERSION, QUERY, METADATA, EXEC, MIGRATE }
+
+    /** A bad command line: exit status 2. */
+    static final class UsageError extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageError(String message) {
+            super(message);
+        }
+    }
+
+    Mode mode;
+    String sourceUrl;
+    String sourceUser;
+    String sourcePassword;
+    final List<String> sqlFiles = new ArrayList<>();
+    String format;
+    String destUrl;
+    String destUser;
+    String destPassword;
+    String destTable;
+    boolean clear;
+    boolean trim;
+    boolean bulk;
+
+    static Options parse(String[] args) throws UsageError {
+        Options o = new Options();
+        boolean metadata = false;
+        boolean exec = false;
+        boolean version = false;
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            switch (flag) {
+                case "-scu" -> o.sourceUrl = value(args, ++i, flag);
+                case "-scn" -> o.sourceUser = value(args, ++i, flag);
+                case "-scp" -> o.sourcePassword = value(args, ++i, flag);
+                case "-sq" -> o.sqlFiles.add(value(args, ++i, flag));
+                case "-f" -> o.format = value(args, ++i, flag);
+                case "-dcu" -> o.destUrl = value(args, ++i, flag);
+                case "-dcn" -> o.destUser = value(args, ++i, flag);
+                case "-dcp" -> o.destPassword = value(args, ++i, flag);
+                case "-dt" -> o.destTable = value(args, ++i, flag);
+                case "-m" -> metadata = true;
+                case "-x" -> exec = true;
+                case "-c" -> o.clear = true;
+                case "-t" -> o.trim = true;
+                case "-b" -> o.bulk = true;
+                case "-version", "--version" -> version = true;
+                default -> throw new UsageError("unknown flag " + flag);
+            }
+        }
+        if (version) {
+            o.mode = Mode.VERSION;
+            return o;
+        }
+        boolean migrate = o.destUrl != null || o.destTable != null;
+        if (o.sourceUrl == null) {
+            throw new UsageError("missing -scu (source JDBC URL)");
+        }
+        if (o.sqlFiles.isEmpty()) {
+            throw new UsageError("missing -sq (file holding the SQL)");
+        }
+        if (metadata && exec) {
+            throw new UsageError("-m and -x cannot be combined");
+        }
+        if (migrate && (metadata || exec)) {
+            throw new UsageError((metadata ? "-m" : "-x") + " cannot be combined with -dcu/-dt");
+        }
+        if (o.sqlFiles.size() > 1 && !exec) {
+            throw new UsageError("-sq given " + o.sqlFiles.size() + " times; only -x takes several");
+        }
+        if (o.format != null && !o.format.equals("csv") && !o.format.equals("tsv")) {
+            throw new UsageError("-f must be csv or tsv, not " + o.format);
+        }
+        if (o.format != null && (migrate || metadata || exec)) {
+            throw new UsageError("-f applies to query mode only");
+        }
+        if (migrate) {
+            if (o.destUrl == null) {
+                throw new UsageError("missing -dcu (destination JDBC URL for -dt)");
+            }
+            if (o.destTable == null) {
+                throw new UsageError("missing -dt (destination table for -dcu)");
+            }
+        } else {
+            String stray = o.clear ? "-c" : o.trim ? "-t" : o.bulk ? "-b"
+                : o.destUser != null ? "-dcn" : o.destPassword != null ? "-dcp" : null;
+            if (stray != null) {
+                throw new UsageError(stray + " applies to migrate mode only (with -dcu and -dt)");
+            }
+        }
+        o.mode = migrate ? Mode.MIGRATE : exec ? Mode.EXEC : metadata ? Mode.METADATA : Mode.QUERY;
+        if (o.format == null) {
+            o.format = "csv";
+        }
+        return o;
+    }
+
+    private static String value(String[] args, int i, String flag) throws UsageError {
+        if (i >= args.length) {
+            throw new UsageError(flag + " needs a value");
+        }
+        return args[i];
+    }
+}

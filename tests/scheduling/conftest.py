@@ -1,3 +1,4 @@
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -26,3 +27,12 @@ def make_schedule(db):
         return Schedule.objects.create(group=group, cron=cron, **fields)
 
     return make
+
+
+def wait_until_finished(group_runs):
+    """Poll until none of the group runs (a queryset) is queued or running; detached runs take a while."""
+    for _ in range(1200):
+        if not group_runs.filter(status__in=["queued", "running"]).exists():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"group runs still unfinished: {list(group_runs.values_list('pk', 'status'))}")

@@ -1,12 +1,19 @@
+import os
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from scheduling.models import GroupRun
+from scheduling.models import GroupMember, GroupRun
 from scheduling.tick import fire_schedules
-from tests.scheduling.conftest import queue_only, utc
+from tests.scheduling.conftest import queue_only, utc, wait_until_finished
+
+MANAGE = str(settings.BASE_DIR / "manage.py")
 
 
 def fire(now):
@@ -126,3 +133,96 @@ def test_ticks_racing_in_threads_start_one_group_run_per_slot(make_schedule):
         assert GroupRun.objects.filter(trigger=f"schedule:{schedule.pk}").count() == 3
         schedule.refresh_from_db()
         assert schedule.last_fired_at == utc("2026-01-02 04:10")
+
+
+def tick_in_processes(count, now, env=None):
+    """Start `count` `manage.py fire_schedules --now` processes at once and wait for them all."""
+    command = [
+        sys.executable,
+        str(settings.BASE_DIR / "manage.py"),
+        "fire_schedules",
+        "--now",
+        now.isoformat(),
+    ]
+    processes = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(count)
+    ]
+    for process in processes:
+        _, stderr = process.communicate()
+        assert process.returncode == 0, stderr
+        assert "Traceback" not in stderr, stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ticks_racing_in_processes_start_one_group_run_per_slot(make_schedule):
+    schedules = [make_schedule("*/5 * * * *") for _ in range(2)]
+    for now in ["2026-01-02 04:00", "2026-01-02 04:05:01"]:
+        tick_in_processes(4, utc(now))
+    for schedule in schedules:
+        assert GroupRun.objects.filter(trigger=f"schedule:{schedule.pk}").count() == 2
+    # The runs (of empty groups) are real detached processes: let them end before the tables are flushed.
+    wait_until_finished(GroupRun.objects.all())
+    assert set(GroupRun.objects.values_list("status", flat=True)) == {"success"}
+
+
+def test_ticks_racing_in_processes_on_a_postgresql_state_database_start_one_group_run_per_slot(
+    pg_db, tmp_path
+):
+    """Several hosts sharing one PostgreSQL state database: processes with their own connections."""
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"database: postgres://postgres@127.0.0.1:5432/{pg_db.name}\n"
+        f"secret_key_file: {tmp_path}/secret_key\n"
+        f"secrets_file: {tmp_path}/secrets.env\n"
+    )
+    env = {**os.environ, "PIPEKIT_CONFIG": str(config), "DJANGO_SETTINGS_MODULE": "pipekit_site.settings"}
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=settings.BASE_DIR, env=env, check=True
+    )
+    [(group_id,)] = pg_db.rows(
+        "INSERT INTO scheduling_group (name, description, enabled, stop_on_failure)"
+        " VALUES ('nightly', '', true, false) RETURNING id"
+    )
+    for cron in ["*/5 * * * *", "0 * * * *"]:
+        pg_db.execute(
+            "INSERT INTO scheduling_schedule (group_id, cron, timezone, enabled, created_at)"
+            " VALUES (%s, %s, 'Europe/Paris', true, '2026-01-01T00:00:00Z')",
+            (group_id, cron),
+        )
+
+    for now in ["2026-01-02 04:00", "2026-01-02 04:05", "2026-01-02 04:10:30"]:
+        tick_in_processes(6, utc(now), env)
+
+    fired = pg_db.rows(
+        "SELECT s.cron, count(r.id), max(s.last_fired_at) FROM scheduling_schedule s"
+        " LEFT JOIN scheduling_grouprun r ON r.trigger = 'schedule:' || s.id GROUP BY s.cron ORDER BY s.cron"
+    )
+    assert [(cron, runs, last.isoformat()) for cron, runs, last in fired] == [
+        ("*/5 * * * *", 3, "2026-01-02T04:10:00+00:00"),
+        ("0 * * * *", 1, "2026-01-02T04:00:00+00:00"),
+    ]
+    for _ in range(1200):
+        if not pg_db.rows("SELECT id FROM scheduling_grouprun WHERE status IN ('queued', 'running')"):
+            break
+        time.sleep(0.5)
+    assert pg_db.rows("SELECT DISTINCT status FROM scheduling_grouprun") == [("success",)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fired_schedule_runs_its_group_for_real_in_a_detached_process(make_items_module, make_schedule):
+    schedule = make_schedule("* * * * *")
+    GroupMember.objects.create(group=schedule.group, module=make_items_module(), run_order=1)
+
+    [group_run] = fire_schedules()
+
+    wait_until_finished(GroupRun.objects.filter(pk=group_run.pk))
+    group_run.refresh_from_db()
+    assert group_run.status == "success"
+    assert group_run.trigger == f"schedule:{schedule.pk}"
+    assert [run.status for run in group_run.runs.all()] == ["success"]
+    assert make_items_module.dest_db.rows("SELECT id, name FROM items_copy ORDER BY id") == [
+        (1, "one"),
+        (2, "two"),
+        (3, None),
+    ]

@@ -1,0 +1,390 @@
+"""Config as code: connections, modules and groups as YAML, upserted by name.
+
+The format is documented in README.md ("Config as code"). Keys are model field names,
+references are by name, and a key whose value is the field's default is left out."""
+
+import sys
+
+import yaml
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+
+from connections.models import Connection, Driver
+from scheduling.models import Group, GroupMember, Schedule
+from syncs.models import Hook, Module, Watermark
+
+CONNECTION_KEYS = ["name", "driver", "jdbc_url", "username", "password", "staging_schema", "description"]
+MODULE_KEYS = [
+    "name",
+    "description",
+    "source",
+    "dest",
+    "dest_table",
+    "strategy",
+    "merge_key",
+    "enabled",
+    "source_query",
+    "columns",
+]
+COLUMN_KEYS = ["id", "source_name", "source_type", "dest_name", "dest_type", "description"]
+WATERMARK_KEYS = ["name", "resolver_sql", "connection", "default_value"]
+HOOK_KEYS = ["name", "sql", "run_on", "run_order", "connection", "enabled"]
+GROUP_KEYS = ["name", "description", "enabled", "stop_on_failure"]
+SCHEDULE_KEYS = ["cron", "timezone", "enabled"]
+# Written even when they hold the field's default: they say what the entry is.
+REQUIRED = {"name", "driver", "jdbc_url", "source", "dest", "dest_table", "source_query", "columns"}
+REQUIRED |= {"resolver_sql", "sql", "cron"}
+
+
+class ConfigError(Exception):
+    """A config file was refused; .problems lists every problem, each naming its entry and field."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+# Export
+
+
+class _Flow(dict):
+    """A mapping written on one line, {like: this}."""
+
+
+class _FlowList(list):
+    """A list written on one line, [like, this]."""
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow=False, indentless=False):
+        # Indent list items under their key, as people write them.
+        return super().increase_indent(flow, False)
+
+
+def _represent_str(dumper, value):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True))
+_Dumper.add_representer(
+    _FlowList, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
+)
+_Dumper.add_representer(str, _represent_str)
+
+
+def _entry(obj, keys, cls=dict):
+    """Return the keys of obj as an entry, references by name, defaults left out."""
+    entry = cls()
+    for key in keys:
+        field = obj._meta.get_field(key)
+        value = getattr(obj, key)
+        if field.is_relation:
+            value = value.name if value else None
+        if key in REQUIRED or value != field.get_default():
+            entry[key] = value
+    return entry
+
+
+def _column_entry(position, column):
+    entry = _Flow()
+    for key in COLUMN_KEYS:
+        value = column.get(key, "")
+        if key in ("source_name", "dest_name", "dest_type") or value:
+            entry[key] = value
+    if entry.get("id") == f"c{position}":
+        del entry["id"]
+    return entry
+
+
+def _module_entry(module):
+    entry = _entry(module, MODULE_KEYS)
+    if "merge_key" in entry:
+        entry["merge_key"] = _FlowList(entry["merge_key"])
+    entry["columns"] = [_column_entry(i, c) for i, c in enumerate(module.columns, 1)]
+    watermarks = [_entry(w, WATERMARK_KEYS, _Flow) for w in module.watermarks.all()]
+    hooks = [_entry(h, HOOK_KEYS, _Flow) for h in module.hooks.all()]
+    if watermarks:
+        entry["watermarks"] = watermarks
+    if hooks:
+        entry["hooks"] = hooks
+    return entry
+
+
+def _group_entry(group):
+    entry = _entry(group, GROUP_KEYS)
+    entry["members"] = _FlowList(m.module.name for m in group.members.select_related("module"))
+    schedules = [_entry(s, SCHEDULE_KEYS, _Flow) for s in group.schedules.all()]
+    if schedules:
+        entry["schedules"] = schedules
+    return entry
+
+
+def export_config():
+    """Return every connection, module and group as YAML text."""
+    data = {
+        "connections": [
+            _entry(c, CONNECTION_KEYS, _Flow) for c in Connection.objects.select_related("driver")
+        ],
+        "modules": [
+            _module_entry(m)
+            for m in Module.objects.select_related("source", "dest").prefetch_related(
+                "watermarks__connection", "hooks__connection"
+            )
+        ],
+        "groups": [_group_entry(g) for g in Group.objects.prefetch_related("schedules")],
+    }
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=sys.maxsize)
+
+
+# Import
+
+
+class _Importer:
+    """One import: the problems found so far and the objects the file names."""
+
+    def __init__(self):
+        self.problems = []
+        self.results = []
+        self.saved = {Connection: {}, Module: {}}
+        self.failed = {Connection: set(), Module: set()}
+
+    def problem(self, label, message):
+        self.problems.append(f"{label}: {message}")
+
+    def entries(self, data, section, allowed):
+        """Yield (label, entry) for each well-formed entry of a section, once per name."""
+        value = data.get(section) or []
+        if not isinstance(value, list):
+            self.problem(section, "must be a list of entries")
+            return
+        seen = set()
+        for position, entry in enumerate(value, 1):
+            label = self.label(section, position, entry)
+            if not self.mapping(label, entry, allowed):
+                continue
+            name = entry.get("name")
+            if isinstance(name, str) and name in seen:
+                self.problem(label, "appears twice in the file")
+                continue
+            seen.add(name if isinstance(name, str) else None)
+            yield label, entry
+
+    def label(self, section, position, entry):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        return f"{section}[{name if isinstance(name, str) and name else position}]"
+
+    def mapping(self, label, entry, allowed):
+        """Report an entry that is not a mapping, or has keys that are not in allowed."""
+        if not isinstance(entry, dict):
+            self.problem(label, "must be a mapping of keys to values")
+            return False
+        for key in entry:
+            if key not in allowed:
+                self.problem(f"{label}.{key}", f"unknown key (known: {', '.join(allowed)})")
+        return True
+
+    def reference(self, label, model, name):
+        """Return the object named name, first from this file, then from the database.
+
+        None when there is none (a problem is reported) or when the file's entry of that name
+        has problems of its own (already reported)."""
+        if name is None:
+            return None
+        saved, failed = self.saved.get(model, {}), self.failed.get(model, set())
+        if name in saved:
+            return saved[name]
+        if name in failed:
+            return None
+        found = model.objects.filter(name=name).first() if isinstance(name, str) else None
+        if found is None:
+            self.problem(label, f"no {model._meta.verbose_name} named {name!r}")
+        return found
+
+    def assign(self, obj, entry, keys):
+        """Set the plain fields of obj from entry; a key left out means the field's default."""
+        for key in keys:
+            field = obj._meta.get_field(key)
+            if not field.is_relation:
+                setattr(obj, key, entry[key] if key in entry else field.get_default())
+
+    def save(self, label, obj, exclude=()):
+        """full_clean and save obj; report its problems and return False when it has any."""
+        ok = not exclude
+        try:
+            obj.full_clean(exclude=exclude)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                where = label if field == NON_FIELD_ERRORS else f"{label}.{field}"
+                for message in messages:
+                    self.problem(where, message)
+            ok = False
+        if ok:
+            obj.save()
+        return ok
+
+    def upsert(self, model, name, **parent):
+        """Return (the object named name, or a new one, created)."""
+        obj = model.objects.filter(name=name, **parent).first() if isinstance(name, str) else None
+        return (obj, False) if obj else (model(name=name, **parent), True)
+
+    def done(self, kind, obj, created):
+        self.results.append(f"{kind} {obj.name} {'created' if created else 'updated'}")
+
+    def connections(self, data):
+        for label, entry in self.entries(data, "connections", CONNECTION_KEYS):
+            conn, created = self.upsert(Connection, entry.get("name"))
+            self.assign(conn, entry, CONNECTION_KEYS[1:])
+            driver = self.reference(f"{label}.driver", Driver, entry.get("driver"))
+            conn.driver = driver
+            exclude = [] if driver else ["driver"]
+            if self.save(label, conn, exclude):
+                self.saved[Connection][conn.name] = conn
+                self.done("connection", conn, created)
+            else:
+                self.failed[Connection].add(entry.get("name"))
+
+    def modules(self, data):
+        allowed = MODULE_KEYS + ["watermarks", "hooks"]
+        for label, entry in self.entries(data, "modules", allowed):
+            module, created = self.upsert(Module, entry.get("name"))
+            self.assign(module, entry, MODULE_KEYS[1:])
+            module.columns = self.columns(label, module.columns)
+            exclude = []
+            for key in ("source", "dest"):
+                conn = self.reference(f"{label}.{key}", Connection, entry.get(key))
+                setattr(module, key, conn)
+                if conn is None:
+                    exclude.append(key)
+            if self.save(label, module, exclude):
+                self.saved[Module][module.name] = module
+                self.done("module", module, created)
+            else:
+                self.failed[Module].add(entry.get("name"))
+            self.children(label, module, entry, "watermarks", Watermark, WATERMARK_KEYS)
+            self.children(label, module, entry, "hooks", Hook, HOOK_KEYS)
+
+    def columns(self, label, columns):
+        """Return the columns with every key filled in and an id given to each."""
+        if not isinstance(columns, list) or not all(isinstance(c, dict) for c in columns):
+            return columns  # Module.clean names the problem
+        taken = {c["id"] for c in columns if c.get("id")}
+        filled = []
+        for position, column in enumerate(columns, 1):
+            self.mapping(f"{label}.columns[{position}]", column, COLUMN_KEYS)
+            column = {key: column.get(key) or "" for key in COLUMN_KEYS}
+            if not column["id"]:
+                number = position
+                while f"c{number}" in taken:
+                    number += 1
+                column["id"] = f"c{number}"
+                taken.add(column["id"])
+            filled.append(column)
+        return filled
+
+    def children(self, label, module, entry, key, model, keys):
+        """Make the module's watermarks (or hooks) exactly those of the entry, matched by name."""
+        module_ok = module.name in self.saved[Module]
+        kept = []
+        for child_label, child_entry in self.entries(entry, key, keys):
+            child_label = f"{label}.{child_label}"
+            name = child_entry.get("name")
+            if module_ok:
+                child, _ = self.upsert(model, name, module=module)
+            else:
+                child = model(name=name, module=module)
+            self.assign(child, child_entry, keys[1:])
+            conn_name = child_entry.get("connection")
+            child.connection = self.reference(f"{child_label}.connection", Connection, conn_name)
+            exclude = [] if module_ok else ["module"]
+            if conn_name is not None and child.connection is None:
+                exclude.append("connection")
+            if self.save(child_label, child, exclude):
+                kept.append(child.pk)
+        if module_ok:
+            getattr(module, key).exclude(pk__in=kept).delete()
+
+    def groups(self, data):
+        allowed = GROUP_KEYS + ["members", "schedules"]
+        for label, entry in self.entries(data, "groups", allowed):
+            group, created = self.upsert(Group, entry.get("name"))
+            self.assign(group, entry, GROUP_KEYS[1:])
+            ok = self.save(label, group)
+            members = self.members(label, entry.get("members") or [])
+            if ok:
+                self.done("group", group, created)
+                self.set_members(group, members)
+            self.schedules(label, group if ok else None, entry.get("schedules") or [])
+
+    def members(self, label, names):
+        """Return the member modules in run order (None for those that are not found)."""
+        if not isinstance(names, list):
+            self.problem(f"{label}.members", "must be a list of module names")
+            return []
+        if len(set(map(str, names))) != len(names):
+            self.problem(f"{label}.members", "names a module twice")
+        return [self.reference(f"{label}.members", Module, name) for name in names]
+
+    def set_members(self, group, modules):
+        if any(m is None for m in modules):
+            return
+        group.members.exclude(module__in=modules).delete()
+        for run_order, module in enumerate(modules, 1):
+            GroupMember.objects.update_or_create(
+                group=group, module=module, defaults={"run_order": run_order}
+            )
+
+    def schedules(self, label, group, entries):
+        """Make the group's schedules those of the file; a kept schedule keeps its last firing."""
+        if not isinstance(entries, list):
+            self.problem(f"{label}.schedules", "must be a list of entries")
+            return
+        existing = list(group.schedules.all()) if group else []
+        kept = []
+        for position, entry in enumerate(entries, 1):
+            where = f"{label}.schedules[{position}]"
+            if not self.mapping(where, entry, SCHEDULE_KEYS):
+                continue
+            cron, zone = entry.get("cron"), entry.get("timezone", "")
+            match = next((s for s in existing if (s.cron, s.timezone) == (cron, zone)), None)
+            if match:
+                existing.remove(match)
+            schedule = match or Schedule(group=group)
+            self.assign(schedule, entry, SCHEDULE_KEYS)
+            if self.save(where, schedule, [] if group else ["group"]):
+                kept.append(schedule.pk)
+        if group:
+            group.schedules.exclude(pk__in=kept).delete()
+
+
+def _load(text):
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"not valid YAML: {exc}"]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(["the file must be a mapping with connections, modules and groups"])
+    unknown = [key for key in data if key not in ("connections", "modules", "groups")]
+    if unknown:
+        raise ConfigError(
+            [f"{key}: unknown section (known: connections, modules, groups)" for key in unknown]
+        )
+    return data
+
+
+def import_config(text):
+    """Upsert the connections, modules and groups of a YAML document by name, all or nothing.
+
+    Return one line per entry ("module orders created"). Raise ConfigError listing every
+    problem of the file; then nothing is changed."""
+    data = _load(text)
+    importer = _Importer()
+    with transaction.atomic():
+        importer.connections(data)
+        importer.modules(data)
+        importer.groups(data)
+        if importer.problems:
+            raise ConfigError(importer.problems)
+    return importer.results

@@ -1,0 +1,29 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from syncs.config_io import ConfigError, import_config
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update the connections, modules and groups of a YAML file (the format of "
+        "export_config), matched by name, in one transaction: a file with any problem changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The YAML file to import.")
+
+    def handle(self, *args, file, **options):
+        try:
+            text = Path(file).read_text()
+        except OSError as exc:
+            raise CommandError(f"{file}: {exc.strerror}") from None
+        try:
+            results = import_config(text)
+        except ConfigError as exc:
+            raise CommandError(
+                f"{file}: nothing imported, {len(exc.problems)} problem(s):\n" + "\n".join(exc.problems)
+            ) from None
+        for line in results:
+            self.stdout.write(line)

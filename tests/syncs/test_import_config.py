@@ -1,0 +1,261 @@
+from datetime import UTC, datetime
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from connections.models import Connection
+from scheduling.models import Group, Schedule
+from syncs.config_io import ConfigError, import_config
+from syncs.models import Module
+
+# The example of DESIGN.md.
+EXAMPLE = """\
+connections:
+  - {name: erp, driver: postgres, jdbc_url: "jdbc:postgresql://127.0.0.1:5432/erp", username: etl, \
+password: $ERP_PASSWORD}
+  - {name: dw, driver: postgres, jdbc_url: "jdbc:postgresql://127.0.0.1:5432/dw", username: etl}
+modules:
+  - name: orders
+    source: erp
+    dest: dw
+    dest_table: public.orders
+    strategy: incremental          # full | incremental | append
+    merge_key: [id]
+    source_query: "SELECT id, customer, total, updated_at FROM orders WHERE updated_at >= '{since}'"
+    columns:
+      - {source_name: id, dest_name: id, dest_type: bigint}
+      - {source_name: customer, dest_name: customer, dest_type: text}
+      - {source_name: total, dest_name: total, dest_type: "numeric(12,2)"}
+      - {source_name: updated_at, dest_name: updated_at, dest_type: timestamp}
+    watermarks:
+      - {name: since, resolver_sql: "SELECT max(updated_at) FROM public.orders", default_value: "1970-01-01"}
+    hooks:
+      - {name: refresh, sql: "ANALYZE public.orders", run_on: success, run_order: 1}
+groups:
+  - name: nightly
+    stop_on_failure: false
+    members: [orders]
+    schedules:
+      - {cron: "0 4 * * *", timezone: America/New_York}
+"""
+
+
+def import_file(tmp_path, text):
+    path = tmp_path / "pipekit.yaml"
+    path.write_text(text)
+    out = StringIO()
+    call_command("import_config", str(path), stdout=out)
+    return out.getvalue()
+
+
+def problems_of(text):
+    with pytest.raises(ConfigError) as caught:
+        import_config(text)
+    return caught.value.problems
+
+
+def state():
+    """Everything an import may change, to compare before and after."""
+    return (
+        list(Connection.objects.values()),
+        list(Module.objects.values()),
+        [list(m.watermarks.values()) + list(m.hooks.values()) for m in Module.objects.all()],
+        list(Group.objects.values()),
+        list(Schedule.objects.values()),
+        [list(g.members.values("module__name", "run_order")) for g in Group.objects.all()],
+    )
+
+
+def test_it_imports_the_design_example(drivers, tmp_path):
+    out = import_file(tmp_path, EXAMPLE)
+    assert (
+        out == "connection erp created\nconnection dw created\nmodule orders created\ngroup nightly created\n"
+    )
+    erp = Connection.objects.get(name="erp")
+    assert (erp.driver.name, erp.username, erp.password) == ("postgres", "etl", "$ERP_PASSWORD")
+    orders = Module.objects.get(name="orders")
+    assert (orders.source.name, orders.dest.name, orders.strategy) == ("erp", "dw", "incremental")
+    assert orders.merge_key == ["id"]
+    assert orders.columns[2] == {
+        "id": "c3",
+        "source_name": "total",
+        "source_type": "",
+        "dest_name": "total",
+        "dest_type": "numeric(12,2)",
+        "description": "",
+    }
+    assert [c["id"] for c in orders.columns] == ["c1", "c2", "c3", "c4"]
+    since = orders.watermarks.get()
+    assert (since.name, since.default_value, since.connection) == ("since", "1970-01-01", None)
+    hook = orders.hooks.get()
+    assert (hook.name, hook.run_on, hook.run_order) == ("refresh", "success", 1)
+    nightly = Group.objects.get(name="nightly")
+    assert [m.module.name for m in nightly.members.all()] == ["orders"]
+    schedule = nightly.schedules.get()
+    assert (schedule.cron, schedule.timezone, schedule.enabled) == ("0 4 * * *", "America/New_York", True)
+
+
+def test_importing_again_updates_by_name_without_duplicates(drivers, tmp_path):
+    import_file(tmp_path, EXAMPLE)
+    out = import_file(tmp_path, EXAMPLE.replace("username: etl}", "username: loader}"))
+    assert (
+        out == "connection erp updated\nconnection dw updated\nmodule orders updated\ngroup nightly updated\n"
+    )
+    assert Connection.objects.count() == 2
+    assert Connection.objects.get(name="dw").username == "loader"
+    assert Module.objects.get().watermarks.count() == 1
+
+
+def test_a_left_out_key_resets_the_field_to_its_default(drivers):
+    import_config(EXAMPLE.replace("username: etl}", "username: etl, description: the warehouse}"))
+    import_config(EXAMPLE)
+    assert Connection.objects.get(name="dw").description == ""
+
+
+def test_watermarks_hooks_and_schedules_become_those_of_the_file(drivers):
+    import_config(EXAMPLE)
+    schedule = Schedule.objects.get()
+    fired = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    Schedule.objects.filter(pk=schedule.pk).update(last_fired_at=fired)
+    changed = EXAMPLE.replace(
+        '      - {name: refresh, sql: "ANALYZE public.orders", run_on: success, run_order: 1}\n',
+        "      - {name: stats, sql: SELECT 1, run_on: always}\n",
+    ).replace(
+        '      - {cron: "0 4 * * *", timezone: America/New_York}\n',
+        '      - {cron: "0 4 * * *", timezone: America/New_York}\n'
+        '      - {cron: "@hourly", enabled: false}\n',
+    )
+    import_config(changed)
+    orders = Module.objects.get()
+    assert [(h.name, h.run_on) for h in orders.hooks.all()] == [("stats", "always")]
+    kept, added = Schedule.objects.order_by("id")
+    assert (kept.pk, kept.last_fired_at) == (schedule.pk, fired)
+    assert (added.cron, added.enabled, added.timezone) == ("@hourly", False, "")
+
+
+def test_members_follow_the_order_of_the_file(drivers):
+    two_modules = EXAMPLE.replace(
+        "groups:\n",
+        "  - {name: lines, source: erp, dest: dw, dest_table: lines,"
+        " source_query: SELECT 1, columns: []}\ngroups:\n",
+    )
+    import_config(two_modules.replace("members: [orders]", "members: [orders, lines]"))
+    import_config(two_modules.replace("members: [orders]", "members: [lines, orders]"))
+    members = Group.objects.get().members.all()
+    assert [(m.module.name, m.run_order) for m in members] == [("lines", 1), ("orders", 2)]
+
+
+def test_entries_not_in_the_file_are_left_alone(drivers, make_connection):
+    import_config(EXAMPLE)
+    other = Connection.objects.create(name="crm", driver=drivers["mariadb"], jdbc_url="jdbc:mariadb://x/crm")
+    import_config("connections:\n  - {name: erp, driver: postgres, jdbc_url: 'jdbc:postgresql:erp'}\n")
+    assert Connection.objects.get(pk=other.pk).jdbc_url == "jdbc:mariadb://x/crm"
+    assert Module.objects.get().source.jdbc_url == "jdbc:postgresql:erp"
+
+
+def test_a_module_may_use_a_connection_that_is_already_in_the_database(drivers):
+    Connection.objects.create(name="erp", driver=drivers["postgres"], jdbc_url="jdbc:postgresql:erp")
+    import_config(
+        "modules:\n  - {name: lines, source: erp, dest: erp, dest_table: lines, source_query: SELECT 1, "
+        "columns: [{source_name: a, dest_name: a, dest_type: int, id: c7}, {source_name: b, dest_name: b, "
+        "dest_type: int}]}\n"
+    )
+    assert [c["id"] for c in Module.objects.get().columns] == ["c7", "c2"]
+
+
+def test_a_bad_file_changes_nothing_and_names_every_problem(drivers, tmp_path):
+    import_config(EXAMPLE)
+    before = state()
+    bad = (
+        EXAMPLE.replace("$ERP_PASSWORD", "hunter2")
+        .replace("merge_key: [id]", "merge_key: []")
+        .replace('cron: "0 4 * * *"', 'cron: "0 4 * *"')
+        .replace("members: [orders]", "members: [orders, nope]")
+        .replace("source: erp", "source: crm\n    colour: red")
+        .replace("username: etl}", "username: etl, description: changed}")
+        .replace('default_value: "1970-01-01"}', 'default_value: "1970-01-01", connection: nowhere}')
+    )
+    with pytest.raises(CommandError) as caught:
+        import_file(tmp_path, bad)
+    assert str(caught.value).splitlines() == [
+        f"{tmp_path / 'pipekit.yaml'}: nothing imported, 7 problem(s):",
+        "connections[erp].password: A literal password is not stored. Empty, or a $NAME reference into the "
+        "secrets file. Store the password itself with 'manage.py secrets set NAME' and enter $NAME here.",
+        "modules[orders].colour: unknown key (known: name, description, source, dest, dest_table, strategy, "
+        "merge_key, enabled, source_query, columns, watermarks, hooks)",
+        "modules[orders].source: no connection named 'crm'",
+        "modules[orders].merge_key: An incremental module needs a merge key.",
+        "modules[orders].watermarks[since].connection: no connection named 'nowhere'",
+        "groups[nightly].members: no module named 'nope'",
+        "groups[nightly].schedules[1].cron: '0 4 * *' has 4 fields; a cron expression has 5 "
+        "(minute hour day-of-month month day-of-week) or is a name like @daily.",
+    ]
+    assert "hunter2" not in str(caught.value)
+    assert state() == before
+
+
+def test_a_new_bad_file_creates_nothing(drivers):
+    with pytest.raises(ConfigError):
+        import_config(
+            EXAMPLE.replace(
+                'driver: postgres, jdbc_url: "jdbc:postgresql://127.0.0.1:5432/dw"',
+                'driver: oracle, jdbc_url: "jdbc:oracle:dw"',
+            )
+        )
+    assert not Connection.objects.exists()
+    assert not Module.objects.exists()
+    assert not Group.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("modules: [\n", "not valid YAML: "),
+        ("- a\n- b\n", "the file must be a mapping with connections, modules and groups"),
+        ("connection: []\n", "connection: unknown section (known: connections, modules, groups)"),
+        ("modules: {orders: {}}\n", "modules: must be a list of entries"),
+        ("connections: [erp]\n", "connections[1]: must be a mapping of keys to values"),
+        (
+            "connections:\n  - {name: erp, driver: postgres, jdbc_url: x}\n  - {name: erp, driver: postgres, "
+            "jdbc_url: y}\n",
+            "connections[erp]: appears twice in the file",
+        ),
+        (
+            "connections:\n  - {name: erp, driver: oracle, jdbc_url: x}\n",
+            "connections[erp].driver: no driver named",
+        ),
+        ("connections:\n  - {driver: postgres, jdbc_url: x}\n", "connections[1].name: This field cannot be"),
+        (
+            "modules:\n  - {name: 2nd, source: a, dest: a, dest_table: t, source_query: q, columns: []}\n",
+            "modules[2nd].name: Must be a plain SQL identifier",
+        ),
+        (
+            "modules:\n  - {name: m, source: a, dest: a, dest_table: t, source_query: q,"
+            " columns: [{dest_name: a}]}\n",
+            "modules[m].columns: Column 1 has no dest_type.",
+        ),
+        (
+            "modules:\n  - {name: m, source: a, dest: a, dest_table: t, source_query: q,"
+            " columns: [{nme: a}]}\n",
+            "modules[m].columns[1].nme: unknown key",
+        ),
+        ("groups:\n  - {name: g, enabled: maybe}\n", "groups[g].enabled: "),
+        (
+            "groups:\n  - {name: g, schedules: [{cron: '@daily', timezone: Mars/Base}]}\n",
+            "is not a known time zone",
+        ),
+        ("groups:\n  - {name: g, members: orders}\n", "groups[g].members: must be a list of module names"),
+    ],
+)
+def test_each_kind_of_problem_is_reported_where_it_is(drivers, text, problem):
+    assert any(p.startswith(problem) or problem in p for p in problems_of(text)), problems_of(text)
+
+
+def test_an_empty_file_imports_nothing(db):
+    assert import_config("") == []
+
+
+def test_a_missing_file_is_reported(db, tmp_path):
+    with pytest.raises(CommandError, match="nope.yaml: No such file or directory"):
+        call_command("import_config", str(tmp_path / "nope.yaml"))

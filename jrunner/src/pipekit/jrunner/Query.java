@@ -99,7 +99,7 @@ final class Query {
                     try {
                         counts.add(st.execute(statements.get(i)) ? -1 : st.getUpdateCount());
                     } catch (SQLException e) {
-                        throw new SQLException("statement " + (i + 1) + " (" + o.sqlFiles.get(i) + "): "
+                        throw new SQLException("statement " + (i + 1) + " of " + statements.size() + ": "
                             + Main.describe(e) + "; the transaction was rolled back", e.getSQLState(), e);
                     }
                 }

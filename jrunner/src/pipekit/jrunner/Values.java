@@ -51,6 +51,9 @@ final class Values {
         if (source == Db.Flavor.SQLITE) {
             return OBJECT;
         }
+        // MariaDB's driver reformats DECIMAL (0E-10) and DATETIME (a trailing .0) in getString,
+        // so its values are always read typed.
+        typed |= source == Db.Flavor.MARIADB;
         String name = typeName == null ? "" : typeName.toLowerCase(Locale.ROOT);
         return switch (type) {
             case Types.BIT, Types.BOOLEAN -> precision <= 1 ? BOOL : STRING;

@@ -1,0 +1,264 @@
+"""Start jrunner, the bundled JDBC runner: Pipekit's only way into source and destination databases.
+
+SQL travels in temporary files (-sq), never on the command line, and passwords only through
+JRUNNER_SOURCE_PASSWORD / JRUNNER_DEST_PASSWORD, so neither shows in a process list. `conn`
+arguments are anything with .jdbc_url, .username and .resolve_password() (a Connection is one).
+"""
+
+import contextlib
+import os
+import queue
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+
+CANCEL_POLL_SECONDS = 0.5
+ROWS_WRITTEN = re.compile(r"^(\d+) rows written \(([a-z-]+)\)$")
+TSV_ESCAPE = re.compile(r"\\(.)")
+TSV_UNESCAPED = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r", "0": "\0"}
+
+
+class JrunnerError(Exception):
+    """jrunner failed; .stderr holds its error output (passwords scrubbed), .returncode its exit status."""
+
+    def __init__(self, message, *, stderr="", returncode=None):
+        super().__init__(message)
+        self.stderr = stderr
+        self.returncode = returncode
+
+
+class JrunnerCancelled(JrunnerError):
+    """The run was cancelled and jrunner's process group killed; the load was not committed."""
+
+
+@dataclass(frozen=True)
+class MigrateResult:
+    rows: int
+    load_path: str
+    stdout: str
+    stderr: str
+
+
+def query(conn, sql):
+    """Run sql on conn; return (header, rows) with every value a string and NULL as None."""
+    with _sql_files([sql]) as files:
+        out = _run(_source_args(conn) + ["-sq", files[0], "-f", "tsv"], _env(source=conn), [conn])
+    lines = out.split("\n")[:-1]
+    header = [_tsv_value(v) for v in lines[0].split("\t")]
+    return header, [[_tsv_value(v) for v in line.split("\t")] for line in lines[1:]]
+
+
+def metadata(conn, sql):
+    """Describe the result columns of sql on conn, without fetching its rows."""
+    with _sql_files([sql]) as files:
+        out = _run(_source_args(conn) + ["-sq", files[0], "-m"], _env(source=conn), [conn])
+    columns = []
+    for line in out.split("\n")[1:-1]:
+        name, type_code, type_name, precision, scale, nullable = line.split("\t")
+        columns.append(
+            {
+                "name": _tsv_value(name),
+                "type_code": int(type_code),
+                "type_name": _tsv_value(type_name),
+                "precision": int(precision),
+                "scale": int(scale),
+                "nullable": {"true": True, "false": False}.get(nullable),
+            }
+        )
+    return columns
+
+
+def execute(conn, statements):
+    """Run statements on conn in one transaction; return their update counts (nothing committed on error)."""
+    with _sql_files(statements) as files:
+        args = _source_args(conn) + ["-x"]
+        for f in files:
+            args += ["-sq", f]
+        out = _run(args, _env(source=conn), [conn])
+    return [int(line) for line in out.split()]
+
+
+def migrate(
+    source,
+    sql,
+    dest,
+    table,
+    *,
+    clear=False,
+    trim=False,
+    bulk=False,
+    on_line=None,
+    should_cancel=None,
+    on_start=None,
+):
+    """Stream the rows of sql on source into table on dest, by column position, in one transaction.
+
+    on_line(line) gets each line jrunner prints, as it arrives, in the calling thread;
+    should_cancel() is polled about every half second, and when it returns true jrunner's whole
+    process group is killed and JrunnerCancelled raised; on_start(pid) gets jrunner's pid.
+    """
+    with _sql_files([sql]) as files:
+        args = _source_args(source) + ["-sq", files[0], "-dcu", dest.jdbc_url]
+        if dest.username:
+            args += ["-dcn", dest.username]
+        args += ["-dt", table]
+        args += [flag for flag, on in (("-c", clear), ("-t", trim), ("-b", bulk)) if on]
+        env = _env(source=source, dest=dest)
+        stdout, stderr, returncode, cancelled = _stream(args, env, on_line, should_cancel, on_start)
+    stderr = _scrub(stderr, _passwords([source, dest]))
+    if cancelled:
+        raise JrunnerCancelled("cancelled; jrunner was stopped", stderr=stderr, returncode=returncode)
+    if returncode != 0:
+        raise JrunnerError(_message(stderr, returncode), stderr=stderr, returncode=returncode)
+    last = stdout.rstrip("\n").rpartition("\n")[2]
+    match = ROWS_WRITTEN.match(last)
+    if not match:
+        raise JrunnerError(f"jrunner ended without reporting the rows written: {last!r}", stderr=stderr)
+    return MigrateResult(rows=int(match[1]), load_path=match[2], stdout=stdout, stderr=stderr)
+
+
+def _stream(args, env, on_line, should_cancel, on_start):
+    """Run jrunner in a new session, feeding stdout lines to on_line.
+
+    Return (stdout, stderr, returncode, cancelled)."""
+    proc = _popen(args, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    lines = queue.Queue()
+    stderr_parts = []
+    readers = [
+        threading.Thread(target=_pump, args=(proc.stdout, lines.put), daemon=True),
+        threading.Thread(target=lambda: stderr_parts.append(proc.stderr.read()), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    stdout_lines = []
+    cancelled = finished = False
+    try:
+        if on_start:
+            on_start(proc.pid)
+        next_poll = time.monotonic()
+        while not finished:
+            if should_cancel and time.monotonic() >= next_poll:
+                next_poll = time.monotonic() + CANCEL_POLL_SECONDS
+                if should_cancel():
+                    cancelled = True
+                    break
+            try:
+                line = lines.get(timeout=CANCEL_POLL_SECONDS)
+            except queue.Empty:
+                continue
+            if line is None:
+                finished = True
+            else:
+                stdout_lines.append(line)
+                if on_line:
+                    on_line(line.rstrip("\n"))
+    finally:
+        # Cancelled, or a callback raised: nothing may keep loading behind our back.
+        if not finished:
+            _kill(proc)
+        proc.wait()
+        for reader in readers:
+            reader.join()
+    return "".join(stdout_lines), "".join(stderr_parts), proc.returncode, cancelled
+
+
+def _pump(stream, put):
+    for line in iter(stream.readline, ""):
+        put(line)
+    put(None)
+
+
+def _kill(proc):
+    """Kill jrunner's whole process group (it was started as the leader of a new session)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _run(args, env, conns):
+    """Run jrunner to completion; return its stdout, or raise JrunnerError."""
+    proc = _popen(args, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=False)
+    out, err = proc.communicate()
+    stderr = _scrub(err.decode("utf-8", "replace"), _passwords(conns))
+    if proc.returncode != 0:
+        raise JrunnerError(_message(stderr, proc.returncode), stderr=stderr, returncode=proc.returncode)
+    return out.decode("utf-8")
+
+
+def _popen(args, env, **kwargs):
+    path = str(settings.PIPEKIT_JRUNNER)
+    kwargs.setdefault("text", True)
+    if kwargs["text"]:
+        kwargs["encoding"] = "utf-8"
+        kwargs["errors"] = "replace"
+    try:
+        return subprocess.Popen([path, *args], env=env, stdin=subprocess.DEVNULL, **kwargs)
+    except OSError as exc:
+        message = f"cannot start jrunner at {path}: {exc.strerror or exc} (build it with make jrunner)"
+        raise JrunnerError(message) from exc
+
+
+@contextlib.contextmanager
+def _sql_files(statements):
+    """Write each statement to its own private temporary file; remove them all afterwards."""
+    paths = []
+    try:
+        for sql in statements:
+            fd, path = tempfile.mkstemp(prefix="pipekit-", suffix=".sql")
+            paths.append(path)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(sql)
+        yield paths
+    finally:
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+
+def _source_args(conn):
+    args = ["-scu", conn.jdbc_url]
+    if conn.username:
+        args += ["-scn", conn.username]
+    return args
+
+
+def _env(source=None, dest=None):
+    """The environment for jrunner: ours, with exactly the passwords this call needs."""
+    env = dict(os.environ)
+    for name, conn in (("JRUNNER_SOURCE_PASSWORD", source), ("JRUNNER_DEST_PASSWORD", dest)):
+        env.pop(name, None)
+        if conn is not None:
+            env[name] = conn.resolve_password() or ""
+    return env
+
+
+def _passwords(conns):
+    return {p for p in (c.resolve_password() for c in conns) if p}
+
+
+def _scrub(text, secrets):
+    # Longest first, so a password containing another is replaced whole.
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "********")
+    return text
+
+
+def _message(stderr, returncode):
+    """One-line-ish: the driver's error jrunner printed (for a usage error, just the first line)."""
+    text = stderr.strip()
+    if returncode == 2:
+        text = text.partition("\n")[0]
+    if not text:
+        return f"jrunner exited with status {returncode}"
+    return text if len(text) <= 2000 else text[:2000] + " …"
+
+
+def _tsv_value(field):
+    if field == "\\N":
+        return None
+    return TSV_ESCAPE.sub(lambda m: TSV_UNESCAPED.get(m[1], m[1]), field)

@@ -134,5 +134,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"pipekit": {"handlers": ["console"], "level": "INFO"}},
+    "loggers": {
+        "pipekit": {"handlers": ["console"], "level": "INFO"},
+        # Django logs server errors to the console only with DEBUG on; in production this is
+        # how a traceback reaches the journal.
+        "django": {"handlers": ["console"], "level": "WARNING"},
+    },
 }

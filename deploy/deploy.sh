@@ -1,0 +1,342 @@
+#!/usr/bin/env bash
+# Install or update Pipekit on this server from this source tree. Run it again at will:
+# each step looks first and prints ok (nothing to do), changed or skipped, and the last
+# line says whether anything changed.
+#
+#   sudo deploy/deploy.sh [--prefix DIR] [--user NAME] [--server-name NAME] [--http] [--no-services]
+#
+#   --prefix DIR        install here (default /opt/pipekit; env PIPEKIT_PREFIX)
+#   --user NAME         service user and group (default pipekit; env PIPEKIT_USER)
+#   --server-name NAME  host name people use (default: this host's; env PIPEKIT_SERVER_NAME)
+#   --http              plain-HTTP test install: the first config gets https: false
+#   --no-services       leave systemd and nginx alone (env PIPEKIT_NO_SERVICES=1); also
+#                       automatic when systemd is not running
+#
+# Layout: DIR/app (the code), DIR/venv, DIR/etc (config.yaml, secret_key, secrets.env and
+# the rendered systemd unit and nginx site), DIR/var (state database, service user's home),
+# DIR/bin/pipekit-manage (manage.py for this installation).
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+prefix=${PIPEKIT_PREFIX:-/opt/pipekit}
+user=${PIPEKIT_USER:-pipekit}
+server_name=${PIPEKIT_SERVER_NAME:-$(hostname -f 2>/dev/null || hostname)}
+https=true
+services=yes
+[ "${PIPEKIT_NO_SERVICES:-}" = 1 ] && services=no
+
+die() { echo "deploy.sh: $*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+    case $1 in
+        --prefix) prefix=${2:?--prefix needs a directory}; shift 2 ;;
+        --user) user=${2:?--user needs a name}; shift 2 ;;
+        --server-name) server_name=${2:?--server-name needs a host name}; shift 2 ;;
+        --http) https=false; shift ;;
+        --no-services) services=no; shift ;;
+        -h | --help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+        *) die "unknown option $1 (see --help)" ;;
+    esac
+done
+
+# These values go into sed expressions and config files: keep them to safe characters.
+[[ $prefix =~ ^/[A-Za-z0-9._/-]+$ ]] || die "--prefix must be an absolute path of letters, digits, . _ - /"
+[[ $user =~ ^[a-z_][a-z0-9_-]{0,30}$ ]] || die "--user must be a lower-case user name"
+[[ $server_name =~ ^[A-Za-z0-9.-]+$ ]] || die "--server-name must be a host name"
+[ "$(id -u)" -eq 0 ] || die "run as root: it creates the service user and installs into $prefix"
+prefix=${prefix%/}
+group=$user
+app=$prefix/app
+venv=$prefix/venv
+etc=$prefix/etc
+var=$prefix/var
+config=$etc/config.yaml
+manage=$prefix/bin/pipekit-manage
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+changes=0
+report() { # report STEP ok|changed|skipped [why]
+    printf '%-16s %s%s\n' "$1" "$2" "${3:+ ($3)}"
+    [ "$2" != changed ] || changes=$((changes + 1))
+}
+
+ensure_dir() { # ensure_dir PATH OWNER GROUP MODE; succeeds only when it changed something
+    if [ -d "$1" ] && [ "$(stat -c '%U %G %a' "$1")" = "$2 $3 $4" ]; then return 1; fi
+    install -d -o "$2" -g "$3" -m "$4" "$1"
+}
+
+install_file() { # install_file SRC DEST MODE; succeeds only when DEST changed
+    if cmp -s "$1" "$2" && [ "$(stat -c '%U %a' "$2")" = "root $3" ]; then return 1; fi
+    install -o root -g root -m "$3" "$1" "$2"
+}
+
+write_secret_file() { # write_secret_file PATH < content; never replaces an existing file
+    if [ -e "$1" ]; then return 1; fi
+    local new
+    new=$(mktemp "$1.XXXXXX") # mode 0600 until it has its owner and mode
+    cat >"$new"
+    chown "root:$group" "$new"
+    chmod 0640 "$new"
+    mv "$new" "$1"
+}
+
+step_packages() {
+    local out
+    out=$("$src/scripts/system-packages.sh" make rsync cron nginx ssl-cert && make -s --no-print-directory -C "$src" system)
+    if [ -n "$out" ]; then
+        echo "$out"
+        report packages changed
+    else
+        report packages ok
+    fi
+}
+
+step_user() {
+    local changed=no
+    if ! getent group "$group" >/dev/null; then
+        groupadd --system "$group"
+        changed=yes
+    fi
+    if ! id -u "$user" >/dev/null 2>&1; then
+        useradd --system --gid "$group" --home-dir "$var" --no-create-home --shell /usr/sbin/nologin "$user"
+        changed=yes
+    fi
+    [ $changed = yes ] && report "user $user" changed || report "user $user" ok
+}
+
+step_dirs() {
+    local changed=no
+    ensure_dir "$prefix" root root 755 && changed=yes
+    ensure_dir "$prefix/bin" root root 755 && changed=yes
+    ensure_dir "$app" root root 755 && changed=yes
+    ensure_dir "$etc" root "$group" 750 && changed=yes
+    ensure_dir "$var" "$user" "$group" 750 && changed=yes
+    [ $changed = yes ] && report directories changed || report directories ok
+}
+
+step_app() {
+    # .gitignore rules keep build output, var/ and local config out of the copy, and keep
+    # what the install itself made there (jrunner/bin, var/static) from being deleted.
+    local out
+    out=$(rsync -a --delete --itemize-changes --chown=root:root --chmod=go+rX,go-w \
+        --filter=':- .gitignore' --exclude=/.git/ "$src/" "$app/")
+    [ -n "$out" ] && report "app files" changed || report "app files" ok
+}
+
+step_venv() {
+    local changed=no
+    if [ ! -x "$venv/bin/python" ]; then
+        # Debian's python3: a venv of a python under /root would not run as the service user.
+        /usr/bin/python3 -m venv "$venv"
+        changed=yes
+    fi
+    if ! cmp -s "$app/requirements.txt" "$venv/requirements.txt"; then
+        PIP_ROOT_USER_ACTION=ignore "$venv/bin/pip" install -q --disable-pip-version-check \
+            -r "$app/requirements.txt"
+        cp "$app/requirements.txt" "$venv/requirements.txt"
+        changed=yes
+    fi
+    [ $changed = yes ] && report virtualenv changed || report virtualenv ok
+}
+
+step_jrunner() {
+    if make -s -q --no-print-directory -C "$app" jrunner/bin/jrunner 2>/dev/null; then
+        report jrunner ok
+    else
+        make -s --no-print-directory -C "$app" jrunner/bin/jrunner
+        report jrunner changed
+    fi
+}
+
+step_secret_key() {
+    if [ -e "$etc/secret_key" ]; then
+        report "secret key" ok
+        return
+    fi
+    # Generated inside python and written straight to the file: never on a command line.
+    /usr/bin/python3 -c 'import secrets; print(secrets.token_urlsafe(64))' | write_secret_file "$etc/secret_key"
+    report "secret key" changed
+}
+
+step_config() {
+    local scheme=https
+    [ $https = true ] || scheme=http
+    if write_secret_file "$config" <<EOF; then
+# Pipekit configuration, written once by deploy/deploy.sh: edit it freely, deploys keep it.
+# The keys are described under "Configuration" in README.md. Relative paths are relative
+# to this file.
+database: ../var/pipekit.db
+secret_key_file: secret_key
+secrets_file: secrets.env
+jrunner: ../app/jrunner/bin/jrunner
+time_zone: UTC
+debug: false
+https: $https
+allowed_hosts: [$server_name, localhost, 127.0.0.1]
+base_url: $scheme://$server_name
+EOF
+        report config.yaml changed
+    else
+        report config.yaml ok
+    fi
+    if write_secret_file "$etc/secrets.env" <<EOF; then
+# KEY=value lines for \$KEY references. Change them with: sudo $manage secrets set KEY
+EOF
+        report secrets.env changed
+    else
+        report secrets.env ok
+    fi
+}
+
+step_manage_command() {
+    # Root may run `secrets` (the secrets file is root's); everything else runs as the
+    # service user, so the state database and its files stay the service user's.
+    cat >"$tmp/pipekit-manage" <<EOF
+#!/bin/sh
+# manage.py for the Pipekit installed in $prefix, e.g.: $manage doctor
+export PIPEKIT_CONFIG=$config
+if [ "\$(id -u)" = 0 ] && [ "\${1:-}" != secrets ]; then
+    exec runuser -u $user -- env HOME=$var $manage "\$@"
+fi
+exec $venv/bin/python $app/manage.py "\$@"
+EOF
+    install_file "$tmp/pipekit-manage" "$manage" 755 && report pipekit-manage changed || report pipekit-manage ok
+}
+
+step_migrate() {
+    if "$manage" migrate --check >/dev/null 2>&1; then
+        report migrate ok
+    else
+        "$manage" migrate --no-input -v 0
+        report migrate changed
+    fi
+}
+
+step_static() {
+    # Static files belong to root like the code: collect them as root, into app/var/static.
+    local out
+    out=$(PIPEKIT_CONFIG=$config "$venv/bin/python" "$app/manage.py" collectstatic --no-input | tail -1)
+    case $out in
+        "0 static files copied"*) report "static files" ok ;;
+        *) report "static files" changed "${out%%,*}" ;;
+    esac
+}
+
+step_drivers() {
+    local out
+    out=$("$manage" drivers sync)
+    [ "$out" = "drivers: nothing changed" ] && report drivers ok || report drivers changed "$out"
+}
+
+step_crontab() {
+    local before after
+    before=$(crontab -u "$user" -l 2>/dev/null || true)
+    "$manage" crontab add -v 0
+    after=$(crontab -u "$user" -l 2>/dev/null || true)
+    [ "$before" = "$after" ] && report crontab ok || report crontab changed
+}
+
+step_render() {
+    # The unit and site as installed here; the services step copies them into /etc.
+    sed -e "s#/opt/pipekit#$prefix#g" -e "s/^User=pipekit$/User=$user/" -e "s/^Group=pipekit$/Group=$group/" \
+        "$app/deploy/pipekit.service" >"$tmp/pipekit.service"
+    sed -e "s#/opt/pipekit#$prefix#g" -e "s/^\( *server_name\) .*;/\1 $server_name;/" \
+        "$app/deploy/nginx/pipekit.conf" >"$tmp/pipekit.nginx"
+    local changed=no
+    install_file "$tmp/pipekit.service" "$etc/pipekit.service" 644 && changed=yes
+    install_file "$tmp/pipekit.nginx" "$etc/nginx-pipekit.conf" 644 && changed=yes
+    [ $changed = yes ] && report "unit, site" changed || report "unit, site" ok
+}
+
+step_systemd() {
+    local before=$changes
+    if install_file "$etc/pipekit.service" /etc/systemd/system/pipekit.service 644; then
+        systemctl daemon-reload
+        report "systemd unit" changed
+    else
+        report "systemd unit" ok
+    fi
+    if systemctl is-enabled --quiet pipekit; then report "enable" ok; else
+        systemctl enable --quiet pipekit cron
+        report "enable" changed
+    fi
+    # Restarting is safe while loads run: the unit's KillMode=process spares them.
+    if ! systemctl is-active --quiet pipekit; then
+        systemctl start pipekit
+        report "service" changed started
+    elif [ "$changes" -gt "$before" ] || [ "$code_changed" = yes ]; then
+        systemctl restart pipekit
+        report "service" changed restarted
+    else
+        report "service" ok
+    fi
+    systemctl is-active --quiet cron || { systemctl start cron && report cron changed started; }
+}
+
+step_nginx() {
+    local changed=no
+    if [ ! -e /etc/ssl/certs/ssl-cert-snakeoil.pem ]; then
+        # A placeholder until the real certificate goes into the site file.
+        make-ssl-cert generate-default-snakeoil
+        changed=yes
+    fi
+    install_file "$etc/nginx-pipekit.conf" /etc/nginx/sites-available/pipekit 644 && changed=yes
+    if [ "$(readlink /etc/nginx/sites-enabled/pipekit 2>/dev/null)" != /etc/nginx/sites-available/pipekit ]; then
+        ln -sfn /etc/nginx/sites-available/pipekit /etc/nginx/sites-enabled/pipekit
+        changed=yes
+    fi
+    nginx -t -q
+    if [ $changed = yes ]; then
+        systemctl enable --quiet nginx
+        systemctl reload-or-restart nginx
+        report "nginx site" changed
+    else
+        report "nginx site" ok
+    fi
+}
+
+step_doctor() {
+    local out
+    if out=$("$manage" doctor 2>&1); then
+        report doctor ok
+    else
+        echo "$out" >&2
+        die "manage.py doctor found a problem (above)"
+    fi
+}
+
+echo "Pipekit: $src -> $prefix (user $user, server $server_name)"
+step_packages
+step_user
+step_dirs
+before_code=$changes
+step_app
+step_venv
+step_jrunner
+step_secret_key
+step_config
+step_manage_command
+code_changed=no
+[ "$changes" -eq "$before_code" ] || code_changed=yes
+step_migrate
+step_static
+step_drivers
+step_crontab
+step_render
+if [ $services = no ]; then
+    report systemd skipped "--no-services"
+    report nginx skipped "--no-services"
+elif [ ! -d /run/systemd/system ]; then
+    report systemd skipped "systemd is not running"
+    report nginx skipped "systemd is not running"
+else
+    step_systemd
+    step_nginx
+fi
+step_doctor
+if [ $changes -eq 0 ]; then
+    echo "deploy: no changes"
+else
+    echo "deploy: $changes changed"
+fi

@@ -1,3 +1,6 @@
+import base64
+import time
+
 import pytest
 
 from tests.dbs import MariaDatabase, PgDatabase, SqliteDatabase, unique_name
@@ -117,6 +120,39 @@ def user_client(client, django_user_model):
     """A test client logged in as bob, a user who is not staff."""
     client.force_login(django_user_model.objects.create_user("bob", password="bob-password"))
     return client
+
+
+@pytest.fixture
+def wait_finished():
+    """Return a function that waits until no run (RunLog or GroupRun) in a queryset is unfinished:
+    a test that starts a detached run lets it end before the database is emptied."""
+
+    def wait(runs):
+        for _ in range(600):
+            if not runs.filter(status__in=["queued", "running"]).exists():
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"runs still unfinished: {list(runs.values_list('pk', 'status'))}")
+
+    return wait
+
+
+def _basic_auth(username, password):
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@pytest.fixture
+def staff_auth(staff_user):
+    """HTTP Basic headers for the staff user alice, for the JSON API."""
+    return _basic_auth("alice", "alice-password")
+
+
+@pytest.fixture
+def user_auth(django_user_model):
+    """HTTP Basic headers for carol, a user who is not staff."""
+    django_user_model.objects.create_user("carol", password="carol-password")
+    return _basic_auth("carol", "carol-password")
 
 
 @pytest.fixture

@@ -1,0 +1,90 @@
+"""Who may reach what: every page but /health and the login page needs a staff login."""
+
+import pytest
+from django.test import Client
+
+from scheduling.models import Group, GroupRun
+from syncs.models import RunLog
+
+
+@pytest.fixture
+def pages(make_items_module):
+    module = make_items_module()
+    run = RunLog.objects.create(module=module)
+    group = Group.objects.create(name="nightly")
+    group_run = GroupRun.objects.create(group=group)
+    return [
+        "/",
+        f"/modules/{module.id}/",
+        "/runs/",
+        f"/runs/{run.id}/",
+        "/groups/",
+        f"/groups/{group.id}/",
+        f"/group-runs/{group_run.id}/",
+    ]
+
+
+def test_anonymous_users_are_sent_to_the_login_page_from_every_page(client, pages):
+    for page in pages:
+        response = client.get(page)
+        assert (response.status_code, response["Location"]) == (302, f"/login/?next={page}"), page
+
+
+def test_an_htmx_request_without_a_session_gets_a_client_redirect_not_a_login_form(client, pages):
+    for page in pages:
+        response = client.get(
+            page, headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{page}"}
+        )
+        assert response.status_code == 200, page
+        assert response["HX-Redirect"] == f"/login/?next={page}", page
+        assert b"<form" not in response.content
+
+
+def test_users_who_are_not_staff_get_403_everywhere(user_client, pages):
+    for page in pages:
+        response = user_client.get(page)
+        assert response.status_code == 403, page
+        assert b"is not one" in response.content
+
+
+def test_staff_see_every_page(staff_client, pages):
+    for page in pages:
+        assert staff_client.get(page).status_code == 200, page
+
+
+def test_the_login_page_is_open_and_logging_in_leads_back(client, staff_user):
+    assert client.get("/login/").status_code == 200
+    response = client.post("/login/", {"username": "alice", "password": "alice-password", "next": "/runs/"})
+    assert (response.status_code, response["Location"]) == (302, "/runs/")
+
+
+def test_the_login_form_carries_a_csrf_token(client, db):
+    assert b'name="csrfmiddlewaretoken"' in client.get("/login/").content
+
+
+def test_a_post_without_a_csrf_token_is_refused(staff_user, make_items_module):
+    module = make_items_module()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_user)
+
+    response = client.post(f"/modules/{module.id}/run", {"dry_run": "1"})
+
+    assert response.status_code == 403
+    assert not RunLog.objects.filter(module=module).exists()
+
+
+def test_pages_serve_htmx_from_static_files_not_a_cdn(staff_client, db):
+    page = staff_client.get("/").content.decode()
+    assert '<script src="/static/django_htmx/htmx-2.min.js" defer></script>' in page
+    assert "unpkg" not in page and "cdn" not in page.lower()
+
+
+def test_the_api_needs_basic_credentials(client, db):
+    for method, url in [("get", "/api/modules"), ("get", "/api/groups"), ("post", "/api/modules/1/run")]:
+        response = getattr(client, method)(url)
+        assert response.status_code == 401, url
+        assert response["WWW-Authenticate"].startswith("Basic"), url
+
+
+def test_health_is_open(client, db):
+    assert client.get("/health").status_code in (200, 503)

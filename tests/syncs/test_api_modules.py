@@ -1,0 +1,167 @@
+import json
+import os
+import socket
+
+import pytest
+from django.utils import timezone
+
+from connections.models import Connection
+from scheduling.models import Group, GroupMember
+from syncs.models import Hook, Module, RunLog, Status, Watermark
+
+
+def test_it_answers_401_with_a_basic_challenge_without_credentials(client, db):
+    response = client.get("/api/modules")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Basic")
+    assert "error" in response.json()
+
+
+def test_it_refuses_users_who_are_not_staff(client, user_auth):
+    assert client.get("/api/modules", headers=user_auth).status_code == 403
+
+
+def test_it_lists_modules_with_their_last_run(client, staff_auth, make_items_module):
+    module = make_items_module(strategy="incremental", merge_key=["id"])
+    GroupMember.objects.create(group=Group.objects.create(name="nightly"), module=module)
+    RunLog.objects.create(module=module, status=Status.ERROR)
+    last = RunLog.objects.create(module=module, status=Status.SUCCESS, rows_merged=3)
+
+    data = client.get("/api/modules", headers=staff_auth).json()
+
+    (item,) = data["modules"]
+    assert item["id"] == module.id and item["name"] == "items"
+    assert item["source"] == "source" and item["dest"] == "dest"
+    assert item["strategy"] == "incremental" and item["merge_key"] == ["id"]
+    assert item["groups"] == ["nightly"]
+    assert item["last_run"]["id"] == last.id and item["last_run"]["rows_merged"] == 3
+
+
+def test_it_reads_one_module_with_columns_watermarks_hooks_and_recent_runs(
+    client, staff_auth, make_items_module
+):
+    module = make_items_module(source_query="SELECT id, name FROM items WHERE id > {last_id}")
+    Watermark.objects.create(module=module, name="last_id", resolver_sql="SELECT max(id) FROM items_copy")
+    Hook.objects.create(module=module, name="vacuum", sql="VACUUM", run_on="always")
+    run = RunLog.objects.create(module=module)
+
+    data = client.get(f"/api/modules/{module.id}", headers=staff_auth).json()
+
+    assert data["source_query"] == "SELECT id, name FROM items WHERE id > {last_id}"
+    assert [c["dest_name"] for c in data["columns"]] == ["id", "name"]
+    assert data["watermarks"] == [
+        {
+            "name": "last_id",
+            "resolver_sql": "SELECT max(id) FROM items_copy",
+            "connection": "dest",
+            "default_value": None,
+        }
+    ]
+    assert data["hooks"][0]["name"] == "vacuum" and data["hooks"][0]["connection"] == "dest"
+    assert [r["id"] for r in data["recent_runs"]] == [run.id]
+
+
+def test_no_response_carries_a_password_reference(client, staff_auth, make_items_module):
+    module = make_items_module()
+    Connection.objects.filter(pk=module.source_id).update(password="$SOURCE_SECRET")
+
+    for url in ["/api/modules", f"/api/modules/{module.id}"]:
+        assert "SOURCE_SECRET" not in client.get(url, headers=staff_auth).content.decode()
+
+
+def test_an_unknown_module_is_a_json_404(client, staff_auth):
+    response = client.get("/api/modules/999", headers=staff_auth)
+    assert response.status_code == 404
+    assert "error" in response.json()
+
+
+def test_listing_refuses_post(client, staff_auth):
+    response = client.post("/api/modules", headers=staff_auth)
+    assert response.status_code == 405
+    assert response.json() == {"error": "Method POST not allowed."}
+
+
+def post_run(client, module, headers, body=None):
+    return client.post(
+        f"/api/modules/{module.id}/run",
+        data=json.dumps(body) if body is not None else "",
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def test_starting_a_run_needs_staff(client, user_auth, make_items_module):
+    module = make_items_module()
+    assert post_run(client, module, {}).status_code == 401
+    assert post_run(client, module, user_auth).status_code == 403
+    assert not RunLog.objects.filter(module=module).exists()
+
+
+def test_a_bad_body_is_a_400_naming_the_problem_and_starts_nothing(client, staff_auth, make_items_module):
+    module = make_items_module()
+
+    not_json = client.post(
+        f"/api/modules/{module.id}/run", data="{dry", content_type="application/json", headers=staff_auth
+    )
+    not_bool = post_run(client, module, staff_auth, {"dry_run": "yes"})
+    unknown = post_run(client, module, staff_auth, {"dryrun": True})
+
+    assert not_json.status_code == 400 and "not valid JSON" in not_json.json()["error"]
+    assert not_bool.status_code == 400 and not_bool.json()["error"] == '"dry_run" must be true or false.'
+    assert unknown.status_code == 400 and '"dry_run"' in unknown.json()["error"]
+    assert not RunLog.objects.filter(module=module).exists()
+
+
+def test_starting_a_run_of_an_unknown_module_is_a_json_404(client, staff_auth):
+    response = client.post("/api/modules/999/run", headers=staff_auth)
+    assert response.status_code == 404
+    assert "error" in response.json()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_post_run_answers_202_with_the_run_id_at_once(client, staff_auth, make_items_module, wait_finished):
+    module = make_items_module()
+
+    response = post_run(client, module, staff_auth)
+
+    assert response.status_code == 202
+    run = RunLog.objects.get(module=module)
+    assert response.json()["run_id"] == run.id
+    assert (run.trigger, run.triggered_by, run.dry_run) == ("api", "alice", False)
+    wait_finished(RunLog.objects.filter(pk=run.pk))
+    assert client.get(f"/api/runs/{run.id}", headers=staff_auth).json()["status"] == "success"
+    assert make_items_module.dest_db.rows("SELECT count(*) FROM items_copy") == [(3,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_post_run_with_dry_run_true_starts_a_dry_run(client, staff_auth, make_items_module, wait_finished):
+    module = make_items_module()
+
+    response = post_run(client, module, staff_auth, {"dry_run": True})
+
+    run = RunLog.objects.get(pk=response.json()["run_id"])
+    assert run.dry_run is True
+    wait_finished(RunLog.objects.filter(pk=run.pk))
+    run.refresh_from_db()
+    assert run.status == Status.DRY_RUN
+
+
+def test_post_run_of_a_running_module_is_a_409_naming_the_run(client, staff_auth, make_items_module):
+    module = make_items_module()
+    holder = RunLog.objects.create(
+        module=module,
+        status=Status.RUNNING,
+        started_at=timezone.now(),
+        pid=os.getpid(),
+        host=socket.gethostname(),
+    )
+    Module.objects.filter(pk=module.pk).update(running_run=holder, locked_at=timezone.now())
+
+    response = post_run(client, module, staff_auth)
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": f"Not started: items is already running (run {holder.id}).",
+        "run_id": holder.id,
+    }
+    assert RunLog.objects.count() == 1

@@ -1,0 +1,104 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
+from scheduling.models import Group, GroupMember
+from syncs.models import RunLog, Status
+
+
+def finished_run(module, *, seconds, rows, status=Status.SUCCESS, ago=0):
+    started = timezone.now() - timedelta(minutes=ago)
+    return RunLog.objects.create(
+        module=module,
+        status=status,
+        created_at=started,
+        started_at=started,
+        finished_at=started + timedelta(seconds=seconds),
+        rows_merged=rows,
+    )
+
+
+def test_it_sends_anonymous_users_to_the_login_page(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/"
+
+
+def test_it_refuses_users_who_are_not_staff(user_client):
+    assert user_client.get("/").status_code == 403
+
+
+def test_it_lists_each_module_with_its_groups_strategy_and_last_run(staff_client, make_items_module):
+    module = make_items_module(strategy="append")
+    group = Group.objects.create(name="nightly")
+    GroupMember.objects.create(group=group, module=module)
+    finished_run(module, seconds=3, rows=41, ago=10)
+    last = finished_run(module, seconds=65, rows=1234, status=Status.ERROR, ago=2)
+
+    response = staff_client.get("/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'href="/modules/{module.id}/"' in page
+    assert f'href="/groups/{group.id}/">nightly</a>' in page
+    assert "Append" in page
+    assert f'href="/runs/{last.id}/" class="pill error"' in page
+    assert "1 m 05 s" in page
+    assert "1234" in page
+
+
+def test_a_module_that_never_ran_says_so(staff_client, make_items_module):
+    make_items_module()
+    assert "never run" in staff_client.get("/").content.decode()
+
+
+def test_the_status_of_a_running_module_polls_its_row(staff_client, make_items_module):
+    running = make_items_module()
+    idle = make_items_module(name="idle")
+    RunLog.objects.create(module=running, status=Status.RUNNING, started_at=timezone.now())
+    finished_run(idle, seconds=1, rows=1)
+
+    page = staff_client.get("/").content.decode()
+
+    assert f'hx-get="/?module={running.id}" hx-trigger="every 2s"' in page
+    assert f'hx-get="/?module={idle.id}"' not in page
+
+
+def test_the_row_poll_returns_the_row_alone_and_stops_polling_once_the_run_ended(
+    staff_client, make_items_module
+):
+    module = make_items_module()
+    run = RunLog.objects.create(module=module, status=Status.RUNNING, started_at=timezone.now())
+
+    polling = staff_client.get(f"/?module={module.id}", headers={"HX-Request": "true"}).content.decode()
+    run.terminate(Status.SUCCESS)
+    ended = staff_client.get(f"/?module={module.id}", headers={"HX-Request": "true"}).content.decode()
+
+    assert polling.strip().startswith(f'<tr id="module-{module.id}">')
+    assert "<html" not in polling
+    assert 'hx-trigger="every 2s"' in polling
+    assert 'hx-trigger="every 2s"' not in ended
+    assert 'class="pill success"' in ended
+
+
+def test_the_trend_is_an_inline_svg_of_the_last_successful_runs(staff_client, make_items_module):
+    module = make_items_module()
+    for ago, (seconds, rows) in enumerate([(4, 100), (2, 300), (3, 200)]):
+        finished_run(module, seconds=seconds, rows=rows, ago=10 - ago)
+    finished_run(module, seconds=99, rows=0, status=Status.ERROR, ago=1)
+
+    page = staff_client.get("/").content.decode()
+
+    assert '<svg class="trend"' in page
+    assert "Last 3 successful runs, oldest first: duration 2.0–4.0 s (blue), rows 100–300 (grey)" in page
+    assert page.count("<polyline") == 2
+
+
+def test_an_expired_session_on_a_poll_gets_a_client_redirect_to_login(client, make_items_module):
+    module = make_items_module()
+    response = client.get(
+        f"/?module={module.id}", headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/"}
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/login/?next=/"
+    assert response.content == b""

@@ -1,0 +1,84 @@
+"""POST /modules/<id>/run: Run and Dry run start a detached `manage.py run_module` and show its page."""
+
+import os
+import socket
+
+import pytest
+from django.utils import timezone
+
+from syncs.models import Module, RunLog, Status
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_it_sends_anonymous_users_to_the_login_page_and_starts_nothing(client, make_items_module):
+    module = make_items_module()
+    response = client.post(f"/modules/{module.id}/run")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+    assert not RunLog.objects.exists()
+
+
+def test_it_refuses_users_who_are_not_staff(user_client, make_items_module):
+    module = make_items_module()
+    assert user_client.post(f"/modules/{module.id}/run").status_code == 403
+    assert not RunLog.objects.exists()
+
+
+def test_it_rejects_get(staff_client, make_items_module):
+    module = make_items_module()
+    assert staff_client.get(f"/modules/{module.id}/run").status_code == 405
+    assert not RunLog.objects.exists()
+
+
+def test_run_starts_a_detached_run_and_lands_on_its_page(staff_client, make_items_module, wait_finished):
+    module = make_items_module()
+
+    response = staff_client.post(f"/modules/{module.id}/run")
+
+    run = RunLog.objects.get(module=module)
+    assert response.status_code == 302
+    assert response["Location"] == f"/runs/{run.id}/"
+    assert (run.trigger, run.triggered_by, run.dry_run) == ("manual", "alice", False)
+    assert staff_client.get(response["Location"]).status_code == 200
+    wait_finished(RunLog.objects.filter(pk=run.pk))
+    run.refresh_from_db()
+    assert run.status == Status.SUCCESS, run.error
+    assert sorted(make_items_module.dest_db.rows("SELECT id, name FROM items_copy")) == [
+        (1, "one"),
+        (2, "two"),
+        (3, None),
+    ]
+
+
+def test_dry_run_records_the_plan_and_writes_nothing(staff_client, make_items_module, wait_finished):
+    module = make_items_module()
+
+    response = staff_client.post(f"/modules/{module.id}/run", {"dry_run": "1"})
+
+    run = RunLog.objects.get(module=module)
+    assert response["Location"] == f"/runs/{run.id}/"
+    assert run.dry_run is True
+    wait_finished(RunLog.objects.filter(pk=run.pk))
+    run.refresh_from_db()
+    assert run.status == Status.DRY_RUN, run.error
+    assert "SELECT id, name FROM items" in run.resolved_sql
+    assert make_items_module.dest_db.rows("SELECT count(*) FROM items_copy") == [(0,)]
+
+
+def test_a_module_that_is_running_is_not_started_twice(staff_client, make_items_module):
+    module = make_items_module()
+    holder = RunLog.objects.create(
+        module=module,
+        status=Status.RUNNING,
+        started_at=timezone.now(),
+        pid=os.getpid(),
+        host=socket.gethostname(),
+    )
+    Module.objects.filter(pk=module.pk).update(running_run=holder, locked_at=timezone.now())
+
+    response = staff_client.post(f"/modules/{module.id}/run", follow=True)
+
+    assert response.redirect_chain == [(f"/runs/{holder.id}/", 302)]
+    assert f"Not started: items is already running (run {holder.id})." in response.content.decode()
+    assert list(RunLog.objects.values_list("pk", flat=True)) == [holder.id]

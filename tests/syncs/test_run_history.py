@@ -1,0 +1,89 @@
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from syncs.models import RunLog, Status
+
+
+def at(text):
+    return timezone.make_aware(datetime.fromisoformat(text))
+
+
+def run_ids(response):
+    return [run.id for run in response.context["page"].object_list]
+
+
+def test_it_sends_anonymous_users_to_the_login_page(client, db):
+    response = client.get("/runs/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/runs/"
+
+
+def test_it_refuses_users_who_are_not_staff(user_client):
+    assert user_client.get("/runs/").status_code == 403
+
+
+def test_it_lists_runs_newest_first_with_their_module(staff_client, make_items_module):
+    module = make_items_module()
+    old = RunLog.objects.create(module=module, created_at=at("2026-01-01 10:00"))
+    new = RunLog.objects.create(module=module, created_at=at("2026-01-02 10:00"))
+
+    response = staff_client.get("/runs/")
+
+    assert run_ids(response) == [new.id, old.id]
+    assert f'href="/modules/{module.id}/">items</a>' in response.content.decode()
+
+
+def test_it_filters_by_module_status_trigger_and_date(staff_client, make_items_module):
+    items, other = make_items_module(), make_items_module(name="other")
+    match = RunLog.objects.create(
+        module=items, status=Status.ERROR, trigger="schedule:4", created_at=at("2026-03-05 12:00")
+    )
+    RunLog.objects.create(
+        module=other, status=Status.ERROR, trigger="schedule:4", created_at=at("2026-03-05 12:00")
+    )
+    RunLog.objects.create(
+        module=items, status=Status.SUCCESS, trigger="schedule:4", created_at=at("2026-03-05 12:00")
+    )
+    RunLog.objects.create(
+        module=items, status=Status.ERROR, trigger="manual", created_at=at("2026-03-05 12:00")
+    )
+    RunLog.objects.create(
+        module=items, status=Status.ERROR, trigger="schedule:4", created_at=at("2026-03-07 12:00")
+    )
+
+    response = staff_client.get(
+        "/runs/",
+        {
+            "module": items.id,
+            "status": "error",
+            "trigger": "schedule",
+            "since": "2026-03-05",
+            "until": "2026-03-06",
+        },
+    )
+
+    assert run_ids(response) == [match.id]
+
+
+def test_an_invalid_filter_is_shown_and_ignored(staff_client, make_items_module):
+    run = RunLog.objects.create(module=make_items_module())
+    response = staff_client.get("/runs/", {"status": "exploded"})
+    assert run_ids(response) == [run.id]
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_it_pages_by_fifty_and_keeps_the_filters_in_the_page_links(staff_client, make_items_module):
+    module = make_items_module()
+    start = timezone.now()
+    RunLog.objects.bulk_create(
+        RunLog(module=module, status=Status.SUCCESS, created_at=start - timedelta(minutes=i))
+        for i in range(60)
+    )
+
+    first = staff_client.get("/runs/", {"status": "success"})
+    second = staff_client.get("/runs/", {"status": "success", "page": 2})
+
+    assert len(run_ids(first)) == 50 and len(run_ids(second)) == 10
+    assert "?status=success&amp;page=2" in first.content.decode()
+    assert "Page 2 of 2" in second.content.decode()

@@ -1,6 +1,18 @@
+import re
+
+from django import forms
 from django.contrib import admin
 
-from connections.models import Connection, Driver
+from connections.models import SECRET_REF_RE, Connection, Driver
+
+
+class SecretRefInput(forms.TextInput):
+    """Show a $NAME reference, never anything else: a password typed here by mistake is not
+    sent back to the browser with the error message."""
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        return value if value and re.match(SECRET_REF_RE, value) else None
 
 
 @admin.register(Driver)
@@ -18,3 +30,9 @@ class ConnectionAdmin(admin.ModelAdmin):
     list_display = ["name", "driver", "jdbc_url", "username", "password"]
     list_filter = ["driver"]
     search_fields = ["name", "jdbc_url", "description"]
+    list_select_related = ["driver"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "password":
+            kwargs["widget"] = SecretRefInput(attrs={"placeholder": "$NAME", "autocomplete": "off"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 
 from scheduling.models import Group, GroupMember, GroupRun, Schedule
+from syncs.models import RunLog
 
 
 class GroupMemberInline(admin.TabularInline):
     model = GroupMember
     extra = 0
+    autocomplete_fields = ["module"]
 
 
 class ScheduleInline(admin.TabularInline):
@@ -38,11 +40,22 @@ class ScheduleAdmin(admin.ModelAdmin):
     list_filter = ["enabled", "group"]
 
 
+class RunLogInline(admin.TabularInline):
+    model = RunLog
+    fields = ["module", "status", "started_at", "finished_at", "rows_merged", "error"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+
 @admin.register(GroupRun)
 class GroupRunAdmin(admin.ModelAdmin):
     list_display = ["id", "group", "status", "trigger", "started_at", "finished_at"]
     list_filter = ["status", "group", "trigger", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["group"]
     date_hierarchy = "created_at"
+    inlines = [RunLogInline]
 
     def has_add_permission(self, request):
         return False

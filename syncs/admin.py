@@ -21,7 +21,19 @@ class ModuleAdmin(admin.ModelAdmin):
     list_filter = ["strategy", "enabled", "source", "dest"]
     search_fields = ["name", "dest_table", "source_query", "description"]
     readonly_fields = ["running_run", "locked_at", "created_at", "updated_at"]
+    list_select_related = ["source", "dest"]
     inlines = [WatermarkInline, HookInline]
+    actions = ["enable", "disable"]
+
+    @admin.action(description="Enable selected modules")
+    def enable(self, request, queryset):
+        count = queryset.update(enabled=True)
+        self.message_user(request, f"{count} module(s) enabled.")
+
+    @admin.action(description="Disable selected modules")
+    def disable(self, request, queryset):
+        count = queryset.update(enabled=False)
+        self.message_user(request, f"{count} module(s) disabled.")
 
 
 @admin.register(Watermark)
@@ -46,6 +58,7 @@ class RunLogAdmin(admin.ModelAdmin):
         "trigger",
         "triggered_by",
         "started_at",
+        "duration",
         "rows_merged",
         "load_path",
     ]

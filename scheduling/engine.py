@@ -1,0 +1,88 @@
+"""Run a group: its enabled modules in run_order, in this process, under one GroupRun."""
+
+import logging
+import os
+import socket
+
+from django.utils import timezone
+
+from scheduling.models import GroupRun
+from syncs.engine import run_module, start_detached_command
+from syncs.models import RunLog, Status
+
+logger = logging.getLogger(__name__)
+
+
+def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="", on_run=None):
+    """Run group's members in order and return the finished GroupRun; on_run(run) follows each module."""
+    if group_run is None:
+        group_run = GroupRun.objects.create(
+            group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
+        )
+    group_run.status = Status.RUNNING
+    group_run.started_at = timezone.now()
+    group_run.pid = os.getpid()
+    group_run.host = socket.gethostname()
+    group_run.save(update_fields=["status", "started_at", "pid", "host"])
+
+    runs = []
+    members = group.members.filter(module__enabled=True).select_related("module").order_by("run_order", "id")
+    for member in members:
+        if cancel_requested(group_run):
+            break
+        run = RunLog.objects.create(
+            module=member.module,
+            group_run=group_run,
+            trigger=f"group:{group.pk}",
+            triggered_by=group_run.triggered_by,
+            dry_run=group_run.dry_run,
+        )
+        run = run_module(
+            member.module, trigger=run.trigger, dry_run=run.dry_run, run=run, group_run=group_run
+        )
+        runs.append(run)
+        if on_run:
+            on_run(run)
+        if run.status == Status.ERROR and group.stop_on_failure:
+            break
+
+    status, error = final_status(group_run, runs, len(members))
+    GroupRun.objects.filter(pk=group_run.pk).update(status=status, error=error, finished_at=timezone.now())
+    group_run.refresh_from_db()
+    if status == Status.ERROR and group_run.trigger.startswith("schedule:"):
+        from scheduling.notices import send_failure_notice
+
+        try:
+            send_failure_notice(group_run)
+        except Exception:
+            # The run is recorded either way; a mail server being down must not hide that.
+            logger.exception("could not send the failure notice of group run %s", group_run.pk)
+    return group_run
+
+
+def start_detached_group_run(group, *, trigger, triggered_by="", dry_run=False):
+    """Queue a group run and execute it in a detached `manage.py run_group --group-run-id N`."""
+    group_run = GroupRun.objects.create(
+        group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
+    )
+    start_detached_command("run_group", "--group-run-id", str(group_run.pk))
+    return group_run
+
+
+def cancel_requested(group_run):
+    return GroupRun.objects.filter(pk=group_run.pk, cancel_requested=True).exists()
+
+
+def final_status(group_run, runs, member_count):
+    """Return (status, error) of a group run from its module runs, by the rule of DESIGN.md."""
+    failed = [r.module.name for r in runs if r.status == Status.ERROR]
+    not_run = member_count - len(runs)
+    cancelled = any(r.status == Status.CANCELLED for r in runs) or (not_run and cancel_requested(group_run))
+    if failed:
+        error = f"{len(failed)} of {member_count} modules failed: {', '.join(failed)}"
+        return Status.ERROR, error + (f"; {not_run} not run" if not_run else "")
+    if cancelled:
+        return Status.CANCELLED, f"cancelled; {not_run} of {member_count} modules not run"
+    if group_run.dry_run:
+        return Status.DRY_RUN, ""
+    return Status.SUCCESS, ""

@@ -1,0 +1,51 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from scheduling.engine import run_group
+from scheduling.models import Group, GroupRun
+from syncs.engine import run_summary
+from syncs.models import Status
+
+
+class Command(BaseCommand):
+    help = "Run a group's modules in order in the foreground (or execute a queued group run)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", nargs="?", help="the group's name")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="resolve and record the SQL, write nothing"
+        )
+        parser.add_argument("--group-run-id", type=int, help="execute this queued group run")
+
+    def handle(self, *args, name=None, dry_run=False, group_run_id=None, **options):
+        if bool(name) == bool(group_run_id):
+            raise CommandError("give a group name or --group-run-id N")
+        if group_run_id:
+            group_run = GroupRun.objects.select_related("group").filter(pk=group_run_id).first()
+            if group_run is None:
+                raise CommandError(f"there is no group run {group_run_id}")
+            if group_run.status != Status.QUEUED:
+                raise CommandError(f"group run {group_run_id} is {group_run.status}, not queued")
+            group_run = run_group(
+                group_run.group,
+                trigger=group_run.trigger,
+                dry_run=group_run.dry_run,
+                group_run=group_run,
+                triggered_by=group_run.triggered_by,
+                on_run=self.print_run,
+            )
+        else:
+            group = Group.objects.filter(name=name).first()
+            if group is None:
+                raise CommandError(f"there is no group named {name!r}")
+            group_run = run_group(group, trigger="cli", dry_run=dry_run, on_run=self.print_run)
+        seconds = group_run.duration.total_seconds() if group_run.duration else 0
+        line = (
+            f"group {group_run.group.name}: {group_run.status}, {group_run.runs.count()} runs, "
+            f"{seconds:.1f} s (group run {group_run.pk})"
+        )
+        self.stdout.write(f"{line}: {group_run.error}" if group_run.error else line)
+        if group_run.status not in (Status.SUCCESS, Status.DRY_RUN):
+            raise CommandError(f"group run {group_run.pk} ended {group_run.status}")
+
+    def print_run(self, run):
+        self.stdout.write(run_summary(run))

@@ -1,0 +1,460 @@
+"""Run a module, as "A module run" in DESIGN.md says: lock, watermarks, staging, load, merge, hooks.
+
+Every step that touches a database goes through jrunner; every outcome is recorded on the RunLog."""
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from connections import jrunner
+from connections.secrets import SecretError
+from syncs.livelog import LiveLog
+from syncs.models import TOKEN_RE, Module, RunLog, RunOn, Status, Strategy
+
+logger = logging.getLogger(__name__)
+
+
+class ModuleLocked(Exception):
+    """Another run holds the module's lock."""
+
+    def __init__(self, holder_id):
+        self.holder_id = holder_id
+        super().__init__(f"already running (run {holder_id})")
+
+
+class RunError(Exception):
+    """A step failed; the message says which step and why."""
+
+
+class Cancelled(Exception):
+    """The run was asked to stop."""
+
+
+@contextmanager
+def step(name):
+    """Report a jrunner or secrets failure as a failure of the named step."""
+    try:
+        yield
+    except jrunner.JrunnerCancelled:
+        raise
+    except (jrunner.JrunnerError, SecretError) as exc:
+        raise RunError(f"{name}: {exc}") from exc
+
+
+def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", group_run=None):
+    """Run module (or execute the queued run) in this process and return its finished RunLog."""
+    if run is None:
+        run = RunLog.objects.create(
+            module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run, group_run=group_run
+        )
+    run.start()
+    log = LiveLog(run)
+    try:
+        claim_lock(module, run, log)
+    except ModuleLocked as exc:
+        log.note(f"refused: {exc}")
+        _finish(run, Status.ERROR, str(exc))
+        return run
+    try:
+        _run(module, run, log)
+    finally:
+        release_lock(module, run)
+    return run
+
+
+def run_summary(run):
+    """Return the one-line summary of a finished run: status, rows, seconds (and the error)."""
+    rows = run.rows_merged if run.rows_merged is not None else 0
+    seconds = run.duration.total_seconds() if run.duration else 0
+    line = f"{run.module.name}: {run.status}, {rows} rows, {seconds:.1f} s (run {run.pk})"
+    return f"{line}: {run.error}" if run.error else line
+
+
+def start_detached_run(module, *, trigger, triggered_by="", dry_run=False):
+    """Queue a run and execute it in a detached `manage.py run_module --run-id N`; return it at once.
+
+    Raises ModuleLocked when a live run holds the module, so the page can say so at once; the
+    detached run still claims the lock for real."""
+    holder = lock_holder(module)
+    if holder is not None and stale_reason(holder) is None:
+        raise ModuleLocked(holder.pk)
+    run = RunLog.objects.create(module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run)
+    start_detached_command("run_module", "--run-id", str(run.pk))
+    return run
+
+
+def start_detached_command(*args):
+    """Start a manage.py command in its own session, so a web worker restart never kills it."""
+    process = subprocess.Popen(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), *args],
+        cwd=settings.BASE_DIR,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    # Reap it when it ends, so a long-lived web worker does not collect zombies.
+    threading.Thread(target=process.wait, daemon=True).start()
+    return process
+
+
+def claim_lock(module, run, log):
+    """Take the module's lock for run, clearing a stale holder; raise ModuleLocked when it is held."""
+    now = timezone.now()
+    if Module.objects.filter(pk=module.pk, running_run__isnull=True).update(running_run=run, locked_at=now):
+        return
+    holder = lock_holder(module)
+    if holder is None:
+        # Released between the two statements: try once more.
+        if Module.objects.filter(pk=module.pk, running_run__isnull=True).update(
+            running_run=run, locked_at=now
+        ):
+            return
+        raise ModuleLocked(Module.objects.values_list("running_run", flat=True).get(pk=module.pk))
+    reason = stale_reason(holder)
+    if reason is None:
+        raise ModuleLocked(holder.pk)
+    # Swap the holder for us only if it is still the same holder: the row count decides.
+    if not Module.objects.filter(pk=module.pk, running_run=holder).update(running_run=run, locked_at=now):
+        raise ModuleLocked(Module.objects.values_list("running_run", flat=True).get(pk=module.pk))
+    abandon(holder, f"its process is gone; the lock was taken over by run {run.pk}")
+    log.note(f"cleared the stale lock of run {holder.pk}: {reason}")
+
+
+def lock_holder(module):
+    """Return the run holding the module's lock, or None."""
+    return RunLog.objects.filter(pk__in=Module.objects.filter(pk=module.pk).values("running_run")).first()
+
+
+def stale_reason(holder):
+    """Return why holder no longer holds its lock for real, or None when it may still be running."""
+    if holder.is_finished:
+        return f"that run already finished ({holder.status})"
+    if holder.host == socket.gethostname() and holder.pid and not pid_alive(holder.pid):
+        return f"its process {holder.pid} on {holder.host} is gone"
+    return None
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def abandon(holder, why):
+    """Finish an unfinished run whose process is gone, so it does not show as running forever."""
+    RunLog.objects.filter(pk=holder.pk, status__in=[Status.QUEUED, Status.RUNNING]).update(
+        status=Status.ERROR, error=f"abandoned: {why}", finished_at=timezone.now()
+    )
+
+
+def release_lock(module, run):
+    """Release the module's lock if run still holds it."""
+    Module.objects.filter(pk=module.pk, running_run=run).update(running_run=None, locked_at=None)
+
+
+def unlock(module):
+    """Clear the module's lock and return the run that held it (None when unlocked).
+
+    Refuses (ModuleLocked) when the holder's process is still alive on this host."""
+    holder = lock_holder(module)
+    if holder is None:
+        return None
+    if (
+        not holder.is_finished
+        and holder.host == socket.gethostname()
+        and holder.pid
+        and pid_alive(holder.pid)
+    ):
+        raise ModuleLocked(holder.pk)
+    if Module.objects.filter(pk=module.pk, running_run=holder).update(running_run=None, locked_at=None):
+        abandon(holder, "its lock was cleared with manage.py unlock")
+    holder.refresh_from_db()
+    return holder
+
+
+class CancelCheck:
+    """Polls the run's cancel flag (or its group run's) from the database, at most once a second."""
+
+    def __init__(self, run):
+        self.run = run
+        self.last = 0.0
+        self.requested = False
+
+    def __call__(self):
+        if not self.requested and time.monotonic() - self.last >= 1:
+            self.last = time.monotonic()
+            self.requested = (
+                RunLog.objects.filter(pk=self.run.pk)
+                .filter(Q(cancel_requested=True) | Q(group_run__cancel_requested=True))
+                .exists()
+            )
+        return self.requested
+
+    def check(self):
+        """Raise Cancelled when a cancel was requested."""
+        self.last = 0.0
+        if self():
+            raise Cancelled
+
+
+@dataclass
+class Plan:
+    table: str
+    staging: str | None
+    create: list
+    merge: list
+    drop: str | None
+    script: str
+    drop_error: str = ""
+
+    @property
+    def direct(self):
+        return self.staging is None
+
+
+def build_plan(module, direct=False):
+    """Return the statements that load and merge module, and the script recorded on the run.
+
+    direct: load a full refresh straight into the destination (see loads_directly)."""
+    dialect = module.dest.dialect
+    table = dialect.qualify(module.dest_table)
+    if direct:
+        # Loading twice (staging, then dest) costs twice the copy; a transactional TRUNCATE keeps
+        # readers on the old rows until the load commits, so the dest is never half-loaded.
+        script = (
+            f"-- full refresh straight into {table}, no staging:\n"
+            f"-- jrunner migrate -c clears {table} and loads the source rows in one transaction;\n"
+            "-- a failure or cancel rolls both back.\n"
+        )
+        return Plan(table, None, [], [], None, script)
+    staging = dialect.staging_table(module.dest.effective_staging_schema(), module.name)
+    create = list(dialect.create_staging_sql(staging, module.columns))
+    merge = list(
+        dialect.merge_sql(module.strategy, module.dest_table, staging, module.columns, module.merge_key)
+    )
+    drop = dialect.drop_staging_sql(staging)
+    script = (
+        "-- 1. create the staging table\n"
+        + "".join(f"{s};\n" for s in create)
+        + f"-- 2. jrunner migrate: source rows into {staging}\n"
+        + "-- 3. merge, in one transaction\n"
+        + "".join(f"{s};\n" for s in merge)
+        + "-- 4. drop the staging table\n"
+        + f"{drop};\n"
+    )
+    return Plan(table, staging, create, merge, drop, script)
+
+
+def loads_directly(module, log):
+    """Whether a full refresh may load straight into the destination with jrunner -c.
+
+    Only where TRUNCATE is transactional, and only when the destination's first columns are
+    the module's columns in order: jrunner loads by position, while staging names them."""
+    dialect = module.dest.dialect
+    if module.strategy != Strategy.FULL or not dialect.transactional_truncate:
+        return False
+    table = dialect.qualify(module.dest_table)
+    with step(f"reading the columns of {table}"):
+        found = [c["name"].lower() for c in jrunner.metadata(module.dest, f"SELECT * FROM {table} WHERE 1=0")]
+    wanted = [c["dest_name"].lower() for c in module.columns]
+    if found[: len(wanted)] != wanted:
+        log.note(
+            f"the columns of {table} are not the module's columns in that order: loading through staging"
+        )
+        return False
+    return True
+
+
+def render(sql, values):
+    """Replace each {name} of a defined watermark with its value; leave other text as it is."""
+    return TOKEN_RE.sub(lambda m: values.get(m.group(1), m.group(0)), sql)
+
+
+def _run(module, run, log):
+    cancel = CancelCheck(run)
+    status, error = Status.SUCCESS, ""
+    plan = None
+    try:
+        cancel.check()
+        plan = _prepare(module, run, log)
+        if run.dry_run:
+            log.note("dry run: nothing was written")
+            _finish(run, Status.DRY_RUN)
+            return
+        cancel.check()
+        if plan.direct:
+            _load_direct(module, run, plan, log, cancel)
+        else:
+            _load_staged(module, run, plan, log, cancel)
+    except (Cancelled, jrunner.JrunnerCancelled):
+        status, error = Status.CANCELLED, "cancelled on request; the destination is unchanged"
+    except RunError as exc:
+        status, error = Status.ERROR, str(exc)
+    except Exception as exc:
+        logger.exception("run %s of %s failed", run.pk, module.name)
+        status, error = Status.ERROR, f"unexpected {exc.__class__.__name__}: {exc}"
+    if plan and plan.drop_error:
+        status = Status.ERROR if status == Status.SUCCESS else status
+        error = "; ".join(e for e in (error, plan.drop_error) if e)
+    log.note(f"{status}: {error}" if error else status)
+    if not run.dry_run:
+        hook_error = _run_hooks(module, run, status, log)
+        if hook_error and status == Status.SUCCESS:
+            status, error = Status.ERROR, hook_error
+    _finish(run, status, error)
+
+
+def _finish(run, status, error=""):
+    # terminate() saves every field: keep the cancel flag another process may have set meanwhile.
+    run.cancel_requested = RunLog.objects.values_list("cancel_requested", flat=True).get(pk=run.pk)
+    run.terminate(status, error)
+
+
+def _prepare(module, run, log):
+    """Check and resolve everything a run needs before any data moves; record it on the run."""
+    connections = [module.source, module.dest]
+    watermarks = list(module.watermarks.select_related("connection", "module__dest"))
+    connections += [w.resolver_connection() for w in watermarks]
+    connections += [h.target_connection() for h in module.hooks.filter(enabled=True)]
+    for conn in {c.pk: c for c in connections}.values():
+        with step(f"reading the password of connection {conn.name}"):
+            conn.resolve_password()
+
+    names = {w.name for w in watermarks}
+    unknown = [t for t in module.query_tokens() if t not in names]
+    if unknown:
+        tokens = ", ".join(f"{{{t}}}" for t in unknown)
+        raise RunError(f"checking the source query: {tokens} has no watermark of that name")
+    if not module.columns:
+        raise RunError("checking the module: it has no columns")
+    if module.strategy == Strategy.INCREMENTAL and not module.merge_key:
+        raise RunError("checking the module: an incremental module needs a merge key")
+
+    values = {}
+    for watermark in watermarks:
+        conn = watermark.resolver_connection()
+        log.note(f"resolving watermark {watermark.name} on {conn.name}")
+        with step(f"resolving watermark {watermark.name} on {conn.name}"):
+            _, rows = jrunner.query(conn, watermark.resolver_sql)
+        value = rows[0][0] if rows and rows[0] else None
+        if value is None:
+            if watermark.default_value is None:
+                found = "NULL" if rows else "no row"
+                raise RunError(
+                    f"resolving watermark {watermark.name}: the resolver returned {found} "
+                    "and the watermark has no default value"
+                )
+            value = watermark.default_value
+        values[watermark.name] = value
+        log.note(f"  {watermark.name} = {value}")
+
+    run.watermark_values = values
+    run.resolved_sql = render(module.source_query, values)
+    try:
+        plan = build_plan(module, direct=loads_directly(module, log))
+    except (ValueError, KeyError) as exc:
+        raise RunError(f"building the merge SQL: {exc}") from exc
+    run.merge_sql = plan.script
+    run.save(update_fields=["watermark_values", "resolved_sql", "merge_sql"])
+    return plan
+
+
+def _migrate(module, run, dest_table, log, cancel, *, clear=False):
+    source, dest = module.source, module.dest
+    try:
+        result = jrunner.migrate(
+            source,
+            run.resolved_sql,
+            dest,
+            dest_table,
+            clear=clear,
+            bulk=dest.dialect.has_bulk_path,
+            on_line=log.line,
+            should_cancel=cancel,
+            on_start=lambda pid: log.note(f"jrunner started (pid {pid})"),
+        )
+    except jrunner.JrunnerError as exc:
+        run.stderr = exc.stderr or ""
+        raise
+    finally:
+        log.flush()
+    run.stdout, run.stderr = result.stdout, result.stderr
+    run.load_path = result.load_path
+    return result
+
+
+def _load_direct(module, run, plan, log, cancel):
+    log.note(f"loading source rows into {plan.table} (cleared in the same transaction)")
+    with step(f"loading source rows into {plan.table} (rolled back; the destination is unchanged)"):
+        result = _migrate(module, run, plan.table, log, cancel, clear=True)
+    run.rows_staged = run.rows_merged = result.rows
+    log.note(f"{result.rows} rows loaded ({result.load_path})")
+
+
+def _load_staged(module, run, plan, log, cancel):
+    dest = module.dest
+    try:
+        log.note(f"creating staging table {plan.staging}")
+        with step(f"creating staging table {plan.staging}"):
+            jrunner.execute(dest, plan.create)
+        log.note(f"loading source rows into {plan.staging}")
+        with step(f"loading source rows into staging {plan.staging} (the destination is unchanged)"):
+            result = _migrate(module, run, plan.staging, log, cancel)
+        run.rows_staged = result.rows
+        log.note(f"{result.rows} rows staged ({result.load_path})")
+        cancel.check()
+        log.note(f"merging into {plan.table} ({module.strategy}, one transaction)")
+        with step(f"merging into {plan.table} (rolled back; the destination is unchanged)"):
+            counts = jrunner.execute(dest, plan.merge)
+        # The insert from staging is the last statement of every strategy's merge.
+        run.rows_merged = counts[-1] if counts else 0
+    finally:
+        log.note(f"dropping staging table {plan.staging}")
+        try:
+            jrunner.execute(dest, [plan.drop])
+        except jrunner.JrunnerError as exc:
+            # Reported after the outcome, so it never hides why the run failed.
+            plan.drop_error = f"dropping staging table {plan.staging}: {exc}"
+            log.note(plan.drop_error)
+
+
+def _run_hooks(module, run, status, log):
+    """Run the hooks matching the outcome in run_order; record each; return an error for the first failure."""
+    wanted = [RunOn.ALWAYS, RunOn.SUCCESS if status == Status.SUCCESS else RunOn.FAILURE]
+    first_error = ""
+    for hook in module.hooks.filter(enabled=True, run_on__in=wanted).order_by("run_order", "name"):
+        conn = hook.target_connection()
+        log.note(f"hook {hook.name} ({hook.run_on}) on {conn.name}")
+        started = time.monotonic()
+        try:
+            jrunner.execute(conn, [hook.sql])
+            result, error = "success", ""
+        except (jrunner.JrunnerError, SecretError) as exc:
+            result, error = "error", str(exc)
+            first_error = first_error or f"the merge committed, but hook {hook.name} failed: {error}"
+            log.note(f"  failed: {error}")
+        run.hook_results.append(
+            {
+                "name": hook.name,
+                "run_on": hook.run_on,
+                "status": result,
+                "error": error,
+                "seconds": round(time.monotonic() - started, 3),
+            }
+        )
+    return first_error

@@ -1,0 +1,41 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from syncs.engine import run_module, run_summary
+from syncs.models import Module, RunLog, Status
+
+
+class Command(BaseCommand):
+    help = "Run a module in the foreground (or execute a queued run) and print a one-line summary."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", nargs="?", help="the module's name")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="resolve and record the SQL, write nothing"
+        )
+        parser.add_argument("--run-id", type=int, help="execute this queued run (what the web and API start)")
+
+    def handle(self, *args, name=None, dry_run=False, run_id=None, **options):
+        if bool(name) == bool(run_id):
+            raise CommandError("give a module name or --run-id N")
+        if run_id:
+            run = RunLog.objects.select_related("module").filter(pk=run_id).first()
+            if run is None:
+                raise CommandError(f"there is no run {run_id}")
+            if run.status != Status.QUEUED:
+                raise CommandError(f"run {run_id} is {run.status}, not queued")
+            run = run_module(
+                run.module,
+                trigger=run.trigger,
+                dry_run=run.dry_run,
+                run=run,
+                triggered_by=run.triggered_by,
+                group_run=run.group_run,
+            )
+        else:
+            module = Module.objects.filter(name=name).first()
+            if module is None:
+                raise CommandError(f"there is no module named {name!r}")
+            run = run_module(module, trigger="cli", dry_run=dry_run)
+        self.stdout.write(run_summary(run))
+        if run.status not in (Status.SUCCESS, Status.DRY_RUN):
+            raise CommandError(f"run {run.pk} ended {run.status}")

@@ -1,0 +1,85 @@
+"""manage.py run_module: NAME [--dry-run] in the foreground, --run-id N for a queued run."""
+
+import os
+import time
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from syncs.engine import start_detached_run
+from syncs.models import RunLog, Status
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_it_runs_the_module_and_prints_a_summary(make_items_module, capsys):
+    make_items_module()
+
+    call_command("run_module", "items")
+
+    out = capsys.readouterr().out
+    assert out.startswith("items: success, 3 rows, ")
+    run = RunLog.objects.get()
+    assert f"(run {run.pk})" in out
+    assert (run.trigger, run.status) == ("cli", Status.SUCCESS)
+    assert make_items_module.dest_db.rows("SELECT id, name FROM items_copy ORDER BY id") == [
+        (1, "one"),
+        (2, "two"),
+        (3, None),
+    ]
+
+
+def test_a_failed_run_prints_its_error_and_exits_1(make_items_module, capsys):
+    make_items_module(source_query="SELECT id, nope FROM items")
+
+    with pytest.raises(CommandError, match="ended error"):
+        call_command("run_module", "items")
+
+    out = capsys.readouterr().out
+    assert out.startswith("items: error, 0 rows, ")
+    assert "nope" in out
+
+
+def test_a_dry_run_writes_nothing_and_exits_0(make_items_module, capsys):
+    make_items_module()
+
+    call_command("run_module", "items", "--dry-run")
+
+    assert capsys.readouterr().out.startswith("items: dry_run, 0 rows, ")
+    assert make_items_module.dest_db.rows("SELECT count(*) FROM items_copy") == [(0,)]
+
+
+def test_it_executes_a_queued_run_once(make_items_module):
+    module = make_items_module()
+    queued = RunLog.objects.create(module=module, trigger="api", triggered_by="alice")
+
+    call_command("run_module", "--run-id", str(queued.pk))
+
+    queued.refresh_from_db()
+    assert (queued.status, queued.trigger, queued.triggered_by) == (Status.SUCCESS, "api", "alice")
+    with pytest.raises(CommandError, match=f"run {queued.pk} is success, not queued"):
+        call_command("run_module", "--run-id", str(queued.pk))
+
+
+def test_it_names_what_it_cannot_find(db):
+    with pytest.raises(CommandError, match="no module named 'nope'"):
+        call_command("run_module", "nope")
+    with pytest.raises(CommandError, match="there is no run 999"):
+        call_command("run_module", "--run-id", "999")
+    with pytest.raises(CommandError, match="give a module name or --run-id N"):
+        call_command("run_module")
+
+
+def test_a_detached_run_finishes_on_its_own(make_items_module):
+    module = make_items_module()
+
+    run = start_detached_run(module, trigger="manual", triggered_by="alice")
+
+    assert run.status == Status.QUEUED
+    deadline = time.monotonic() + 120
+    while not RunLog.objects.get(pk=run.pk).is_finished and time.monotonic() < deadline:
+        time.sleep(0.5)
+    run.refresh_from_db()
+    assert run.status == Status.SUCCESS
+    assert run.pid and run.pid != os.getpid()
+    assert make_items_module.dest_db.rows("SELECT count(*) FROM items_copy") == [(3,)]

@@ -1,0 +1,103 @@
+"""The module lock: one run at a time, stale holders cleared, always released."""
+
+import os
+import socket
+import subprocess
+
+import pytest
+from django.utils import timezone
+
+from syncs.engine import ModuleLocked, run_module, start_detached_run
+from syncs.models import Module, RunLog, Status
+from tests.syncs import items
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def module(sqlite_db, sqlite_db2, make_connection, make_module):
+    items.create(sqlite_db)
+    items.insert(sqlite_db, items.ROWS)
+    items.create(sqlite_db2)
+    return make_module(
+        make_connection(sqlite_db),
+        make_connection(sqlite_db2),
+        columns=items.columns(sqlite_db2),
+        source_query=items.SELECT,
+        dest_table="items",
+    )
+
+
+def hold_lock(module, pid, host=None, status=Status.RUNNING):
+    holder = RunLog.objects.create(
+        module=module, status=status, pid=pid, host=host or socket.gethostname(), started_at=timezone.now()
+    )
+    Module.objects.filter(pk=module.pk).update(running_run=holder, locked_at=timezone.now())
+    return holder
+
+
+def dead_pid():
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_it_refuses_a_second_run_naming_the_holder(module, sqlite_db2):
+    holder = hold_lock(module, os.getpid())
+
+    run = run_module(module, trigger="cli")
+
+    assert run.status == Status.ERROR
+    assert run.error == f"already running (run {holder.pk})"
+    assert items.read(sqlite_db2) == []
+    module.refresh_from_db()
+    assert module.running_run == holder
+
+
+def test_it_refuses_when_the_holder_runs_on_another_host(module):
+    holder = hold_lock(module, dead_pid(), host="elsewhere.example")
+
+    run = run_module(module, trigger="cli")
+
+    assert run.error == f"already running (run {holder.pk})"
+
+
+def test_a_holder_whose_process_is_gone_is_cleared_and_noted(module, sqlite_db2):
+    pid = dead_pid()
+    holder = hold_lock(module, pid)
+
+    run = run_module(module, trigger="cli")
+
+    assert run.status == Status.SUCCESS
+    assert f"cleared the stale lock of run {holder.pk}" in run.live_log
+    assert f"process {pid}" in run.live_log
+    assert items.read(sqlite_db2) == items.expected(items.ROWS)
+    holder.refresh_from_db()
+    assert holder.status == Status.ERROR
+    assert f"taken over by run {run.pk}" in holder.error
+    module.refresh_from_db()
+    assert module.running_run is None
+
+
+def test_a_finished_holder_is_cleared(module):
+    hold_lock(module, os.getpid(), status=Status.SUCCESS)
+
+    assert run_module(module, trigger="cli").status == Status.SUCCESS
+
+
+def test_the_lock_is_released_after_a_failed_run(module):
+    Module.objects.filter(pk=module.pk).update(source_query="SELECT nope FROM items")
+    module.refresh_from_db()
+
+    run = run_module(module, trigger="cli")
+
+    assert run.status == Status.ERROR
+    module.refresh_from_db()
+    assert module.running_run is None and module.locked_at is None
+
+
+def test_a_detached_run_is_refused_at_once_while_a_live_run_holds_the_lock(module):
+    holder = hold_lock(module, os.getpid())
+
+    with pytest.raises(ModuleLocked, match=f"already running \\(run {holder.pk}\\)"):
+        start_detached_run(module, trigger="api")

@@ -9,8 +9,11 @@ import yaml
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
+from connections import jrunner
 from connections.models import Connection, Driver
+from connections.secrets import SecretError
 from scheduling.models import Group, GroupMember, Schedule
+from syncs import schema
 from syncs.models import Hook, Module, Watermark
 
 CONNECTION_KEYS = ["name", "driver", "jdbc_url", "username", "password", "staging_schema", "description"]
@@ -231,6 +234,25 @@ class _Importer:
     def done(self, kind, obj, created):
         self.results.append(f"{kind} {obj.name} {'created' if created else 'updated'}")
 
+    def create_tables(self):
+        """Create the destination table of each imported module where it does not exist yet."""
+        for module in self.saved[Module].values():
+            dest, table = module.dest, module.dest_table
+            where = f"modules[{module.name}].dest_table"
+            try:
+                if schema.table_columns(dest, table) is not None:
+                    continue
+                if not module.columns:
+                    self.problem(
+                        where, f"{table} does not exist on {dest.name} and the module has no columns"
+                    )
+                    continue
+                schema.create_table(dest, table, module.columns)
+            except (jrunner.JrunnerError, SecretError) as exc:
+                self.problem(where, f"could not create {table} on {dest.name}: {exc}")
+                continue
+            self.results.append(f"table {table} created on {dest.name}")
+
     def connections(self, data):
         for label, entry in self.entries(data, "connections", CONNECTION_KEYS):
             conn, created = self.upsert(Connection, entry.get("name"))
@@ -374,11 +396,13 @@ def _load(text):
     return data
 
 
-def import_config(text):
+def import_config(text, *, create_tables=False):
     """Upsert the connections, modules and groups of a YAML document by name, all or nothing.
 
-    Return one line per entry ("module orders created"). Raise ConfigError listing every
-    problem of the file; then nothing is changed."""
+    With create_tables, create each imported module's missing destination table from its
+    columns. Return one line per entry ("module orders created"). Raise ConfigError listing
+    every problem of the file; then nothing is changed in the state database (tables created
+    before a failed one stay: an import again skips them)."""
     data = _load(text)
     importer = _Importer()
     with transaction.atomic():
@@ -387,4 +411,9 @@ def import_config(text):
         importer.groups(data)
         if importer.problems:
             raise ConfigError(importer.problems)
+        if create_tables:
+            importer.create_tables()
+        if importer.problems:
+            kept = [f"{line}; it stays" for line in importer.results if line.startswith("table ")]
+            raise ConfigError(importer.problems + kept)
     return importer.results

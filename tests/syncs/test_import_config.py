@@ -259,3 +259,77 @@ def test_an_empty_file_imports_nothing(db):
 def test_a_missing_file_is_reported(db, tmp_path):
     with pytest.raises(CommandError, match="nope.yaml: No such file or directory"):
         call_command("import_config", str(tmp_path / "nope.yaml"))
+
+
+def warehouse(pg_db, modules):
+    return (
+        "connections:\n"
+        f"  - {{name: wh, driver: postgres, jdbc_url: '{pg_db.jdbc_url}', username: postgres}}\n"
+        f"modules:\n{modules}"
+    )
+
+
+ORDERS_MODULE = """\
+  - name: orders
+    source: wh
+    dest: wh
+    dest_table: public.orders
+    source_query: SELECT 1
+    columns:
+      - {source_name: id, dest_name: id, dest_type: bigint, description: Order number}
+      - {source_name: total, dest_name: total, dest_type: "numeric(12,2)"}
+      - {source_name: placed_at, dest_name: Placed At, dest_type: timestamp}
+"""
+
+
+def test_create_tables_creates_a_missing_destination_table_from_the_columns(drivers, pg_db, tmp_path):
+    pg_db.execute("CREATE TABLE public.existing (x text)")
+    existing = (
+        "  - {name: old, source: wh, dest: wh, dest_table: existing, source_query: SELECT 1,"
+        " columns: [{source_name: a, dest_name: a, dest_type: int}]}\n"
+    )
+    path = tmp_path / "wh.yaml"
+    path.write_text(warehouse(pg_db, ORDERS_MODULE + existing))
+    out = StringIO()
+    call_command("import_config", str(path), "--create-tables", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "connection wh created",
+        "module orders created",
+        "module old created",
+        "table public.orders created on wh",
+    ]
+    columns = pg_db.rows(
+        "SELECT column_name, data_type, numeric_precision, numeric_scale,"
+        " col_description('public.orders'::regclass, ordinal_position)"
+        " FROM information_schema.columns WHERE table_name = 'orders' ORDER BY ordinal_position"
+    )
+    assert columns == [
+        ("id", "bigint", 64, 0, "Order number"),
+        ("total", "numeric", 12, 2, None),
+        ("Placed At", "timestamp without time zone", None, None, None),
+    ]
+    assert pg_db.rows("SELECT column_name FROM information_schema.columns WHERE table_name = 'existing'") == [
+        ("x",)
+    ]
+
+
+def test_create_tables_leaves_an_existing_table_alone_on_a_second_import(drivers, pg_db):
+    import_config(warehouse(pg_db, ORDERS_MODULE), create_tables=True)
+    pg_db.execute("INSERT INTO public.orders (id) VALUES (1)")
+    assert import_config(warehouse(pg_db, ORDERS_MODULE), create_tables=True) == [
+        "connection wh updated",
+        "module orders updated",
+    ]
+    assert pg_db.rows("SELECT id FROM public.orders") == [(1,)]
+
+
+def test_a_table_that_cannot_be_created_rejects_the_import(drivers, pg_db):
+    nowhere = ORDERS_MODULE.replace("name: orders", "name: lost").replace("public.orders", "nope.lost")
+    with pytest.raises(ConfigError) as caught:
+        import_config(warehouse(pg_db, ORDERS_MODULE + nowhere), create_tables=True)
+    [problem, kept] = caught.value.problems
+    assert problem.startswith("modules[lost].dest_table: could not create nope.lost on wh: ")
+    assert 'schema "nope" does not exist' in problem
+    assert kept == "table public.orders created on wh; it stays"
+    assert not Connection.objects.exists()
+    assert not Module.objects.exists()

@@ -13,14 +13,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="The YAML file to import.")
+        parser.add_argument(
+            "--create-tables",
+            action="store_true",
+            help="Create each module's destination table from its columns where it does not exist.",
+        )
 
-    def handle(self, *args, file, **options):
+    def handle(self, *args, file, create_tables, **options):
         try:
             text = Path(file).read_text()
         except OSError as exc:
             raise CommandError(f"{file}: {exc.strerror}") from None
         try:
-            results = import_config(text)
+            results = import_config(text, create_tables=create_tables)
         except ConfigError as exc:
             raise CommandError(
                 f"{file}: nothing imported, {len(exc.problems)} problem(s):\n" + "\n".join(exc.problems)

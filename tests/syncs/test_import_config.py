@@ -1,12 +1,13 @@
 from datetime import UTC, datetime
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from connections.models import Connection
 from scheduling.models import Group, Schedule
-from syncs.config_io import ConfigError, import_config
+from syncs.config_io import ConfigError, export_config, import_config
 from syncs.models import Module
 
 # The example of DESIGN.md.
@@ -333,3 +334,16 @@ def test_a_table_that_cannot_be_created_rejects_the_import(drivers, pg_db):
     assert kept == "table public.orders created on wh; it stays"
     assert not Connection.objects.exists()
     assert not Module.objects.exists()
+
+
+def test_the_readme_example_imports_and_exports_back_without_its_comments(drivers):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    example = readme.split("## Config as code")[1].split("```yaml\n")[1].split("```")[0]
+    import_config(example)
+    text = export_config()
+    Group.objects.all().delete()
+    Module.objects.all().delete()
+    Connection.objects.all().delete()
+    import_config(text)
+    assert export_config() == text
+    assert Module.objects.get().hooks.get().connection.name == "dw"

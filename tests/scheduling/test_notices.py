@@ -3,7 +3,7 @@ from django.core import mail
 
 from connections.models import Connection
 from connections.secrets import SecretError, set_secret
-from scheduling.models import Group, GroupRun
+from scheduling.models import Group, GroupMember, GroupRun
 from scheduling.notices import send_failure_notice
 from syncs.models import Module, RunLog, Status
 
@@ -79,4 +79,33 @@ def test_the_mail_password_is_read_from_the_secrets_file_when_sending(email, fai
 
 def test_nothing_is_sent_when_the_config_has_no_email_section(failed_group_run):
     assert send_failure_notice(failed_group_run) is False
+    assert mail.outbox == []
+
+
+@pytest.fixture
+def failing_schedule(make_items_module, make_schedule):
+    """A schedule of a group whose one module reads a table that does not exist."""
+    schedule = make_schedule("0 4 * * *")
+    module = make_items_module(source_query="SELECT id, name FROM no_such_table")
+    GroupMember.objects.create(group=schedule.group, module=module, run_order=1)
+    return schedule
+
+
+def test_a_scheduled_group_run_that_fails_for_real_sends_the_notice(email, failing_schedule):
+    from scheduling.engine import run_group
+
+    group_run = run_group(failing_schedule.group, trigger=f"schedule:{failing_schedule.pk}")
+
+    assert group_run.status == Status.ERROR
+    run = group_run.runs.get()
+    [message] = mail.outbox
+    assert "no_such_table" in run.error
+    assert run.error in message.body
+    assert f"https://pipekit.example.com/runs/{run.pk}/" in message.body
+
+
+def test_a_manual_group_run_that_fails_sends_nothing(email, failing_schedule):
+    from scheduling.engine import run_group
+
+    assert run_group(failing_schedule.group, trigger="manual").status == Status.ERROR
     assert mail.outbox == []

@@ -1,13 +1,12 @@
 """JSON API for groups and group runs (HTTP Basic, staff only: see pipekit_site.auth.api_view)."""
 
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from pipekit_site.auth import api_view
 from scheduling import engine
 from scheduling.models import Group, GroupRun
-from syncs.api import read_dry_run, run_summary
+from syncs.api import find, read_dry_run, run_summary
 
 
 def group_run_summary(group_run):
@@ -63,7 +62,7 @@ def group_list(request):
 
 @api_view("POST")
 def group_run_start(request, group_id):
-    group = get_object_or_404(Group, pk=group_id)
+    group = find(Group.objects, group_id, "group")
     dry_run, error = read_dry_run(request)
     if error:
         return error
@@ -76,7 +75,7 @@ def group_run_start(request, group_id):
 
 @api_view("GET")
 def group_run_detail(request, group_run_id):
-    group_run = get_object_or_404(GroupRun.objects.select_related("group"), pk=group_run_id)
+    group_run = find(GroupRun.objects.select_related("group"), group_run_id, "group run")
     runs = group_run.runs.select_related("module").order_by("created_at", "id")
     data = group_run_summary(group_run)
     data["runs"] = [

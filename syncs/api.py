@@ -4,8 +4,7 @@ Connections appear by name only: no response carries a password or secret refere
 
 import json
 
-from django.http import JsonResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, JsonResponse
 from django.urls import reverse
 
 from pipekit_site.auth import api_view, json_error
@@ -14,6 +13,14 @@ from syncs.models import Module, RunLog
 from syncs.summaries import last_runs
 
 RECENT_RUNS = 20
+
+
+def find(queryset, pk, what):
+    """Return the row with this id, or raise Http404 naming what was asked for (api_view makes it JSON)."""
+    try:
+        return queryset.get(pk=pk)
+    except queryset.model.DoesNotExist:
+        raise Http404(f"No {what} with id {pk}.") from None
 
 
 def run_summary(run):
@@ -77,7 +84,7 @@ def module_list(request):
 
 @api_view("GET")
 def module_detail(request, module_id):
-    module = get_object_or_404(Module.objects.select_related("source", "dest"), pk=module_id)
+    module = find(Module.objects.select_related("source", "dest"), module_id, "module")
     runs = list(module.runs.all()[:RECENT_RUNS])
     data = module_summary(module, runs[0] if runs else None)
     data.update(
@@ -125,7 +132,7 @@ def read_dry_run(request):
 
 @api_view("POST")
 def module_run(request, module_id):
-    module = get_object_or_404(Module, pk=module_id)
+    module = find(Module.objects, module_id, "module")
     dry_run, error = read_dry_run(request)
     if error:
         return error
@@ -143,12 +150,12 @@ def module_run(request, module_id):
 
 @api_view("GET")
 def run_detail(request, run_id):
-    return JsonResponse(run_data(get_object_or_404(RunLog.objects.select_related("module"), pk=run_id)))
+    return JsonResponse(run_data(find(RunLog.objects.select_related("module"), run_id, "run")))
 
 
 @api_view("POST")
 def run_cancel(request, run_id):
-    run = get_object_or_404(RunLog.objects.select_related("module"), pk=run_id)
+    run = find(RunLog.objects.select_related("module"), run_id, "run")
     if not run.request_cancel():
         return json_error(409, f"Run {run.id} has already finished ({run.status}).")
     return JsonResponse(run_data(run), status=202)

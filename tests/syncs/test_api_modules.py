@@ -72,7 +72,7 @@ def test_no_response_carries_a_password_reference(client, staff_auth, make_items
 def test_an_unknown_module_is_a_json_404(client, staff_auth):
     response = client.get("/api/modules/999", headers=staff_auth)
     assert response.status_code == 404
-    assert "error" in response.json()
+    assert response.json() == {"error": "No module with id 999."}
 
 
 def test_listing_refuses_post(client, staff_auth):

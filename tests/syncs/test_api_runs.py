@@ -56,7 +56,7 @@ def test_it_reads_a_run(client, staff_auth, make_items_module):
 def test_an_unknown_run_is_a_json_404(client, staff_auth):
     response = client.get("/api/runs/999", headers=staff_auth)
     assert response.status_code == 404
-    assert "error" in response.json()
+    assert response.json() == {"error": "No run with id 999."}
 
 
 def test_it_cancels_a_running_run(client, staff_auth, make_items_module):

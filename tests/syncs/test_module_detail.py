@@ -41,6 +41,7 @@ def test_it_shows_the_movement_query_watermarks_hooks_and_schema(staff_client, m
     assert "vacuum" in page and "VACUUM" in page and "always" in page
     assert ">c1</td>" in page and ">c2</td>" in page
     assert '<td class="mono">name</td>' in page
+    assert f'href="/modules/{module.id}/columns/new">+ add column</a>' in page
     assert "hourly" in page
 
 

@@ -52,6 +52,10 @@ def test_a_module_that_never_ran_says_so(staff_client, make_items_module):
     assert "never run" in staff_client.get("/").content.decode()
 
 
+def test_with_no_modules_it_points_to_the_wizard(staff_client):
+    assert 'href="/modules/new/">Create the first one</a>' in staff_client.get("/").content.decode()
+
+
 def test_the_status_of_a_running_module_polls_its_row(staff_client, make_items_module):
     running = make_items_module()
     idle = make_items_module(name="idle")

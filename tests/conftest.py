@@ -171,3 +171,28 @@ def make_items_module(make_module, make_connection, sqlite_db, sqlite_db2):
 
     make.source_db, make.dest_db = sqlite_db, sqlite_db2
     return make
+
+
+ORDERS_SQL = """
+CREATE TABLE public.orders (
+    id integer PRIMARY KEY, "Customer" varchar(80), total numeric(12,2), updated_at timestamp
+);
+COMMENT ON COLUMN public.orders."Customer" IS 'Who ordered';
+INSERT INTO public.orders VALUES
+    (1, 'Ada', 12.50, '2024-01-01 10:00:00.000001'), (2, NULL, NULL, '2024-01-02 00:00:00');
+"""
+
+
+@pytest.fixture
+def erp_to_dw(pg_db, pg_db2, make_connection):
+    """PostgreSQL connections: `erp` holding public.orders (2 rows; the Customer column has a
+    comment) and an empty `dw`. Their test databases are .source_db and .dest_db."""
+    from types import SimpleNamespace
+
+    pg_db.execute(ORDERS_SQL)
+    return SimpleNamespace(
+        source=make_connection(pg_db, name="erp"),
+        dest=make_connection(pg_db2, name="dw"),
+        source_db=pg_db,
+        dest_db=pg_db2,
+    )

@@ -1,0 +1,54 @@
+from django.urls import reverse
+
+from connections.secrets import set_secret
+
+URL = reverse("syncs:wizard_tables")
+
+
+def params(pair, **more):
+    return {"source": pair.source.pk, "dest": pair.dest.pk, **more}
+
+
+def test_it_sends_anonymous_users_to_the_login_page(client):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+
+
+def test_it_refuses_users_who_are_not_staff(user_client):
+    assert user_client.get(URL).status_code == 403
+
+
+def test_without_connections_it_goes_back_to_the_start(staff_client):
+    response = staff_client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("syncs:wizard_start")
+
+
+def test_it_lists_the_schemas_and_the_tables_of_the_chosen_one(staff_client, erp_to_dw):
+    erp_to_dw.source_db.execute("CREATE SCHEMA sales; CREATE TABLE sales.invoices (id int)")
+
+    page = staff_client.get(URL, params(erp_to_dw)).content.decode()
+    assert ">public</a>" in page and ">sales</a>" in page
+    assert "Pick a schema." in page
+
+    page = staff_client.get(URL, params(erp_to_dw, schema="public")).content.decode()
+    assert 'schema=public&table=orders">orders</a>' in page
+    assert (
+        f'href="{reverse("syncs:wizard_columns")}?source={erp_to_dw.source.pk}&amp;dest={erp_to_dw.dest.pk}'
+        in page
+    )
+    assert "invoices" not in page
+
+
+def test_it_shows_the_databases_message_when_the_source_cannot_be_read(staff_client, erp_to_dw):
+    set_secret("ERP_PASSWORD", "s3cret-erp-password")
+    erp_to_dw.source.username = "no_such_role"
+    erp_to_dw.source.password = "$ERP_PASSWORD"
+    erp_to_dw.source.save()
+
+    page = staff_client.get(URL, params(erp_to_dw)).content.decode()
+
+    assert "erp could not be read" in page
+    assert "no_such_role" in page
+    assert "s3cret-erp-password" not in page

@@ -1,3 +1,4 @@
+from django.contrib import messages
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404, redirect, render
@@ -69,3 +70,19 @@ def group_run_detail(request, group_run_id):
     if request.htmx:
         return render(request, "scheduling/group_run_detail.html#live", context)
     return render(request, "scheduling/group_run_detail.html", context)
+
+
+@staff_required
+@require_POST
+def group_run_cancel(request, group_run_id):
+    group_run = get_object_or_404(GroupRun, pk=group_run_id)
+    if group_run.request_cancel():
+        messages.success(
+            request,
+            f"Cancel requested: group run {group_run.id} stops its current module and skips the rest.",
+        )
+    else:
+        messages.info(
+            request, f"Group run {group_run.id} had already finished ({group_run.get_status_display()})."
+        )
+    return redirect("scheduling:group_run_detail", group_run.id)

@@ -5,6 +5,16 @@ set -euo pipefail
 here=$(dirname "$0")
 "$here/system-packages.sh" postgresql mariadb-server
 
+both_up() {
+    psql -h 127.0.0.1 -U postgres -w -tAc 'select 1' >/dev/null 2>&1 &&
+        mariadb -uroot -h127.0.0.1 -e 'select 1' >/dev/null 2>&1
+}
+# Starting the servers and opening them to the tests takes root; checking them does not.
+if [ "$(id -u)" -ne 0 ]; then
+    both_up && { echo "services: PostgreSQL and MariaDB are up"; exit 0; }
+    exec sudo "$0" "$@"
+fi
+
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432; }
 if ! pg_up; then
     version=$(ls /etc/postgresql | sort -n | tail -1)

@@ -9,6 +9,7 @@ from datetime import UTC
 
 from django.utils import timezone
 
+from scheduling.engine import start_detached_group_run
 from scheduling.models import Schedule
 
 log = logging.getLogger("pipekit.scheduling")
@@ -40,14 +41,12 @@ def claim(schedule, slot):
     return claimed == 1
 
 
-def fire(schedule, start=None):
-    """Start the schedule's group run (detached by default) and return its GroupRun."""
-    if start is None:
-        from scheduling.engine import start_detached_group_run as start
+def fire(schedule, start=start_detached_group_run):
+    """Start the schedule's group run (a detached process by default) and return its GroupRun."""
     return start(schedule.group, trigger=f"schedule:{schedule.pk}")
 
 
-def fire_schedules(now=None, start=None):
+def fire_schedules(now=None, start=start_detached_group_run):
     """Fire every due schedule once for its latest slot; return the group runs started.
 
     `start(group, trigger=...)` starts a group run; the default starts a detached process."""

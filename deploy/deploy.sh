@@ -119,7 +119,7 @@ step_app() {
     # .gitignore rules keep build output, var/ and local config out of the copy, and keep
     # what the install itself made there (jrunner/bin, var/static) from being deleted.
     local out
-    out=$(rsync -a --delete --itemize-changes --chown=root:root --chmod=go+rX,go-w \
+    out=$(rsync -a --omit-dir-times --delete --itemize-changes --chown=root:root --chmod=go+rX,go-w \
         --filter=':- .gitignore' --exclude=/.git/ "$src/" "$app/")
     [ -n "$out" ] && report "app files" changed || report "app files" ok
 }

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
+from django.urls import reverse
 from django.utils import timezone
 
 from connections import secrets
@@ -13,8 +14,9 @@ def email_configured():
     return bool(settings.PIPEKIT_EMAIL_ENABLED and settings.PIPEKIT_EMAIL_TO)
 
 
-def run_url(run):
-    return f"{settings.PIPEKIT_BASE_URL}/runs/{run.pk}/"
+def page_url(view_name, pk):
+    """Return the full address of an object's page, for people reading the mail."""
+    return settings.PIPEKIT_BASE_URL + reverse(view_name, args=[pk])
 
 
 def failure_notice(group_run):
@@ -26,11 +28,16 @@ def failure_notice(group_run):
     lines = [
         f"Group run {group_run.pk} of {group.name} ended in error.",
         f"Started {started:%Y-%m-%d %H:%M %Z} by {group_run.trigger}.",
+        page_url("scheduling:group_run_detail", group_run.pk),
     ]
     if group_run.error:
         lines.append(group_run.error)
     for run in failed:
-        lines += ["", f"{run.module.name} (run {run.pk}): {run.error or 'no error recorded'}", run_url(run)]
+        lines += [
+            "",
+            f"{run.module.name} (run {run.pk}): {run.error or 'no error recorded'}",
+            page_url("syncs:run_detail", run.pk),
+        ]
     return subject, "\n".join(lines) + "\n"
 
 

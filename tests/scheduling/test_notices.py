@@ -3,6 +3,7 @@ from django.core import mail
 
 from connections.models import Connection
 from connections.secrets import SecretError, set_secret
+from scheduling.engine import run_group
 from scheduling.models import Group, GroupMember, GroupRun
 from scheduling.notices import send_failure_notice
 from syncs.models import Module, RunLog, Status
@@ -51,6 +52,7 @@ def test_it_mails_the_group_the_failed_modules_their_errors_and_run_pages(email,
     assert "resolve watermark since: NULL and no default value" in message.body
     assert f"https://pipekit.example.com/runs/{orders.pk}/" in message.body
     assert f"https://pipekit.example.com/runs/{stock.pk}/" in message.body
+    assert f"https://pipekit.example.com/group-runs/{failed_group_run.pk}/" in message.body
     assert "customers" not in message.body
 
 
@@ -91,9 +93,7 @@ def failing_schedule(make_items_module, make_schedule):
     return schedule
 
 
-def test_a_scheduled_group_run_that_fails_for_real_sends_the_notice(email, failing_schedule):
-    from scheduling.engine import run_group
-
+def test_a_scheduled_group_run_that_fails_for_real_sends_the_notice(email, failing_schedule, staff_client):
     group_run = run_group(failing_schedule.group, trigger=f"schedule:{failing_schedule.pk}")
 
     assert group_run.status == Status.ERROR
@@ -101,11 +101,14 @@ def test_a_scheduled_group_run_that_fails_for_real_sends_the_notice(email, faili
     [message] = mail.outbox
     assert "no_such_table" in run.error
     assert run.error in message.body
-    assert f"https://pipekit.example.com/runs/{run.pk}/" in message.body
+    # The link in the mail opens the run's page, which shows the error.
+    link = f"https://pipekit.example.com/runs/{run.pk}/"
+    assert link in message.body
+    page = staff_client.get(link.removeprefix("https://pipekit.example.com"))
+    assert page.status_code == 200
+    assert "no_such_table" in page.content.decode()
 
 
 def test_a_manual_group_run_that_fails_sends_nothing(email, failing_schedule):
-    from scheduling.engine import run_group
-
     assert run_group(failing_schedule.group, trigger="manual").status == Status.ERROR
     assert mail.outbox == []

@@ -190,16 +190,19 @@ class _Importer:
     def reference(self, label, model, name):
         """Return the object named name, first from this file, then from the database.
 
-        None when there is none (a problem is reported) or when the file's entry of that name
-        has problems of its own (already reported)."""
+        None when name is None, when there is none (a problem is reported) or when the file's
+        entry of that name has problems of its own (already reported)."""
         if name is None:
+            return None
+        if not isinstance(name, str):
+            self.problem(label, f"must be a name, not {name!r}")
             return None
         saved, failed = self.saved.get(model, {}), self.failed.get(model, set())
         if name in saved:
             return saved[name]
         if name in failed:
             return None
-        found = model.objects.filter(name=name).first() if isinstance(name, str) else None
+        found = model.objects.filter(name=name).first()
         if found is None:
             self.problem(label, f"no {model._meta.verbose_name} named {name!r}")
         return found
@@ -212,7 +215,10 @@ class _Importer:
                 setattr(obj, key, entry[key] if key in entry else field.get_default())
 
     def save(self, label, obj, exclude=()):
-        """full_clean and save obj; report its problems and return False when it has any."""
+        """full_clean and save obj; report its problems and return False when it has any.
+
+        exclude names references that were given but not found: they are reported already,
+        and obj is checked without them and not saved."""
         ok = not exclude
         try:
             obj.full_clean(exclude=exclude)
@@ -257,9 +263,8 @@ class _Importer:
         for label, entry in self.entries(data, "connections", CONNECTION_KEYS):
             conn, created = self.upsert(Connection, entry.get("name"))
             self.assign(conn, entry, CONNECTION_KEYS[1:])
-            driver = self.reference(f"{label}.driver", Driver, entry.get("driver"))
-            conn.driver = driver
-            exclude = [] if driver else ["driver"]
+            conn.driver = self.reference(f"{label}.driver", Driver, entry.get("driver"))
+            exclude = ["driver"] if entry.get("driver") is not None and conn.driver_id is None else []
             if self.save(label, conn, exclude):
                 self.saved[Connection][conn.name] = conn
                 self.done("connection", conn, created)
@@ -276,7 +281,7 @@ class _Importer:
             for key in ("source", "dest"):
                 conn = self.reference(f"{label}.{key}", Connection, entry.get(key))
                 setattr(module, key, conn)
-                if conn is None:
+                if entry.get(key) is not None and conn is None:
                     exclude.append(key)
             if self.save(label, module, exclude):
                 self.saved[Module][module.name] = module
@@ -294,7 +299,7 @@ class _Importer:
         filled = []
         for position, column in enumerate(columns, 1):
             self.mapping(f"{label}.columns[{position}]", column, COLUMN_KEYS)
-            column = {key: column.get(key) or "" for key in COLUMN_KEYS}
+            column = {key: "" if column.get(key) is None else str(column[key]) for key in COLUMN_KEYS}
             if not column["id"]:
                 number = position
                 while f"c{number}" in taken:

@@ -243,6 +243,18 @@ def test_a_new_bad_file_creates_nothing(drivers):
         ),
         ("groups:\n  - {name: g, enabled: maybe}\n", "groups[g].enabled: "),
         (
+            "connections:\n  - {name: erp, jdbc_url: x}\n",
+            "connections[erp].driver: This field cannot be null.",
+        ),
+        (
+            "modules:\n  - {name: m, dest: a, dest_table: t, source_query: q, columns: []}\n",
+            "modules[m].source: This field cannot be null.",
+        ),
+        (
+            "groups:\n  - {name: g, members: [[orders]]}\n",
+            "groups[g].members: must be a name, not ['orders']",
+        ),
+        (
             "groups:\n  - {name: g, schedules: [{cron: '@daily', timezone: Mars/Base}]}\n",
             "is not a known time zone",
         ),

@@ -250,35 +250,43 @@ step_render() {
 }
 
 step_systemd() {
-    local before=$changes
+    local restart=$code_changed unit
     if install_file "$etc/pipekit.service" /etc/systemd/system/pipekit.service 644; then
         systemctl daemon-reload
+        restart=yes
         report "systemd unit" changed
     else
         report "systemd unit" ok
     fi
-    if systemctl is-enabled --quiet pipekit; then report "enable" ok; else
-        systemctl enable --quiet pipekit cron
-        report "enable" changed
+    for unit in cron pipekit; do
+        if systemctl is-enabled --quiet $unit; then report "enable $unit" ok; else
+            systemctl enable --quiet $unit
+            report "enable $unit" changed
+        fi
+    done
+    if systemctl is-active --quiet cron; then report "cron" ok; else
+        systemctl start cron
+        report "cron" changed started
     fi
     # Restarting is safe while loads run: the unit's KillMode=process spares them.
     if ! systemctl is-active --quiet pipekit; then
         systemctl start pipekit
         report "service" changed started
-    elif [ "$changes" -gt "$before" ] || [ "$code_changed" = yes ]; then
+    elif [ $restart = yes ]; then
         systemctl restart pipekit
         report "service" changed restarted
     else
         report "service" ok
     fi
-    systemctl is-active --quiet cron || { systemctl start cron && report cron changed started; }
 }
 
 step_nginx() {
     local changed=no
-    if [ ! -e /etc/ssl/certs/ssl-cert-snakeoil.pem ]; then
-        # A placeholder until the real certificate goes into the site file.
-        make-ssl-cert generate-default-snakeoil
+    if [ ! -e /etc/ssl/certs/pipekit.pem ] && [ ! -e /etc/ssl/private/pipekit.key ]; then
+        # A placeholder until the operator puts the real pair at these two paths.
+        [ -e /etc/ssl/certs/ssl-cert-snakeoil.pem ] || make-ssl-cert generate-default-snakeoil
+        ln -sfn ssl-cert-snakeoil.pem /etc/ssl/certs/pipekit.pem
+        ln -sfn ssl-cert-snakeoil.key /etc/ssl/private/pipekit.key
         changed=yes
     fi
     install_file "$etc/nginx-pipekit.conf" /etc/nginx/sites-available/pipekit 644 && changed=yes

@@ -27,8 +27,8 @@ def render_site(directory, gunicorn_port):
         (r"\n *listen \[::\]:\d+( ssl)?;", ""),
         (r"server 127\.0\.0\.1:8000;", f"server 127.0.0.1:{gunicorn_port};"),
         (r"/var/cache/pipekit-nginx", str(directory / "cache")),
-        (r"/etc/ssl/certs/ssl-cert-snakeoil\.pem", str(cert)),
-        (r"/etc/ssl/private/ssl-cert-snakeoil\.key", str(key)),
+        (r"/etc/ssl/certs/pipekit\.pem", str(cert)),
+        (r"/etc/ssl/private/pipekit\.key", str(key)),
     ]
     for pattern, replacement in replacements:
         site, count = re.subn(pattern, replacement, site)

@@ -59,6 +59,21 @@ def test_a_time_in_the_repeated_hour_fires_only_the_first_time(new_york_schedule
     assert fires_during(FALL_BACK, schedule) == ["01:30-0400"]
 
 
+@pytest.mark.parametrize(
+    "day, expected",
+    [
+        ("2026-03-29", ["03:00+0200"]),  # 02:00 CET becomes 03:00 CEST
+        ("2026-10-25", ["02:30+0200"]),  # 03:00 CEST becomes 02:00 CET: 02:30 happens twice
+    ],
+)
+def test_2_30_fires_once_on_both_change_days_in_paris(make_schedule, day, expected):
+    paris = ZoneInfo("Europe/Paris")
+    schedule = make_schedule(
+        "30 2 * * *", timezone="Europe/Paris", created_at=local_midnight(day, paris) - timedelta(minutes=1)
+    )
+    assert fires_during(day, schedule, paris) == expected
+
+
 def test_an_hourly_schedule_fires_every_real_hour_across_both_changes(new_york_schedule):
     fall = new_york_schedule("0 * * * *", FALL_BACK)
     fired = fires_during(FALL_BACK, fall)

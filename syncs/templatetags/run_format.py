@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -20,3 +22,13 @@ def duration(value):
         return f"{minutes} m {seconds:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} m"
+
+
+@register.filter
+def ago(value):
+    """Render how long ago an aware datetime was: 'just now', '5 minutes ago', '2 days, 3 hours ago'."""
+    if not value:
+        return ""
+    if (timezone.now() - value).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(value)} ago"

@@ -44,6 +44,7 @@ def test_it_lists_each_module_with_its_groups_strategy_and_last_run(staff_client
     assert "Append" in page
     assert f'href="/runs/{last.id}/" class="pill error"' in page
     assert "1 m 05 s" in page
+    assert "2 minutes ago" in page
     assert "1234" in page
 
 
@@ -64,6 +65,7 @@ def test_the_status_of_a_running_module_polls_its_row(staff_client, make_items_m
 
     page = staff_client.get("/").content.decode()
 
+    assert "just now" in page
     assert f'hx-get="/?module={running.id}" hx-trigger="every 2s"' in page
     assert f'hx-get="/?module={idle.id}"' not in page
 

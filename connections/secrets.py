@@ -24,8 +24,8 @@ def read(path=None):
     if not path.exists():
         return values
     for line in path.read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
+        # The value is kept exactly as written: a password may end in a space.
+        if not line.strip() or line.lstrip().startswith("#") or "=" not in line:
             continue
         key, value = line.split("=", 1)
         values[key.strip()] = value

@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -52,3 +56,26 @@ def test_the_secret_key_is_created_once_with_mode_0600(tmp_path):
     assert len(key) >= 50
     assert path.stat().st_mode & 0o777 == 0o600
     assert config.secret_key(path) == key
+
+
+def test_pipekit_does_not_start_on_a_bad_config_and_names_the_key(tmp_path):
+    env = os.environ | {"PIPEKIT_CONFIG": str(write(tmp_path, "time_zone: Mars/Base\n"))}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=config.BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert f"{tmp_path / 'config.yaml'}: time_zone: unknown time zone 'Mars/Base'" in done.stderr
+
+
+def test_the_state_database_and_files_follow_the_config(tmp_path):
+    text = "database: state/pk.db\nsecret_key_file: keys/secret\nsecrets_file: /etc/pipekit/secrets.env\n"
+    conf = config.load(write(tmp_path, text))
+    assert conf["database"] == f"sqlite:///{tmp_path}/state/pk.db"
+    assert conf["secret_key_file"] == tmp_path / "keys" / "secret"
+    assert conf["secrets_file"].as_posix() == "/etc/pipekit/secrets.env"
+
+
+def test_the_secrets_file_may_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("PIPEKIT_SECRETS", "/run/pipekit/secrets.env")
+    assert config.load(write(tmp_path, "{}\n"))["secrets_file"].as_posix() == "/run/pipekit/secrets.env"

@@ -44,7 +44,7 @@ def test_it_lists_each_module_with_its_groups_strategy_and_last_run(staff_client
     assert "Append" in page
     assert f'href="/runs/{last.id}/" class="pill error"' in page
     assert "1 m 05 s" in page
-    assert "2 minutes ago" in page
+    assert "2\xa0minutes ago" in page
     assert "1234" in page
 
 

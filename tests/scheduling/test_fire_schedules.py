@@ -136,29 +136,27 @@ def test_ticks_racing_in_threads_start_one_group_run_per_slot(make_schedule):
 
 
 def tick_in_processes(count, now, env=None):
-    """Start `count` `manage.py fire_schedules --now` processes at once and wait for them all."""
-    command = [
-        sys.executable,
-        str(settings.BASE_DIR / "manage.py"),
-        "fire_schedules",
-        "--now",
-        now.isoformat(),
-    ]
+    """Start `count` `manage.py fire_schedules --now` processes at once; return their joined output."""
+    command = [sys.executable, MANAGE, "fire_schedules", "--now", now.isoformat()]
     processes = [
         subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(count)
     ]
+    output = ""
     for process in processes:
-        _, stderr = process.communicate()
+        stdout, stderr = process.communicate()
         assert process.returncode == 0, stderr
         assert "Traceback" not in stderr, stderr
+        output += stdout
+    return output
 
 
 @pytest.mark.django_db(transaction=True)
 def test_ticks_racing_in_processes_start_one_group_run_per_slot(make_schedule):
     schedules = [make_schedule("*/5 * * * *") for _ in range(2)]
     for now in ["2026-01-02 04:00", "2026-01-02 04:05:01"]:
-        tick_in_processes(4, utc(now))
+        output = tick_in_processes(4, utc(now))
+        assert output.count("started group run") == 2
     for schedule in schedules:
         assert GroupRun.objects.filter(trigger=f"schedule:{schedule.pk}").count() == 2
     # The runs (of empty groups) are real detached processes: let them end before the tables are flushed.

@@ -24,4 +24,5 @@ class Command(BaseCommand):
             if now.tzinfo is None:
                 raise CommandError(f"--now {now.isoformat()} needs a zone, e.g. +00:00")
         for run in fire_schedules(now):
-            self.stdout.write(f"started group run {run.pk} of {run.group.name} ({run.trigger})")
+            if options["verbosity"] >= 1:
+                self.stdout.write(f"started group run {run.pk} of {run.group.name} ({run.trigger})")

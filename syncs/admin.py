@@ -21,7 +21,7 @@ class ModuleAdmin(admin.ModelAdmin):
     list_filter = ["strategy", "enabled", "source", "dest"]
     search_fields = ["name", "dest_table", "source_query", "description"]
     readonly_fields = ["running_run", "locked_at", "created_at", "updated_at"]
-    list_select_related = ["source", "dest"]
+    list_select_related = ["source", "dest", "running_run__module"]
     inlines = [WatermarkInline, HookInline]
     actions = ["enable", "disable"]
 

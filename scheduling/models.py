@@ -1,6 +1,6 @@
 import difflib
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from croniter import CroniterBadDateError, croniter
 from django.conf import settings
@@ -164,8 +164,10 @@ class Schedule(models.Model):
 
     def latest_fire_time(self, now=None):
         """Return the last fire time at or before now, aware, in the schedule's zone."""
-        # get_prev is strictly before its start, so start at the next whole minute.
-        start = (now or dj_timezone.now()).replace(second=0, microsecond=0) + timedelta(minutes=1)
+        # get_prev is strictly before its start, so start at the next whole minute (in UTC: adding
+        # to a local time is wall-clock arithmetic, wrong across a daylight-saving change).
+        now = (now or dj_timezone.now()).astimezone(UTC)
+        start = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
         times = croniter(self.cron, start.astimezone(self.zone))
         while True:
             when = times.get_prev(datetime)

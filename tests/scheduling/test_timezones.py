@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,8 +18,9 @@ def local_midnight(day, zone=NEW_YORK):
 
 def fires_during(day, schedule, zone=NEW_YORK):
     """Tick every minute of the local day, as the crontab entry does; return the local fire times."""
-    now = local_midnight(day, zone)
-    end = local_midnight((now.date() + timedelta(days=1)).isoformat(), zone)
+    # Step in UTC: a local time plus a minute is wall-clock arithmetic, which skips or repeats an hour.
+    now = local_midnight(day, zone).astimezone(UTC)
+    end = local_midnight((date.fromisoformat(day) + timedelta(days=1)).isoformat(), zone).astimezone(UTC)
     fired = []
     while now < end:
         if fire_schedules(now + timedelta(seconds=7), start=queue_only):

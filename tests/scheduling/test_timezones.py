@@ -105,3 +105,9 @@ def test_next_fire_times_skip_the_missing_and_the_repeated_hour():
     fall = Schedule(cron="30 1 * * *", timezone="America/New_York")
     times = fall.next_fire_times(count=2, after=local_midnight(FALL_BACK))
     assert [t.isoformat() for t in times] == ["2026-11-01T01:30:00-04:00", "2026-11-02T01:30:00-05:00"]
+
+
+def test_the_latest_fire_time_is_never_after_now_given_in_local_time():
+    schedule = Schedule(cron="0 * * * *", timezone="America/New_York")
+    now = datetime(2026, 11, 1, 1, 59, 30, tzinfo=NEW_YORK)  # the first 01:59, EDT
+    assert schedule.latest_fire_time(now).isoformat() == "2026-11-01T01:00:00-04:00"

@@ -311,11 +311,13 @@ def _run(module, run, log):
     if plan and plan.drop_error:
         status = Status.ERROR if status == Status.SUCCESS else status
         error = "; ".join(e for e in (error, plan.drop_error) if e)
-    log.note(f"{status}: {error}" if error else status)
+    if error:
+        log.note(f"failed: {error}")
     if not run.dry_run:
         hook_error = _run_hooks(module, run, status, log)
         if hook_error and status == Status.SUCCESS:
             status, error = Status.ERROR, hook_error
+    log.note(f"finished: {status}")
     _finish(run, status, error)
 
 

@@ -1,0 +1,171 @@
+"""A failed run leaves the destination exactly as it was, leaves no staging table, and says why."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from syncs.engine import run_module
+from syncs.models import RunLog, Status, Watermark
+from tests.syncs import items
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Enough rows that the load is still running when the test acts on it.
+BIG_QUERY = (
+    "SELECT g AS id, md5(g::text) AS name, (g % 1000)::numeric(12,2) AS amount, "
+    "timestamp '2024-01-01' + g * interval '1 microsecond' AS updated_at FROM generate_series(1, 3000000) g"
+)
+
+
+@pytest.fixture
+def loaded(request, pg_db, make_connection, make_module):
+    """Return a function making a module from pg_db to a dest db that already holds ROWS."""
+
+    def make(dest_name="pg_db2", strategy="full", query=items.SELECT, **fields):
+        dest = request.getfixturevalue(dest_name)
+        items.create(pg_db)
+        items.insert(pg_db, items.ROWS + items.NEW)
+        items.create(dest)
+        items.insert(dest, items.ROWS)
+        module = make_module(
+            make_connection(pg_db),
+            make_connection(dest),
+            columns=items.columns(dest),
+            source_query=query,
+            dest_table="public.items" if dest.kind == "postgres" else "items",
+            strategy=strategy,
+            merge_key=["id"],
+            **fields,
+        )
+        return module, dest
+
+    return make
+
+
+def assert_untouched(module, dest):
+    assert items.read(dest) == items.expected(items.ROWS)
+    assert items.tables_named(dest, module.name) == []
+    module.refresh_from_db()
+    assert module.running_run is None
+
+
+@pytest.mark.parametrize("strategy", ["full", "incremental", "append"])
+@pytest.mark.parametrize("dest_name", ["pg_db2", "maria_db"])
+def test_a_source_query_error_leaves_the_destination_as_it_was(loaded, strategy, dest_name):
+    module, dest = loaded(dest_name, strategy, "SELECT id, name, amount, no_such_column FROM items")
+
+    run = run_module(module, trigger="cli")
+
+    assert run.status == Status.ERROR
+    assert "loading source rows" in run.error
+    assert "no_such_column" in run.error
+    assert_untouched(module, dest)
+
+
+@pytest.mark.parametrize("strategy", ["full", "incremental"])
+@pytest.mark.parametrize("dest_name", ["pg_db2", "maria_db"])
+def test_a_type_error_in_the_load_leaves_the_destination_as_it_was(loaded, strategy, dest_name):
+    query = (
+        "SELECT id, name, CASE WHEN id = 6 THEN 'not a number' ELSE amount::text END, updated_at FROM items"
+    )
+    module, dest = loaded(dest_name, strategy, query)
+
+    run = run_module(module, trigger="cli")
+
+    assert run.status == Status.ERROR
+    assert "loading source rows" in run.error
+    assert_untouched(module, dest)
+
+
+@pytest.mark.parametrize("strategy", ["full", "incremental"])
+@pytest.mark.parametrize("dest_name", ["pg_db2", "maria_db"])
+def test_a_failing_merge_statement_rolls_the_whole_merge_back(loaded, strategy, dest_name):
+    # The staging table has no constraints, so row 6 loads; the destination refuses it.
+    module, dest = loaded(dest_name, strategy)
+    dest.execute("ALTER TABLE items ADD CONSTRAINT only_five CHECK (id < 6)")
+
+    run = run_module(module, trigger="cli")
+
+    assert run.status == Status.ERROR
+    assert "unchanged" in run.error
+    assert_untouched(module, dest)
+
+
+def test_a_full_refresh_on_mariadb_clears_with_delete_inside_the_transaction(loaded):
+    module, dest = loaded("maria_db", "full")
+
+    run = run_module(module, trigger="cli")
+
+    assert run.status == Status.SUCCESS
+    assert "DELETE FROM" in run.merge_sql
+    assert "TRUNCATE" not in run.merge_sql
+    assert items.read(dest) == items.expected(items.ROWS + items.NEW)
+
+
+def test_a_full_refresh_on_postgres_loads_straight_into_the_destination(loaded):
+    module, dest = loaded("pg_db2", "full")
+
+    run = run_module(module, trigger="cli")
+
+    assert run.status == Status.SUCCESS
+    assert run.load_path == "copy"
+    assert "no staging" in run.merge_sql
+    assert items.read(dest) == items.expected(items.ROWS + items.NEW)
+
+
+def kill_jrunner_once_loading(run_ids):
+    """Wait for a run's jrunner to start printing progress, then kill -9 it."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        run = RunLog.objects.filter(pk__in=run_ids()).first()
+        if run and "jrunner started (pid " in run.live_log:
+            pid = int(run.live_log.split("jrunner started (pid ")[1].split(")")[0])
+            time.sleep(1.5)
+            os.kill(pid, signal.SIGKILL)
+            return
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("strategy", ["full", "incremental"])
+@pytest.mark.parametrize("dest_name", ["pg_db2", "maria_db"])
+def test_a_killed_jrunner_leaves_the_destination_as_it_was(loaded, strategy, dest_name):
+    module, dest = loaded(dest_name, strategy, BIG_QUERY)
+    killer = threading.Thread(
+        target=kill_jrunner_once_loading, args=(lambda: RunLog.objects.filter(module=module).values("pk"),)
+    )
+    killer.start()
+
+    run = run_module(module, trigger="cli")
+    killer.join()
+
+    assert run.status == Status.ERROR
+    assert "loading source rows" in run.error
+    assert_untouched(module, dest)
+
+
+def test_a_missing_secret_is_named_before_anything_moves(loaded):
+    module, dest = loaded("pg_db2", "incremental")
+    module.source.password = "$NO_SUCH_SECRET"
+    module.source.save()
+
+    run = run_module(module, trigger="cli")
+
+    assert run.status == Status.ERROR
+    assert "NO_SUCH_SECRET" in run.error
+    assert run.resolved_sql == ""
+    assert_untouched(module, dest)
+
+
+def test_a_query_token_without_a_watermark_is_reported_before_anything_moves(loaded):
+    module, dest = loaded("pg_db2", "incremental", items.SINCE.replace("{since}", "{sinse}"))
+    Watermark.objects.create(module=module, name="since", resolver_sql=items.MAX_UPDATED)
+
+    run = run_module(module, trigger="cli")
+
+    assert run.status == Status.ERROR
+    assert "{sinse}" in run.error
+    assert "no watermark" in run.error
+    assert_untouched(module, dest)

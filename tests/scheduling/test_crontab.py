@@ -104,7 +104,7 @@ def test_crontab_remove_takes_out_only_the_tick_line(deployment):
     assert deployment.crontab() == ["0 5 * * * echo the operator's own job"]
 
 
-def test_the_installed_line_run_as_cron_runs_it_fires_a_due_schedule(deployment):
+def test_the_installed_line_run_the_way_cron_runs_it_fires_a_due_schedule(deployment):
     deployment.manage("migrate", "--no-input", "-v", "0")
     deployment.manage(
         "shell",

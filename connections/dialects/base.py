@@ -309,21 +309,38 @@ class Dialect:
     def delete_matching_sql(self, dest_table, staging, merge_key):
         """Return the statements that delete destination rows whose merge key is in staging.
 
-        A NULL key part matches a NULL: re-running with the same rows never duplicates them.
-        Plain equality first, so the database may hash-join or use the key's index; the
-        null-safe comparison (which no index serves) only looks at rows with a NULL key part."""
-        dest, stg = self.qualify(dest_table), self.qualify(staging)
-        keys = [
-            (f"{STAGED}.{self.quote_identifier(k)}", f"{dest}.{self.quote_identifier(k)}") for k in merge_key
-        ]
-        equal = " AND ".join(f"{s} = {d}" for s, d in keys)
-        any_null = " OR ".join(f"{d} IS NULL" for _, d in keys)
-        null_safe = " AND ".join(self.null_safe_equal(s, d) for s, d in keys)
-        staged = f"SELECT 1 FROM {stg} {STAGED} WHERE"
+        A NULL key part matches a NULL, so re-running with the same rows never duplicates
+        them. Plain equality first, which the database can hash-join or serve from the key's
+        index; then the null-safe comparison (which no index serves) for the rows with a
+        NULL key part only."""
         return [
-            f"DELETE FROM {dest} WHERE EXISTS ({staged} {equal})",
-            f"DELETE FROM {dest} WHERE ({any_null}) AND EXISTS ({staged} {null_safe})",
+            self.delete_equal_keys_sql(dest_table, staging, merge_key),
+            self.delete_null_keys_sql(dest_table, staging, merge_key),
         ]
+
+    def key_pairs(self, dest_table, merge_key):
+        dest = self.qualify(dest_table)
+        return [(f"{STAGED}.{q}", f"{dest}.{q}") for q in map(self.quote_identifier, merge_key)]
+
+    def delete_equal_keys_sql(self, dest_table, staging, merge_key):
+        equal = " AND ".join(f"{s} = {d}" for s, d in self.key_pairs(dest_table, merge_key))
+        return (
+            f"DELETE FROM {self.qualify(dest_table)} "
+            f"WHERE EXISTS (SELECT 1 FROM {self.qualify(staging)} {STAGED} WHERE {equal})"
+        )
+
+    def delete_null_keys_sql(self, dest_table, staging, merge_key):
+        """The first EXISTS is uncorrelated: evaluated once, it skips the scan of the
+        destination when no staged key has a NULL part (the usual case)."""
+        stg, pairs = self.qualify(staging), self.key_pairs(dest_table, merge_key)
+        staged_null = " OR ".join(f"{s} IS NULL" for s, _ in pairs)
+        dest_null = " OR ".join(f"{d} IS NULL" for _, d in pairs)
+        null_safe = " AND ".join(self.null_safe_equal(s, d) for s, d in pairs)
+        return (
+            f"DELETE FROM {self.qualify(dest_table)} "
+            f"WHERE EXISTS (SELECT 1 FROM {stg} {STAGED} WHERE {staged_null}) AND ({dest_null}) "
+            f"AND EXISTS (SELECT 1 FROM {stg} {STAGED} WHERE {null_safe})"
+        )
 
     def null_safe_equal(self, a, b):
         return f"{a} IS NOT DISTINCT FROM {b}"

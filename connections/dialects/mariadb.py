@@ -76,10 +76,14 @@ class MariaDBDialect(Dialect):
         return []
 
     def delete_matching_sql(self, dest_table, staging, merge_key):
-        """A multi-table DELETE joined on the null-safe <=>, which MariaDB can serve from the key's
-        index (a correlated EXISTS in a single-table DELETE is evaluated row by row)."""
-        on = " AND ".join(f"pipekit_dest.{q} <=> {STAGED}.{q}" for q in map(self.quote_identifier, merge_key))
+        """A multi-table DELETE joined on the null-safe <=> to the staged keys.
+
+        The staged keys go through a DISTINCT derived table, which MariaDB materializes with
+        an index on the join columns: a join straight to the unindexed staging table, or a
+        correlated EXISTS, compares every destination row with every staged row."""
+        keys = [self.quote_identifier(k) for k in merge_key]
+        on = " AND ".join(f"pipekit_dest.{k} <=> {STAGED}.{k}" for k in keys)
         return [
             f"DELETE pipekit_dest FROM {self.qualify(dest_table)} pipekit_dest "
-            f"JOIN {self.qualify(staging)} {STAGED} ON {on}"
+            f"JOIN (SELECT DISTINCT {', '.join(keys)} FROM {self.qualify(staging)}) {STAGED} ON {on}"
         ]

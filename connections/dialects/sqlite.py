@@ -55,5 +55,14 @@ class SQLiteDialect(Dialect):
         # A schema is an attached database file; there is nothing to create.
         return []
 
+    def delete_equal_keys_sql(self, dest_table, staging, merge_key):
+        """Use IN (subquery): SQLite builds it into an index once, while a correlated EXISTS
+        scans the staging table again for every destination row."""
+        keys = ", ".join(map(self.quote_identifier, merge_key))
+        return (
+            f"DELETE FROM {self.qualify(dest_table)} "
+            f"WHERE ({keys}) IN (SELECT {keys} FROM {self.qualify(staging)})"
+        )
+
     def null_safe_equal(self, a, b):
         return f"{a} IS {b}"

@@ -24,7 +24,7 @@ def validate_cron(value):
     """Reject anything but five cron fields or an @daily-style name, naming the part that is wrong."""
     value = value.strip()
     if value.startswith("@"):
-        if value not in CRON_NAMES:
+        if value.lower() not in CRON_NAMES:
             raise ValidationError(f"{value!r} is not a cron name; use one of {', '.join(CRON_NAMES)}.")
         return
     fields = value.split()
@@ -159,6 +159,11 @@ class Schedule(models.Model):
         return self.timezone or settings.TIME_ZONE
 
     @property
+    def expression(self):
+        # The validator allows spaces around the text (a quoted YAML value keeps them); croniter does not.
+        return self.cron.strip()
+
+    @property
     def zone(self):
         return zoneinfo.ZoneInfo(self.zone_name)
 
@@ -168,7 +173,7 @@ class Schedule(models.Model):
         # to a local time is wall-clock arithmetic, wrong across a daylight-saving change).
         now = (now or dj_timezone.now()).astimezone(UTC)
         start = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-        times = croniter(self.cron, start.astimezone(self.zone))
+        times = croniter(self.expression, start.astimezone(self.zone))
         while True:
             when = times.get_prev(datetime)
             if not self._repeats_a_wall_time(when):
@@ -176,7 +181,7 @@ class Schedule(models.Model):
 
     def next_fire_times(self, count=3, after=None):
         """Return the next `count` fire times, as aware datetimes in the schedule's zone."""
-        times = croniter(self.cron, (after or dj_timezone.now()).astimezone(self.zone))
+        times = croniter(self.expression, (after or dj_timezone.now()).astimezone(self.zone))
         result = []
         while len(result) < count:
             when = times.get_next(datetime)
@@ -191,4 +196,4 @@ class Schedule(models.Model):
         forward fire at the first real time after them, e.g. 02:30 fires at 03:00.)"""
         if when.fold == 0 or when.replace(fold=0).utcoffset() == when.utcoffset():
             return False
-        return croniter.expand(self.cron)[0][1] != ["*"]
+        return croniter.expand(self.expression)[0][1] != ["*"]

@@ -88,6 +88,12 @@ def test_each_due_schedule_fires_and_the_others_wait(make_schedule):
     ]
 
 
+def test_spaces_around_the_expression_do_not_stop_it_firing(make_schedule):
+    make_schedule(" @daily ")
+    make_schedule(" 0 4 * * * ")
+    assert len(fire("2026-01-02 04:00")) == 2
+
+
 def test_a_schedule_saved_without_validation_does_not_stop_the_others(make_schedule, caplog):
     make_schedule("0 4 31 2 *")
     good = make_schedule("0 4 * * *")

@@ -17,7 +17,7 @@ def message(validator, value):
 @pytest.mark.parametrize(
     "cron",
     ["30 2 * * *", "*/5 * * * *", "0 8-18/2 * * mon-fri", "0 0 1 jan,jul *", "0 0 29 2 *", "0 4 * * 7"]
-    + ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"],
+    + ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", "@Daily", " @daily "],
 )
 def test_five_fields_and_the_usual_names_are_accepted(cron):
     validate_cron(cron)

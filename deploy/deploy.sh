@@ -16,6 +16,9 @@
 # the rendered systemd unit and nginx site), DIR/var (state database, service user's home),
 # DIR/bin/pipekit-manage (manage.py for this installation).
 set -euo pipefail
+# The service user reads the code, venv and static files as "other"; secret files get their
+# mode explicitly.
+umask 022
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 prefix=${PIPEKIT_PREFIX:-/opt/pipekit}

@@ -27,14 +27,20 @@ class Deployment:
     first: subprocess.CompletedProcess
     second: subprocess.CompletedProcess
 
-    def manage(self, *args, **kwargs):
-        return subprocess.run(
-            [self.prefix / "bin" / "pipekit-manage", *args],
-            env=project_env(),
-            capture_output=True,
-            text=True,
-            **kwargs,
-        )
+    def manage(self, *args):
+        return manage(self.prefix, *args)
+
+
+def manage(prefix, *args, **kwargs):
+    """Run the installation's pipekit-manage as root, as an operator does."""
+    command = [prefix / "bin" / "pipekit-manage", *args]
+    return subprocess.run(command, env=project_env(), capture_output=True, text=True, **kwargs)
+
+
+def unit_settings(path):
+    """The Key=Value lines of a systemd unit file, as a dict."""
+    lines = path.read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
 
 
 def deploy(source, prefix, user):
@@ -62,7 +68,7 @@ def deployed():
         if first.returncode == 0:
             with (prefix / "etc" / "config.yaml").open("a") as f:
                 f.write("time_zone: America/New_York\n")
-            Deployment(prefix, user, first, first).manage("secrets", "set", "ERP_PASSWORD", input="s3cret\n")
+            manage(prefix, "secrets", "set", "ERP_PASSWORD", input="s3cret\n")
         second = deploy(source, prefix, user)
         yield Deployment(prefix, user, first, second)
     finally:
@@ -125,11 +131,14 @@ def test_the_crontab_fires_schedules_as_the_service_user(deployed):
     assert f"{deployed.prefix}/app/manage.py crontab run" in crontab
 
 
+def test_the_nginx_site_is_rendered_for_the_server_name(deployed):
+    site = (deployed.prefix / "etc" / "nginx-pipekit.conf").read_text()
+
+    assert "server_name pipekit.test;" in site
+
+
 def test_the_unit_runs_gunicorn_as_the_service_user_serving_health(deployed, tmp_path):
-    unit = dict(
-        line.split("=", 1) for line in (deployed.prefix / "etc" / "pipekit.service").read_text().splitlines()
-        if "=" in line and not line.startswith("#")
-    )  # fmt: skip
+    unit = unit_settings(deployed.prefix / "etc" / "pipekit.service")
     env_name, env_value = unit["Environment"].split("=", 1)
     port = free_port()
     log = tmp_path / "gunicorn.log"

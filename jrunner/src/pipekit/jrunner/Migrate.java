@@ -66,17 +66,18 @@ final class Migrate {
                             + " has " + table.columns().length + "; nothing was loaded");
                     }
                     Load load = chooseLoad(o.bulk, dest, dst, table, width);
-                    Rows rows = new Rows(rs, source, load.typed(), o.trim, out);
                     if (o.clear) {
                         clear(dst, dest, o, table);
                     }
-                    long stored = load.load(rows);
-                    if (stored != rows.count()) {
-                        throw new SQLException("read " + rows.count() + " rows but " + o.destTable + " took " + stored
-                            + "; nothing was loaded");
+                    try (Rows rows = new Rows(rs, source, load.typed(), o.trim, out)) {
+                        long stored = load.load(rows);
+                        if (stored != rows.count()) {
+                            throw new SQLException("read " + rows.count() + " rows but " + o.destTable + " took "
+                                + stored + "; nothing was loaded");
+                        }
+                        dst.commit();
+                        out.println(stored + " rows written (" + load.path() + ")");
                     }
-                    dst.commit();
-                    out.println(stored + " rows written (" + load.path() + ")");
                 }
             } catch (Exception e) {
                 Db.rollbackQuietly(dst);

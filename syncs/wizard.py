@@ -104,6 +104,7 @@ class CreateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["dest"].queryset = Connection.objects.filter(driver__kind=dest_kind)
         self.fields["source_query"].strip = False
+        self.initial["merge_key"] = ", ".join(self.instance.merge_key)
 
     def clean_merge_key(self):
         return [name.strip() for name in self.cleaned_data["merge_key"].split(",") if name.strip()]
@@ -115,9 +116,16 @@ class CreateForm(forms.ModelForm):
         return table
 
 
+class WatermarkForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["connection"].empty_label = "(the destination)"
+
+
 WatermarkFormSet = inlineformset_factory(
     Module,
     Watermark,
+    form=WatermarkForm,
     fields=["name", "resolver_sql", "connection", "default_value"],
     widgets={
         "resolver_sql": forms.Textarea(attrs={"rows": 2, "class": "sql", "spellcheck": "false"}),

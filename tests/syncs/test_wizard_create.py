@@ -80,6 +80,7 @@ def test_it_offers_the_draft_with_destinations_of_the_same_kind(
     assert [c.name for c in response.context["form"].fields["dest"].queryset] == ["dw", "erp"]
     assert QUERY.replace('"', "&quot;") in page
     assert 'value="varchar(80)"' in page
+    assert response.context["form"]["merge_key"].value() == ""
     assert "PostgreSQL connections: the column types below are PostgreSQL types." in page
 
 

@@ -1,0 +1,71 @@
+"""Headless Chromium (Debian's own, never a downloaded one) against pytest-django's live server.
+
+The live server and the detached run processes share the state database file, so these
+tests use transactional_db: the rows they create are committed where the others see them."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+# Playwright's sync API keeps an event loop running in this thread; the ORM calls made by the
+# test itself (fixtures, checks) would otherwise be refused as "async unsafe".
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+OPERATOR = ("operator", "operator-password")
+# How long to wait for a detached run to end: a bound on the wait, not a duration under test.
+RUN_WAIT_MS = 180_000
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db, django_user_model):
+    """A browser page on the live server, logged in as a staff user."""
+    django_user_model.objects.create_user(OPERATOR[0], password=OPERATOR[1], is_staff=True)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto("/login/")
+    page.fill("#id_username", OPERATOR[0])
+    page.fill("#id_password", OPERATOR[1])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shot(page, request):
+    """Return shot(name): save the whole page as test-results/screenshots/<test>-<nn>-<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    test = re.sub(r"^test_", "", request.node.name)
+    taken = []
+
+    def take(name):
+        taken.append(name)
+        page.screenshot(path=SCREENSHOTS / f"{test}-{len(taken):02d}-{name}.png", full_page=True)
+
+    return take
+
+
+def wait_for_run_end(page):
+    """Wait until the run page stops polling, i.e. the run has finished."""
+    page.locator("#run-live:not([hx-get])").wait_for(timeout=RUN_WAIT_MS)

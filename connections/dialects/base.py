@@ -19,6 +19,8 @@ BOOLEAN, OTHER = 16, 1111
 INTEGER_LADDER = ("smallint", "integer", "bigint")
 TIMESTAMP_TZ_NAMES = {"timestamptz", "timestamp with time zone", "datetimeoffset"}
 TIME_TZ_NAMES = {"timetz", "time with time zone"}
+# sqlite-jdbc reports a declared type it does not know as NUMERIC; its name tells what it holds.
+REPORTED_AS_NUMERIC = {"time": TIME, "bool": BOOLEAN, "timestamp with time zone": TIMESTAMP_WITH_TIMEZONE}
 # Alias of the staging table inside merge statements; unlike a short alias it cannot shadow
 # a destination table referenced by its own name in the same statement.
 STAGED = "pipekit_staged"
@@ -174,6 +176,8 @@ class Dialect:
         types = self.types
         if name in self.named_types:
             return self.named_types[name]
+        if jdbc_type == NUMERIC:
+            jdbc_type = REPORTED_AS_NUMERIC.get(name, jdbc_type)
         if jdbc_type == BOOLEAN or (jdbc_type == BIT and precision <= 1):
             return types["boolean"]
         if jdbc_type in (TINYINT, SMALLINT, INTEGER, BIGINT):

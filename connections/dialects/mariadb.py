@@ -41,9 +41,10 @@ class MariaDBDialect(Dialect):
         # No zoned type: TIMESTAMP would be one but stops in 2038.
         "timestamptz": "DATETIME(6)",
     }
-    max_char = 255
-    # 65535 bytes of utf8mb4 (4 bytes a character); longer goes to LONGTEXT.
-    max_varchar = 16383
+    # A row's columns share 65535 bytes (LONGTEXT counts a few), and utf8mb4 takes 4 bytes a
+    # character: longer strings go to LONGTEXT, or a few wide VARCHARs make CREATE TABLE fail
+    # with "Row size too large" (sixty-four VARCHAR(255) still fit).
+    max_char = max_varchar = 255
     max_numeric_precision = 65
     max_numeric_scale = 38
     named_types = {"uuid": "CHAR(36)", "uniqueidentifier": "CHAR(36)"}

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pymysql
 import pytest
 
+from connections import jrunner
 from connections.dialects import base
 from connections.dialects.mariadb import MariaDBDialect
 from tests.dbs import MARIA
@@ -211,40 +212,41 @@ def test_zero_row_wrap_returns_the_columns_and_no_rows(maria_db):
         conn.close()
 
 
-@pytest.mark.parametrize(
-    "jdbc_type, precision, scale, type_name, expected",
-    [
-        (base.BIT, 1, 0, "TINYINT", "BOOLEAN"),
-        (base.BOOLEAN, 1, 0, "bool", "BOOLEAN"),
-        (base.TINYINT, 3, 0, "TINYINT UNSIGNED", "SMALLINT"),
-        (base.SMALLINT, 5, 0, "int2", "SMALLINT"),
-        (base.INTEGER, 10, 0, "int4", "INT"),
-        (base.INTEGER, 10, 0, "INT UNSIGNED", "BIGINT"),
-        (base.BIGINT, 19, 0, "int8", "BIGINT"),
-        (base.BIGINT, 20, 0, "BIGINT UNSIGNED", "DECIMAL(20,0)"),
-        (base.NUMERIC, 12, 2, "numeric", "DECIMAL(12,2)"),
-        (base.DECIMAL, 65, 38, "DECIMAL", "DECIMAL(65,38)"),
-        (base.NUMERIC, 0, 0, "numeric", "DECIMAL(65,30)"),
-        (base.NUMERIC, 131089, 0, "numeric", "DECIMAL(65,30)"),
-        (base.REAL, 8, 8, "float4", "FLOAT"),
-        (base.DOUBLE, 17, 17, "float8", "DOUBLE"),
-        (base.CHAR, 255, 0, "bpchar", "CHAR(255)"),
-        (base.CHAR, 256, 0, "CHAR", "VARCHAR(256)"),
-        (base.VARCHAR, 16383, 0, "varchar", "VARCHAR(16383)"),
-        (base.VARCHAR, 16384, 0, "varchar", "LONGTEXT"),
-        (base.VARCHAR, 2147483647, 0, "text", "LONGTEXT"),
-        (base.LONGVARCHAR, 65535, 0, "TEXT", "LONGTEXT"),
-        (base.CLOB, 0, 0, "CLOB", "LONGTEXT"),
-        (base.DATE, 10, 0, "date", "DATE"),
-        (base.TIME, 15, 6, "time", "TIME(6)"),
-        (base.TIMESTAMP, 26, 6, "timestamp", "DATETIME(6)"),
-        (base.TIMESTAMP, 35, 6, "timestamptz", "DATETIME(6)"),
-        (base.BINARY, 2147483647, 0, "bytea", "LONGBLOB"),
-        (base.BLOB, 0, 0, "BLOB", "LONGBLOB"),
-        (base.OTHER, 2147483647, 0, "json", "LONGTEXT"),
-        (base.OTHER, 2147483647, 0, "uuid", "CHAR(36)"),
-    ],
-)
+TYPE_CASES = [
+    (base.BIT, 1, 0, "TINYINT", "BOOLEAN"),
+    (base.BOOLEAN, 1, 0, "bool", "BOOLEAN"),
+    (base.TINYINT, 3, 0, "TINYINT UNSIGNED", "SMALLINT"),
+    (base.SMALLINT, 5, 0, "int2", "SMALLINT"),
+    (base.INTEGER, 10, 0, "int4", "INT"),
+    (base.INTEGER, 10, 0, "INT UNSIGNED", "BIGINT"),
+    (base.BIGINT, 19, 0, "int8", "BIGINT"),
+    (base.BIGINT, 20, 0, "BIGINT UNSIGNED", "DECIMAL(20,0)"),
+    (base.NUMERIC, 12, 2, "numeric", "DECIMAL(12,2)"),
+    (base.DECIMAL, 65, 38, "DECIMAL", "DECIMAL(65,38)"),
+    (base.NUMERIC, 0, 0, "numeric", "DECIMAL(65,30)"),
+    (base.NUMERIC, 131089, 0, "numeric", "DECIMAL(65,30)"),
+    (base.REAL, 8, 8, "float4", "FLOAT"),
+    (base.DOUBLE, 17, 17, "float8", "DOUBLE"),
+    (base.CHAR, 255, 0, "bpchar", "CHAR(255)"),
+    (base.CHAR, 256, 0, "CHAR", "LONGTEXT"),
+    (base.VARCHAR, 255, 0, "varchar", "VARCHAR(255)"),
+    (base.VARCHAR, 256, 0, "varchar", "LONGTEXT"),
+    (base.VARCHAR, 16384, 0, "varchar", "LONGTEXT"),
+    (base.VARCHAR, 2147483647, 0, "text", "LONGTEXT"),
+    (base.LONGVARCHAR, 65535, 0, "TEXT", "LONGTEXT"),
+    (base.CLOB, 0, 0, "CLOB", "LONGTEXT"),
+    (base.DATE, 10, 0, "date", "DATE"),
+    (base.TIME, 15, 6, "time", "TIME(6)"),
+    (base.TIMESTAMP, 26, 6, "timestamp", "DATETIME(6)"),
+    (base.TIMESTAMP, 35, 6, "timestamptz", "DATETIME(6)"),
+    (base.BINARY, 2147483647, 0, "bytea", "LONGBLOB"),
+    (base.BLOB, 0, 0, "BLOB", "LONGBLOB"),
+    (base.OTHER, 2147483647, 0, "json", "LONGTEXT"),
+    (base.OTHER, 2147483647, 0, "uuid", "CHAR(36)"),
+]
+
+
+@pytest.mark.parametrize("jdbc_type, precision, scale, type_name, expected", TYPE_CASES)
 def test_it_maps_jdbc_types(jdbc_type, precision, scale, type_name, expected):
     assert dialect.map_type(jdbc_type, precision, scale, type_name) == expected
 
@@ -269,3 +271,36 @@ def test_mapped_types_keep_microseconds_digits_and_four_byte_characters(maria_db
             "🙂 ok",
         ),
     ]
+
+
+def test_mapped_types_read_back_through_jrunner_map_to_themselves(maria_db, make_connection):
+    """The wizard compares an existing table's columns with the grid by mapping them again."""
+    conn = make_connection(maria_db)
+    types = list(dict.fromkeys(dialect.map_type(*case[:4]) for case in TYPE_CASES))
+    columns = [{"dest_name": f"c{n}", "dest_type": t} for n, t in enumerate(types)]
+    jrunner.execute(conn, dialect.create_table_sql("mapped", columns))
+    metadata = jrunner.metadata(conn, dialect.zero_row_wrap("SELECT * FROM mapped"))
+    assert [
+        dialect.map_type(m["type_code"], m["precision"], m["scale"], m["type_name"]) for m in metadata
+    ] == types
+
+
+def test_a_failing_merge_through_jrunner_leaves_the_destination_as_it_was(maria_db, table, make_connection):
+    maria_db.execute(f"ALTER TABLE {dialect.qualify(table)} ADD CHECK (`line` > 0)")
+    before = dest_rows(maria_db)
+    staging = stage(maria_db, [(5, 1, "new", 5), (5, 0, "breaks the check", 6)])
+    for strategy in ("full", "incremental"):
+        with pytest.raises(jrunner.JrunnerError):
+            jrunner.execute(
+                make_connection(maria_db, name=strategy),
+                dialect.merge_sql(strategy, table, staging, COLUMNS, KEY),
+            )
+        assert dest_rows(maria_db) == before
+
+
+def test_a_wide_table_of_mapped_strings_fits_in_a_mariadb_row(maria_db):
+    """Sixty-four 4000-character source columns (SQL Server nvarchar(4000), say)."""
+    column_type = dialect.map_type(base.NVARCHAR, 4000, 0, "nvarchar")
+    columns = [{"dest_name": f"c{n}", "dest_type": column_type} for n in range(64)]
+    run(maria_db, dialect.create_table_sql("wide", columns))
+    assert len(maria_db.rows(dialect.list_columns_sql(None, "wide"))) == 64

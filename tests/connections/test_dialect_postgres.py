@@ -2,6 +2,7 @@
 
 import pytest
 
+from connections import jrunner
 from connections.dialects import base
 from connections.dialects.postgres import PostgresDialect
 
@@ -187,50 +188,50 @@ def test_zero_row_wrap_returns_the_columns_and_no_rows(pg_db):
         assert cursor.fetchall() == []
 
 
-@pytest.mark.parametrize(
-    "jdbc_type, precision, scale, type_name, expected",
-    [
-        (base.BIT, 1, 0, "bool", "boolean"),
-        (base.BOOLEAN, 1, 0, "boolean", "boolean"),
-        (base.TINYINT, 3, 0, "tinyint", "smallint"),
-        (base.SMALLINT, 5, 0, "int2", "smallint"),
-        (base.SMALLINT, 5, 0, "SMALLINT UNSIGNED", "integer"),
-        (base.INTEGER, 10, 0, "int4", "integer"),
-        (base.INTEGER, 10, 0, "INT UNSIGNED", "bigint"),
-        (base.BIGINT, 19, 0, "int8", "bigint"),
-        (base.BIGINT, 20, 0, "BIGINT UNSIGNED", "numeric(20,0)"),
-        (base.NUMERIC, 12, 2, "numeric", "numeric(12,2)"),
-        (base.DECIMAL, 31, 5, "DECIMAL", "numeric(31,5)"),
-        (base.NUMERIC, 0, 0, "numeric", "numeric"),
-        (base.NUMERIC, 131089, 0, "numeric", "numeric"),
-        (base.REAL, 8, 8, "float4", "real"),
-        (base.FLOAT, 17, 17, "float", "double precision"),
-        (base.DOUBLE, 17, 17, "float8", "double precision"),
-        (base.CHAR, 10, 0, "bpchar", "char(10)"),
-        (base.VARCHAR, 40, 0, "varchar", "varchar(40)"),
-        (base.VARCHAR, 2147483647, 0, "text", "text"),
-        (base.NVARCHAR, 0, 0, "nvarchar", "text"),
-        (base.LONGVARCHAR, 65535, 0, "TEXT", "text"),
-        (base.CLOB, 0, 0, "CLOB", "text"),
-        (base.DATE, 10, 0, "date", "date"),
-        (base.TIME, 15, 6, "time", "time"),
-        (base.TIME, 21, 6, "timetz", "timetz"),
-        (base.TIMESTAMP, 26, 6, "timestamp", "timestamp"),
-        (base.TIMESTAMP, 35, 6, "timestamptz", "timestamptz"),
-        (base.TIMESTAMP_WITH_TIMEZONE, 35, 6, "datetimeoffset", "timestamptz"),
-        (base.BINARY, 2147483647, 0, "bytea", "bytea"),
-        (base.VARBINARY, 16, 0, "VARBINARY", "bytea"),
-        (base.LONGVARBINARY, 0, 0, "LONGBLOB", "bytea"),
-        (base.BLOB, 0, 0, "BLOB", "bytea"),
-        (base.OTHER, 2147483647, 0, "json", "json"),
-        (base.OTHER, 2147483647, 0, "jsonb", "jsonb"),
-        (base.OTHER, 2147483647, 0, "uuid", "uuid"),
-        (base.CHAR, 36, 0, "uniqueidentifier", "uuid"),
-        (base.OTHER, 49, 6, "interval", "interval"),
-        (base.OTHER, 2147483647, 0, "inet", "text"),
-        (2003, 10, 0, "_int4", "text"),
-    ],
-)
+TYPE_CASES = [
+    (base.BIT, 1, 0, "bool", "boolean"),
+    (base.BOOLEAN, 1, 0, "boolean", "boolean"),
+    (base.TINYINT, 3, 0, "tinyint", "smallint"),
+    (base.SMALLINT, 5, 0, "int2", "smallint"),
+    (base.SMALLINT, 5, 0, "SMALLINT UNSIGNED", "integer"),
+    (base.INTEGER, 10, 0, "int4", "integer"),
+    (base.INTEGER, 10, 0, "INT UNSIGNED", "bigint"),
+    (base.BIGINT, 19, 0, "int8", "bigint"),
+    (base.BIGINT, 20, 0, "BIGINT UNSIGNED", "numeric(20,0)"),
+    (base.NUMERIC, 12, 2, "numeric", "numeric(12,2)"),
+    (base.DECIMAL, 31, 5, "DECIMAL", "numeric(31,5)"),
+    (base.NUMERIC, 0, 0, "numeric", "numeric"),
+    (base.NUMERIC, 131089, 0, "numeric", "numeric"),
+    (base.REAL, 8, 8, "float4", "real"),
+    (base.FLOAT, 17, 17, "float", "double precision"),
+    (base.DOUBLE, 17, 17, "float8", "double precision"),
+    (base.CHAR, 10, 0, "bpchar", "char(10)"),
+    (base.VARCHAR, 40, 0, "varchar", "varchar(40)"),
+    (base.VARCHAR, 2147483647, 0, "text", "text"),
+    (base.NVARCHAR, 0, 0, "nvarchar", "text"),
+    (base.LONGVARCHAR, 65535, 0, "TEXT", "text"),
+    (base.CLOB, 0, 0, "CLOB", "text"),
+    (base.DATE, 10, 0, "date", "date"),
+    (base.TIME, 15, 6, "time", "time"),
+    (base.TIME, 21, 6, "timetz", "timetz"),
+    (base.TIMESTAMP, 26, 6, "timestamp", "timestamp"),
+    (base.TIMESTAMP, 35, 6, "timestamptz", "timestamptz"),
+    (base.TIMESTAMP_WITH_TIMEZONE, 35, 6, "datetimeoffset", "timestamptz"),
+    (base.BINARY, 2147483647, 0, "bytea", "bytea"),
+    (base.VARBINARY, 16, 0, "VARBINARY", "bytea"),
+    (base.LONGVARBINARY, 0, 0, "LONGBLOB", "bytea"),
+    (base.BLOB, 0, 0, "BLOB", "bytea"),
+    (base.OTHER, 2147483647, 0, "json", "json"),
+    (base.OTHER, 2147483647, 0, "jsonb", "jsonb"),
+    (base.OTHER, 2147483647, 0, "uuid", "uuid"),
+    (base.CHAR, 36, 0, "uniqueidentifier", "uuid"),
+    (base.OTHER, 49, 6, "interval", "interval"),
+    (base.OTHER, 2147483647, 0, "inet", "text"),
+    (2003, 10, 0, "_int4", "text"),
+]
+
+
+@pytest.mark.parametrize("jdbc_type, precision, scale, type_name, expected", TYPE_CASES)
 def test_it_maps_jdbc_types(jdbc_type, precision, scale, type_name, expected):
     assert dialect.map_type(jdbc_type, precision, scale, type_name) == expected
 
@@ -243,3 +244,25 @@ def test_every_mapped_type_is_accepted_by_postgresql(pg_db):
     columns = [{"dest_name": f"c{i}", "dest_type": t} for i, t in enumerate(sorted(types))]
     run(pg_db, dialect.create_table_sql("t", columns))
     assert len(pg_db.rows(dialect.list_columns_sql(None, "t"))) == len(types)
+
+
+def test_mapped_types_read_back_through_jrunner_map_to_themselves(pg_db, make_connection):
+    """The wizard compares an existing table's columns with the grid by mapping them again."""
+    conn = make_connection(pg_db)
+    types = list(dict.fromkeys(dialect.map_type(*case[:4]) for case in TYPE_CASES))
+    columns = [{"dest_name": f"c{n}", "dest_type": t} for n, t in enumerate(types)]
+    jrunner.execute(conn, dialect.create_table_sql("mapped", columns))
+    metadata = jrunner.metadata(conn, dialect.zero_row_wrap("SELECT * FROM mapped"))
+    mapped = [dialect.map_type(m["type_code"], m["precision"], m["scale"], m["type_name"]) for m in metadata]
+    assert mapped == types
+
+
+def test_a_failing_merge_through_jrunner_leaves_the_destination_as_it_was(pg_db, table, make_connection):
+    pg_db.execute(f"ALTER TABLE {dialect.qualify(table)} ADD CHECK (line > 0)")
+    before = dest_rows(pg_db)
+    staging = stage(pg_db, [(5, 1, "new", 5), (5, 0, "breaks the check", 6)])
+    conn = make_connection(pg_db)
+    for strategy in ("full", "incremental"):
+        with pytest.raises(jrunner.JrunnerError, match="line"):
+            jrunner.execute(conn, dialect.merge_sql(strategy, table, staging, COLUMNS, KEY))
+        assert dest_rows(pg_db) == before

@@ -4,6 +4,7 @@ import sqlite3
 
 import pytest
 
+from connections import jrunner
 from connections.dialects import base
 from connections.dialects.sqlite import SQLiteDialect
 
@@ -158,33 +159,33 @@ def test_zero_row_wrap_returns_the_columns_and_no_rows(sqlite_db):
         conn.close()
 
 
-@pytest.mark.parametrize(
-    "jdbc_type, precision, scale, type_name, expected",
-    [
-        (base.BIT, 1, 0, "bool", "BOOLEAN"),
-        (base.TINYINT, 3, 0, "tinyint", "SMALLINT"),
-        (base.SMALLINT, 5, 0, "int2", "SMALLINT"),
-        (base.INTEGER, 10, 0, "int4", "INTEGER"),
-        (base.BIGINT, 19, 0, "int8", "BIGINT"),
-        (base.BIGINT, 20, 0, "BIGINT UNSIGNED", "TEXT"),
-        (base.NUMERIC, 12, 2, "numeric", "NUMERIC(12,2)"),
-        (base.NUMERIC, 15, 0, "numeric", "NUMERIC(15,0)"),
-        (base.NUMERIC, 16, 2, "numeric", "TEXT"),
-        (base.NUMERIC, 0, 0, "numeric", "TEXT"),
-        (base.REAL, 8, 8, "float4", "REAL"),
-        (base.DOUBLE, 17, 17, "float8", "DOUBLE"),
-        (base.CHAR, 10, 0, "bpchar", "TEXT"),
-        (base.VARCHAR, 40, 0, "varchar", "TEXT"),
-        (base.LONGVARCHAR, 65535, 0, "TEXT", "TEXT"),
-        (base.DATE, 10, 0, "date", "DATE"),
-        (base.TIME, 15, 6, "time", "TIME"),
-        (base.TIMESTAMP, 26, 6, "timestamp", "TIMESTAMP"),
-        (base.TIMESTAMP_WITH_TIMEZONE, 35, 6, "timestamptz", "TIMESTAMP"),
-        (base.BINARY, 2147483647, 0, "bytea", "BLOB"),
-        (base.LONGVARBINARY, 0, 0, "LONGBLOB", "BLOB"),
-        (base.OTHER, 2147483647, 0, "json", "TEXT"),
-    ],
-)
+TYPE_CASES = [
+    (base.BIT, 1, 0, "bool", "BOOLEAN"),
+    (base.TINYINT, 3, 0, "tinyint", "SMALLINT"),
+    (base.SMALLINT, 5, 0, "int2", "SMALLINT"),
+    (base.INTEGER, 10, 0, "int4", "INTEGER"),
+    (base.BIGINT, 19, 0, "int8", "BIGINT"),
+    (base.BIGINT, 20, 0, "BIGINT UNSIGNED", "TEXT"),
+    (base.NUMERIC, 12, 2, "numeric", "NUMERIC(12,2)"),
+    (base.NUMERIC, 15, 0, "numeric", "NUMERIC(15,0)"),
+    (base.NUMERIC, 16, 2, "numeric", "TEXT"),
+    (base.NUMERIC, 0, 0, "numeric", "TEXT"),
+    (base.REAL, 8, 8, "float4", "REAL"),
+    (base.DOUBLE, 17, 17, "float8", "DOUBLE"),
+    (base.CHAR, 10, 0, "bpchar", "TEXT"),
+    (base.VARCHAR, 40, 0, "varchar", "TEXT"),
+    (base.LONGVARCHAR, 65535, 0, "TEXT", "TEXT"),
+    (base.DATE, 10, 0, "date", "DATE"),
+    (base.TIME, 15, 6, "time", "TIME"),
+    (base.TIMESTAMP, 26, 6, "timestamp", "TIMESTAMP"),
+    (base.TIMESTAMP_WITH_TIMEZONE, 35, 6, "timestamptz", "TIMESTAMP"),
+    (base.BINARY, 2147483647, 0, "bytea", "BLOB"),
+    (base.LONGVARBINARY, 0, 0, "LONGBLOB", "BLOB"),
+    (base.OTHER, 2147483647, 0, "json", "TEXT"),
+]
+
+
+@pytest.mark.parametrize("jdbc_type, precision, scale, type_name, expected", TYPE_CASES)
 def test_it_maps_jdbc_types(jdbc_type, precision, scale, type_name, expected):
     assert dialect.map_type(jdbc_type, precision, scale, type_name) == expected
 
@@ -194,3 +195,29 @@ def test_a_wide_decimal_keeps_every_digit(sqlite_db):
     run(sqlite_db, dialect.create_table_sql("t", [column]))
     sqlite_db.execute("INSERT INTO t VALUES (?)", ("123456789012345678901.123456789",))
     assert sqlite_db.rows("SELECT n FROM t") == [("123456789012345678901.123456789",)]
+
+
+def test_mapped_types_read_back_through_jrunner_map_to_themselves(sqlite_db, make_connection):
+    """The wizard compares an existing table's columns with the grid by mapping them again."""
+    conn = make_connection(sqlite_db)
+    types = list(dict.fromkeys(dialect.map_type(*case[:4]) for case in TYPE_CASES))
+    columns = [{"dest_name": f"c{n}", "dest_type": t} for n, t in enumerate(types)]
+    jrunner.execute(conn, dialect.create_table_sql("mapped", columns))
+    metadata = jrunner.metadata(conn, dialect.zero_row_wrap("SELECT * FROM mapped"))
+    assert [
+        dialect.map_type(m["type_code"], m["precision"], m["scale"], m["type_name"]) for m in metadata
+    ] == types
+
+
+def test_a_failing_merge_through_jrunner_leaves_the_destination_as_it_was(sqlite_db, make_connection):
+    columns = [*COLUMNS[:1], {"dest_name": "line", "dest_type": "INTEGER CHECK (line > 0)"}, *COLUMNS[2:]]
+    run(sqlite_db, dialect.create_table_sql(TABLE, columns))
+    sqlite_db.execute(f"INSERT INTO {TABLE} VALUES (1, 1, 'a', '1')")
+    staging = stage(sqlite_db, [(5, 1, "new", "5"), (5, 0, "breaks the check", "6")])
+    for strategy in ("full", "incremental"):
+        with pytest.raises(jrunner.JrunnerError):
+            jrunner.execute(
+                make_connection(sqlite_db, name=strategy),
+                dialect.merge_sql(strategy, TABLE, staging, COLUMNS, KEY),
+            )
+        assert dest_rows(sqlite_db) == [(1, 1, "a", "1")]

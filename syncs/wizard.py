@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from connections import introspection
+from connections.dialects.base import Dialect
 from connections.jrunner import JrunnerError
 from connections.models import Connection
 from pipekit_site.auth import staff_required
@@ -111,8 +112,11 @@ class CreateForm(forms.ModelForm):
 
     def clean_dest_table(self):
         table = self.cleaned_data["dest_table"].strip()
-        if not all(table.split(".")):
-            raise forms.ValidationError("Write it as schema.table or table.")
+        dest = self.cleaned_data.get("dest")
+        try:
+            (dest.dialect if dest else Dialect()).table_parts(table)
+        except ValueError as exc:
+            raise forms.ValidationError(f"Write it as schema.table or table: {exc}.") from exc
         return table
 
 

@@ -228,3 +228,27 @@ def test_a_refused_create_table_saves_no_module(staff_client, erp_to_dw, draft):
     assert not Module.objects.exists()
     assert not Watermark.objects.exists()
     assert not table_exists(erp_to_dw.dest_db)
+
+
+def test_it_creates_a_mariadb_table_with_its_comments(staff_client, erp_to_dw, maria_db, make_connection):
+    mart = make_connection(maria_db, name="mart")
+    sql_url = f"{reverse('syncs:wizard_sql')}?source={erp_to_dw.source.pk}&dest={mart.pk}"
+    staff_client.post(sql_url, {"source_query": QUERY})
+    columns = staff_client.session[DRAFT]["columns"]
+    columns[1]["description"] = "Who ordered"
+
+    response = staff_client.post(URL, form_data(erp_to_dw, columns, dest=mart.pk, dest_table="orders"))
+
+    assert response.status_code == 302
+    assert maria_db.rows(
+        "SELECT COLUMN_NAME, COLUMN_TYPE, COLUMN_COMMENT FROM information_schema.COLUMNS "
+        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'orders' ORDER BY ORDINAL_POSITION"
+    ) == [("id", "int(11)", ""), ("customer", "varchar(80)", "Who ordered"), ("total", "decimal(12,2)", "")]
+    assert Module.objects.get(name="orders").dest == mart
+
+
+def test_an_unreadable_table_name_is_refused(staff_client, erp_to_dw, draft):
+    response = staff_client.post(URL, form_data(erp_to_dw, draft, dest_table='public."orders'))
+
+    assert "Write it as schema.table or table: unbalanced quotes" in response.content.decode()
+    assert not Module.objects.exists()

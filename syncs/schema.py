@@ -86,7 +86,8 @@ def create_table(conn, table, columns):
 
 
 def add_column(module, column, *, source_query=None):
-    """Add column at the end of the module's destination table and of its columns; return it with its id.
+    """Add a column ({dest_name, dest_type, description}) at the end of the module's destination
+    table and of its columns; return the module column, with its id and source name and type.
 
     source_query, when given, replaces the module's query, which must then return the new
     column last. Raise SchemaError, changing nothing, when the name is taken, the query does
@@ -99,15 +100,22 @@ def add_column(module, column, *, source_query=None):
     query = module.source_query if source_query is None else source_query
     defaults = {w.name: w.default_value for w in module.watermarks.all()}
     try:
-        returned = len(query_columns(module.source, query, defaults))
+        returned = query_columns(module.source, query, defaults)
     except jrunner.JrunnerError as exc:
         raise SchemaError(f"The source query failed: {exc}") from exc
-    if returned != len(module.columns) + 1:
+    if len(returned) != len(module.columns) + 1:
         raise SchemaError(
-            f"The source query returns {returned} columns; with the new one the module has "
+            f"The source query returns {len(returned)} columns; with the new one the module has "
             f"{len(module.columns) + 1}. Add the new column to the query's select list, last."
         )
-    column = {"id": module.next_column_id(), **column}
+    column = {
+        "id": module.next_column_id(),
+        "source_name": returned[-1]["name"],
+        "source_type": returned[-1]["source_type"],
+        "dest_name": column["dest_name"],
+        "dest_type": column["dest_type"],
+        "description": column.get("description", ""),
+    }
     dest = module.dest
     try:
         jrunner.execute(dest, dest.dialect.add_column_sql(module.dest_table, column))

@@ -290,7 +290,7 @@ def wizard_create(request):
             initial={
                 "name": name,
                 "dest": draft_dest,
-                "dest_table": name,
+                "dest_table": table,
                 "source_query": draft["source_query"],
             },
         )
@@ -359,11 +359,6 @@ class AddColumnForm(forms.Form):
     dest_name = forms.CharField(label="Destination name", max_length=63, validators=[identifier_validator])
     dest_type = forms.CharField(label="Destination type", max_length=100)
     description = forms.CharField(required=False, max_length=1000, help_text="Becomes the column comment.")
-    source_name = forms.CharField(
-        required=False,
-        max_length=200,
-        help_text="The name the query gives it; empty for the destination name.",
-    )
     source_query = forms.CharField(
         label="Source query",
         strip=False,
@@ -374,8 +369,6 @@ class AddColumnForm(forms.Form):
     def column(self):
         data = self.cleaned_data
         return {
-            "source_name": data["source_name"] or data["dest_name"],
-            "source_type": "",
             "dest_name": data["dest_name"],
             "dest_type": data["dest_type"],
             "description": data["description"],

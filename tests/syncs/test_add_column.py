@@ -29,7 +29,6 @@ def new_column(**fields):
         "dest_name": "customer",
         "dest_type": "varchar(80)",
         "description": "Who ordered",
-        "source_name": "Customer",
         "source_query": NEW_QUERY,
         **fields,
     }
@@ -85,7 +84,7 @@ def test_it_adds_the_column_at_the_end_of_the_table_and_of_the_module(staff_clie
     assert module.columns[-1] == {
         "id": "c3",
         "source_name": "Customer",
-        "source_type": "",
+        "source_type": "varchar",
         "dest_name": "customer",
         "dest_type": "varchar(80)",
         "description": "Who ordered",

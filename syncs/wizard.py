@@ -150,6 +150,11 @@ def _start_params(request):
     return (form.cleaned_data["source"], form.cleaned_data["dest"]) if form.is_valid() else None
 
 
+def _back_to_start(request):
+    """Redirect to the first step, which shows what is missing from ?source=&dest=."""
+    return redirect(reverse("syncs:wizard_start") + "?" + request.GET.urlencode())
+
+
 @staff_required
 def wizard_start(request):
     form = StartForm(request.GET or None)
@@ -160,7 +165,7 @@ def wizard_start(request):
 def wizard_tables(request):
     chosen = _start_params(request)
     if chosen is None:
-        return redirect("syncs:wizard_start")
+        return _back_to_start(request)
     source, dest = chosen
     schema_name = request.GET.get("schema", "")
     context = {"source": source, "dest": dest, "schema": schema_name, "schemas": [], "tables": []}
@@ -181,7 +186,7 @@ def wizard_columns(request):
     chosen = _start_params(request)
     schema_name, table = request.GET.get("schema", ""), request.GET.get("table", "")
     if chosen is None or not table:
-        return redirect("syncs:wizard_start")
+        return _back_to_start(request)
     source, dest = chosen
     context = {"source": source, "dest": dest, "schema": schema_name, "table": table}
     context["back"] = (
@@ -218,7 +223,7 @@ def wizard_columns(request):
 def wizard_sql(request):
     chosen = _start_params(request)
     if chosen is None:
-        return redirect("syncs:wizard_start")
+        return _back_to_start(request)
     source, dest = chosen
     context = {"source": source, "dest": dest}
     form = SqlForm(request.POST or None)

@@ -19,10 +19,13 @@ def test_it_refuses_users_who_are_not_staff(user_client):
     assert user_client.get(URL).status_code == 403
 
 
-def test_without_connections_it_goes_back_to_the_start(staff_client):
-    response = staff_client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"] == reverse("syncs:wizard_start")
+def test_without_a_source_it_goes_back_to_the_start_which_says_so(staff_client, erp_to_dw):
+    response = staff_client.get(URL, {"source": "", "dest": erp_to_dw.dest.pk}, follow=True)
+
+    assert response.redirect_chain == [
+        (f"{reverse('syncs:wizard_start')}?source=&dest={erp_to_dw.dest.pk}", 302)
+    ]
+    assert "This field is required." in response.content.decode()
 
 
 def test_it_lists_the_schemas_and_the_tables_of_the_chosen_one(staff_client, erp_to_dw):

@@ -46,6 +46,8 @@ def page(browser, live_server, transactional_db, django_user_model):
     page.goto("/login/")
     page.fill("#id_username", OPERATOR[0])
     page.fill("#id_password", OPERATOR[1])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "login.png")
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_server.url}/")
     yield page

@@ -45,6 +45,9 @@ def test_a_module_made_by_browsing_a_table_runs_and_fills_its_table(page, shot, 
     expect(page.locator("h1 .pill")).to_have_text("Success")
     expect(page.locator("#live-log")).to_contain_text("2 rows")
     shot("run-success")
+    page.get_by_role("link", name="Runs", exact=True).click()
+    expect(page.locator("table")).to_contain_text("orders_browse")
+    shot("run-history")
     assert erp_to_dw.dest_db.rows(
         "SELECT id, customer, total::text, updated_at::text FROM public.orders_copy ORDER BY id"
     ) == [(1, "Ada", "12.50", "2024-01-01 10:00:00.000001"), (2, None, None, "2024-01-02 00:00:00")]

@@ -16,6 +16,11 @@ def test_a_module_made_from_sql_with_a_watermark_runs_and_fills_its_table(page, 
     page.select_option("#id_dest", label="dw")
     page.get_by_role("button", name="Write SQL").click()
 
+    page.fill("#id_source_query", "SELECT id, nope FROM orders")
+    page.get_by_role("button", name="Read its columns").click()
+    expect(page.locator("pre.error")).to_contain_text('column "nope" does not exist')
+    shot("wizard-sql-error")
+
     page.fill("#id_source_query", QUERY)
     shot("wizard-sql")
     page.get_by_role("button", name="Read its columns").click()

@@ -24,7 +24,9 @@ final class Query {
             try (ResultSet rs = st.executeQuery(sql)) {
                 ResultSetMetaData md = rs.getMetaData();
                 int n = md.getColumnCount();
-                int[] kinds = Values.kinds(md, flavor, false);
+                // MariaDB's driver reformats DECIMAL (0E-10) and DATETIME (a trailing .0) in
+                // getString, so for people and watermarks its values are read typed.
+                int[] kinds = Values.kinds(md, flavor, flavor == Db.Flavor.MARIADB);
                 Buf buf = new Buf();
                 for (int i = 1; i <= n; i++) {
                     field(buf, md.getColumnLabel(i), i, tsv);

@@ -51,9 +51,6 @@ final class Values {
         if (source == Db.Flavor.SQLITE) {
             return OBJECT;
         }
-        // MariaDB's driver reformats DECIMAL (0E-10) and DATETIME (a trailing .0) in getString,
-        // so its values are always read typed.
-        typed |= source == Db.Flavor.MARIADB;
         String name = typeName == null ? "" : typeName.toLowerCase(Locale.ROOT);
         return switch (type) {
             case Types.BIT, Types.BOOLEAN -> precision <= 1 ? BOOL : STRING;
@@ -98,8 +95,12 @@ final class Values {
             }
             case DATE:
                 return rs.getObject(col, LocalDate.class);
-            case TIMESTAMP:
-                return rs.getObject(col, LocalDateTime.class);
+            case TIMESTAMP: {
+                // The MariaDB driver parses with a DateTimeFormatter, which dominated the profile.
+                String text = rs.getString(col);
+                LocalDateTime t = text == null ? null : parseTimestamp(text);
+                return t != null || text == null ? t : rs.getObject(col, LocalDateTime.class);
+            }
             case TIMESTAMPTZ:
                 return rs.getObject(col, OffsetDateTime.class);
             default: {
@@ -107,6 +108,45 @@ final class Values {
                 return v instanceof Integer i ? Long.valueOf(i) : v;
             }
         }
+    }
+
+    /** Parse "yyyy-MM-dd HH:mm:ss[.fraction]"; null for any other shape (BC, infinity, zones). */
+    static LocalDateTime parseTimestamp(String s) {
+        int n = s.length();
+        if (n < 19 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != ' ' || s.charAt(13) != ':'
+                || s.charAt(16) != ':' || (n > 19 && (s.charAt(19) != '.' || n == 20 || n > 29))) {
+            return null;
+        }
+        int nanos = 0;
+        for (int i = 20; i < 29; i++) {
+            int d = i < n ? s.charAt(i) - '0' : 0;
+            if (d < 0 || d > 9) {
+                return null;
+            }
+            nanos = nanos * 10 + d;
+        }
+        int year = digits(s, 0, 4);
+        int month = digits(s, 5, 7);
+        int day = digits(s, 8, 10);
+        int hour = digits(s, 11, 13);
+        int minute = digits(s, 14, 16);
+        int second = digits(s, 17, 19);
+        if ((year | month | day | hour | minute | second) < 0 || year == 0 || month == 0 || day == 0) {
+            return null;
+        }
+        return LocalDateTime.of(year, month, day, hour, minute, second, nanos);
+    }
+
+    private static int digits(String s, int from, int to) {
+        int v = 0;
+        for (int i = from; i < to; i++) {
+            int d = s.charAt(i) - '0';
+            if (d < 0 || d > 9) {
+                return -1;
+            }
+            v = v * 10 + d;
+        }
+        return v;
     }
 
     static boolean isChar(int type) {

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 import pymysql
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from connections import jrunner
 from connections.dialects import base
@@ -304,3 +306,10 @@ def test_a_wide_table_of_mapped_strings_fits_in_a_mariadb_row(maria_db):
     columns = [{"dest_name": f"c{n}", "dest_type": column_type} for n in range(64)]
     run(maria_db, dialect.create_table_sql("wide", columns))
     assert len(maria_db.rows(dialect.list_columns_sql(None, "wide"))) == 64
+
+
+@given(st.lists(st.text(min_size=1), min_size=1, max_size=2))
+def test_qualified_names_split_back_into_their_parts(parts):
+    table = ".".join(dialect.quote_identifier(p) for p in parts)
+    assert dialect.table_parts(table) == parts
+    assert dialect.qualify(table) == table

@@ -1,6 +1,8 @@
 """MSSQLDialect statements against their expected text: there is no SQL Server here to run them."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from connections.dialects import base
 from connections.dialects.mssql import MSSQLDialect
@@ -181,3 +183,10 @@ def test_it_maps_jdbc_types(jdbc_type, precision, scale, type_name, expected):
 def test_it_makes_identifiers_up_to_128_characters():
     assert dialect.identifier("Unit Price (€)") == "unit_price"
     assert len(dialect.identifier("x" * 200)) == 128
+
+
+@given(st.lists(st.text(min_size=1), min_size=1, max_size=2))
+def test_qualified_names_split_back_into_their_parts(parts):
+    table = ".".join(dialect.quote_identifier(p) for p in parts)
+    assert dialect.table_parts(table) == parts
+    assert dialect.qualify(table) == table

@@ -1,6 +1,8 @@
 """PostgresDialect statements, executed on a real PostgreSQL database."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from connections import jrunner
 from connections.dialects import base
@@ -266,3 +268,12 @@ def test_a_failing_merge_through_jrunner_leaves_the_destination_as_it_was(pg_db,
         with pytest.raises(jrunner.JrunnerError, match="line"):
             jrunner.execute(conn, dialect.merge_sql(strategy, table, staging, COLUMNS, KEY))
         assert dest_rows(pg_db) == before
+
+
+@given(
+    st.lists(st.text(alphabet=st.characters(blacklist_characters="\x00"), min_size=1), min_size=1, max_size=2)
+)
+def test_qualified_names_split_back_into_their_parts(parts):
+    table = ".".join(dialect.quote_identifier(p) for p in parts)
+    assert dialect.table_parts(table) == parts
+    assert dialect.qualify(table) == table

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from connections import secrets
 from syncs.engine import run_module
 from syncs.models import RunLog, Status, Watermark
 from tests.syncs import items
@@ -169,3 +170,18 @@ def test_a_query_token_without_a_watermark_is_reported_before_anything_moves(loa
     assert "{sinse}" in run.error
     assert "no watermark" in run.error
     assert_untouched(module, dest)
+
+
+def test_no_password_appears_in_the_run_log(loaded, settings, tmp_path):
+    settings.PIPEKIT_SECRETS_FILE = str(tmp_path / "secrets.env")
+    secrets.set_secret("PG_PASSWORD", "pw-that-must-not-leak")
+    module, dest = loaded("pg_db2", "incremental", "SELECT id, name, amount, missing FROM items")
+    for conn in (module.source, module.dest):
+        conn.password = "$PG_PASSWORD"
+        conn.save()
+
+    run = run_module(module, trigger="cli")
+
+    assert run.status == Status.ERROR
+    recorded = [getattr(run, f.attname) for f in RunLog._meta.fields]
+    assert not any("pw-that-must-not-leak" in str(value) for value in recorded)

@@ -124,6 +124,8 @@ class WatermarkForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["connection"].empty_label = "(the destination)"
+        # Blank means "no default" (NULL); a resolver returning nothing then fails the run.
+        self.fields["default_value"].empty_value = None
 
 
 WatermarkFormSet = inlineformset_factory(

@@ -252,3 +252,32 @@ def test_an_unreadable_table_name_is_refused(staff_client, erp_to_dw, draft):
 
     assert "Write it as schema.table or table: unbalanced quotes" in response.content.decode()
     assert not Module.objects.exists()
+
+
+def test_two_watermarks_with_one_name_are_refused(staff_client, erp_to_dw, draft):
+    watermark = {"name": "since", "resolver_sql": "SELECT 1", "default_value": ""}
+
+    response = staff_client.post(
+        URL,
+        form_data(
+            erp_to_dw, draft, [watermark, watermark], source_query=QUERY + " WHERE updated_at >= '{since}'"
+        ),
+    )
+
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for name" in response.content.decode()
+    assert not Module.objects.exists()
+
+
+def test_a_blank_watermark_default_means_no_default(staff_client, erp_to_dw, draft):
+    watermark = {
+        "name": "since",
+        "resolver_sql": "SELECT max(updated_at) FROM public.orders",
+        "default_value": "",
+    }
+
+    staff_client.post(
+        URL, form_data(erp_to_dw, draft, [watermark], source_query=QUERY + " WHERE updated_at >= '{since}'")
+    )
+
+    assert Watermark.objects.get(name="since").default_value is None

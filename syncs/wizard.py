@@ -43,7 +43,8 @@ class SqlForm(forms.Form):
 
 
 class ColumnForm(forms.Form):
-    source_name = forms.CharField(widget=forms.HiddenInput, strip=False)
+    # Some databases give an expression like SELECT 1 no name at all.
+    source_name = forms.CharField(widget=forms.HiddenInput, strip=False, required=False)
     source_type = forms.CharField(widget=forms.HiddenInput, required=False)
     dest_name = forms.CharField(label="Destination name", max_length=63, validators=[identifier_validator])
     dest_type = forms.CharField(label="Destination type", max_length=100)

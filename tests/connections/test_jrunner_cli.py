@@ -226,13 +226,16 @@ def test_trim_strips_trailing_blanks_of_char_values_only(run, pg_db, pg_db2, bul
     assert pg_db2.rows("SELECT c, v FROM t") == [("ab", "cd  ")]
 
 
-def test_more_source_columns_than_the_table_has_fails_before_loading(run, pg_db, pg_db2):
+@pytest.mark.parametrize("bulk", [True, False])
+def test_more_source_columns_than_the_table_has_fails_before_loading(run, pg_db, pg_db2, bulk):
     pg_db2.execute("CREATE TABLE t (i int)")
+    pg_db2.execute("INSERT INTO t VALUES (7)")
 
-    out = run(*source(pg_db), *dest(pg_db2, "t"), sql="SELECT 1, 2")
+    out = run(*source(pg_db), *dest(pg_db2, "t"), "-c", *(["-b"] if bulk else []), sql="SELECT 1, 2")
 
     assert out.returncode == 1
     assert "the source query returns 2 columns but t has 1" in out.stderr
+    assert pg_db2.rows("SELECT i FROM t") == [(7,)]
 
 
 def test_passwords_come_from_the_environment_unless_given_as_flags(run, maria_db):

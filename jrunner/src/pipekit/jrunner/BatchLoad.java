@@ -31,18 +31,12 @@ final class BatchLoad implements Migrate.Load {
 
     private final Connection conn;
     private final Db.Flavor flavor;
-    private final String sql;
-    private final int[] families;
+    private final Migrate.Table table;
 
-    BatchLoad(Connection conn, Db.Flavor flavor, Migrate.Table table, int width) {
+    BatchLoad(Connection conn, Db.Flavor flavor, Migrate.Table table) {
         this.conn = conn;
         this.flavor = flavor;
-        this.sql = "INSERT INTO " + table.name() + " (" + table.columnList(width) + ") VALUES ("
-            + "?, ".repeat(width - 1) + "?)";
-        this.families = new int[width];
-        for (int i = 0; i < width; i++) {
-            families[i] = family(table.types()[i]);
-        }
+        this.table = table;
     }
 
     @Override
@@ -57,6 +51,13 @@ final class BatchLoad implements Migrate.Load {
 
     @Override
     public long load(Rows rows) throws SQLException {
+        int width = rows.width();
+        int[] families = new int[width];
+        for (int i = 0; i < width; i++) {
+            families[i] = family(table.types()[i]);
+        }
+        String sql = "INSERT INTO " + table.name() + " (" + table.columnList(width) + ") VALUES ("
+            + "?, ".repeat(width - 1) + "?)";
         long stored = 0;
         try (PreparedStatement ps = conn.prepareStatement(sql)) {
             int pending = 0;

@@ -15,12 +15,15 @@ final class Buf {
         bytes[size++] = (byte) ascii;
     }
 
-    /** Append s as UTF-8, unescaped (s must not hold separators). */
-    void raw(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    void put(byte[] b) {
         ensure(b.length);
         System.arraycopy(b, 0, bytes, size, b.length);
         size += b.length;
+    }
+
+    /** Append s as UTF-8, unescaped (s must not hold separators). */
+    void raw(String s) {
+        put(s.getBytes(StandardCharsets.UTF_8));
     }
 
     /**

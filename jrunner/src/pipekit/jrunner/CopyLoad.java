@@ -13,11 +13,11 @@ final class CopyLoad implements Migrate.Load {
     private static final int CHUNK = 1 << 16;
 
     private final Connection conn;
-    private final String sql;
+    private final Migrate.Table table;
 
-    CopyLoad(Connection conn, Migrate.Table table, int width) {
+    CopyLoad(Connection conn, Migrate.Table table) {
         this.conn = conn;
-        this.sql = "COPY " + table.name() + " (" + table.columnList(width) + ") FROM STDIN";
+        this.table = table;
     }
 
     @Override
@@ -36,10 +36,10 @@ final class CopyLoad implements Migrate.Load {
         Class<?> copyInClass = Class.forName("org.postgresql.copy.CopyIn");
         Method write = copyInClass.getMethod("writeToCopy", byte[].class, int.class, int.class);
         Object api = call(pgConnection.getMethod("getCopyAPI"), conn.unwrap(pgConnection));
-        Object copyIn = call(api.getClass().getMethod("copyIn", String.class), api, sql);
+        int n = rows.width();
+        Object copyIn = call(api.getClass().getMethod("copyIn", String.class), api, copyInSql(table, n));
         try {
             Buf buf = new Buf();
-            int n = rows.width();
             for (Object[] row = rows.next(); row != null; row = rows.next()) {
                 for (int i = 0; i < n; i++) {
                     if (i > 0) {
@@ -67,15 +67,73 @@ final class CopyLoad implements Migrate.Load {
             }
             return (Long) call(copyInClass.getMethod("endCopy"), copyIn);
         } catch (Exception e) {
-            Method active = copyInClass.getMethod("isActive");
-            if ((Boolean) active.invoke(copyIn)) {
-                try {
-                    call(copyInClass.getMethod("cancelCopy"), copyIn);
-                } catch (SQLException ignored) {
-                    // The failure that stopped the copy is the one to report.
+            cancel(copyIn);
+            throw e;
+        }
+    }
+
+    static String copyInSql(Migrate.Table table, int width) {
+        return "COPY " + table.name() + " (" + table.columnList(width) + ") FROM STDIN";
+    }
+
+    /**
+     * Postgres to Postgres: the source's COPY TO STDOUT straight into the destination's COPY FROM
+     * STDIN, as psql | psql does. Both ends speak the same text format, so no value is decoded.
+     */
+    static long pipe(Connection src, Connection dst, String sql, Migrate.Table table, Migrate.Ready ready,
+            Progress progress) throws Exception {
+        Class<?> pgConnection = Class.forName("org.postgresql.PGConnection");
+        Class<?> copyOutClass = Class.forName("org.postgresql.copy.CopyOut");
+        Class<?> copyInClass = Class.forName("org.postgresql.copy.CopyIn");
+        Method read = copyOutClass.getMethod("readFromCopy");
+        Method write = copyInClass.getMethod("writeToCopy", byte[].class, int.class, int.class);
+        Object srcApi = call(pgConnection.getMethod("getCopyAPI"), src.unwrap(pgConnection));
+        Object dstApi = call(pgConnection.getMethod("getCopyAPI"), dst.unwrap(pgConnection));
+        Object copyOut = call(srcApi.getClass().getMethod("copyOut", String.class), srcApi,
+            "COPY (" + sql + ") TO STDOUT");
+        Object copyIn = null;
+        try {
+            int width = (Integer) call(copyOutClass.getMethod("getFieldCount"), copyOut);
+            ready.ready(width);
+            copyIn = call(dstApi.getClass().getMethod("copyIn", String.class), dstApi, copyInSql(table, width));
+            Buf buf = new Buf();
+            long rows = 0;
+            // The server sends each row as one message.
+            for (byte[] row = (byte[]) call(read, copyOut); row != null; row = (byte[]) call(read, copyOut)) {
+                buf.put(row);
+                progress.rows(++rows);
+                if (buf.size >= CHUNK) {
+                    call(write, copyIn, buf.bytes, 0, buf.size);
+                    buf.size = 0;
                 }
             }
+            if (buf.size > 0) {
+                call(write, copyIn, buf.bytes, 0, buf.size);
+            }
+            long stored = (Long) call(copyInClass.getMethod("endCopy"), copyIn);
+            if (stored != rows) {
+                throw new SQLException("read " + rows + " rows but the table took " + stored + "; nothing was loaded");
+            }
+            return stored;
+        } catch (Exception e) {
+            cancel(copyIn);
+            cancel(copyOut);
             throw e;
+        }
+    }
+
+    /** Abandon a copy still in progress; the failure that stopped it is the one to report. */
+    private static void cancel(Object copy) {
+        if (copy == null) {
+            return;
+        }
+        try {
+            Class<?> operation = Class.forName("org.postgresql.copy.CopyOperation");
+            if ((Boolean) call(operation.getMethod("isActive"), copy)) {
+                call(operation.getMethod("cancelCopy"), copy);
+            }
+        } catch (ReflectiveOperationException | SQLException ignored) {
+            // Closing the connection ends the copy anyway.
         }
     }
 

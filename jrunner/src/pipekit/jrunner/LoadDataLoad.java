@@ -19,12 +19,17 @@ final class LoadDataLoad implements Migrate.Load {
     private static final int CHUNK = 1 << 16;
 
     private final Connection conn;
-    private final String sql;
-    private final boolean[] hex;
+    private final Migrate.Table table;
+    private boolean[] hex;
 
-    LoadDataLoad(Connection conn, Migrate.Table table, int width) {
+    LoadDataLoad(Connection conn, Migrate.Table table) {
         this.conn = conn;
-        this.hex = new boolean[width];
+        this.table = table;
+    }
+
+    /** The LOAD DATA statement for the first width columns; notes which travel as hex. */
+    private String sql(int width) {
+        hex = new boolean[width];
         List<String> targets = new ArrayList<>();
         List<String> sets = new ArrayList<>();
         for (int i = 0; i < width; i++) {
@@ -41,7 +46,7 @@ final class LoadDataLoad implements Migrate.Load {
                 targets.add(table.quoted()[i]);
             }
         }
-        this.sql = "LOAD DATA LOCAL INFILE 'jrunner.tsv' INTO TABLE " + table.name()
+        return "LOAD DATA LOCAL INFILE 'jrunner.tsv' INTO TABLE " + table.name()
             + " CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ENCLOSED BY '' ESCAPED BY '\\\\'"
             + " LINES TERMINATED BY '\\n' STARTING BY '' (" + String.join(", ", targets) + ")"
             + (sets.isEmpty() ? "" : " SET " + String.join(", ", sets));
@@ -66,7 +71,7 @@ final class LoadDataLoad implements Migrate.Load {
             CopyLoad.call(mariaStatement.getMethod("setLocalInfileInputStream", InputStream.class),
                 st.unwrap(mariaStatement), stream);
             try {
-                stored = st.executeLargeUpdate(sql);
+                stored = st.executeLargeUpdate(sql(rows.width()));
             } catch (SQLException e) {
                 throw stream.failure != null ? stream.failure : e;
             }

@@ -50,35 +50,40 @@ final class Migrate {
 
     private Migrate() {}
 
+    /** Called once the source's column count is known, before any row moves. */
+    interface Ready {
+        void ready(int width) throws SQLException;
+    }
+
     static void run(Options o, String sql, PrintStream out) throws Exception {
         Db.Flavor source = Db.flavor(o.sourceUrl);
         Db.Flavor dest = Db.flavor(o.destUrl);
         try (Connection src = Db.source(o.sourceUrl, o.sourceUser, o.sourcePassword);
-             Connection dst = Db.dest(o.destUrl, o.destUser, o.destPassword, o.bulk);
-             Statement st = src.createStatement()) {
+             Connection dst = Db.dest(o.destUrl, o.destUser, o.destPassword, o.bulk)) {
             try {
                 Table table = Table.describe(dst, o.destTable);
-                st.setFetchSize(Db.FETCH_SIZE);
-                try (ResultSet rs = st.executeQuery(sql)) {
-                    int width = rs.getMetaData().getColumnCount();
+                Ready ready = width -> {
                     if (width > table.columns().length) {
                         throw new SQLException("the source query returns " + width + " columns but " + o.destTable
                             + " has " + table.columns().length + "; nothing was loaded");
                     }
-                    Load load = chooseLoad(o.bulk, dest, dst, table, width);
                     if (o.clear) {
                         clear(dst, dest, o, table);
                     }
-                    try (Rows rows = new Rows(rs, source, load.typed(), o.trim, out)) {
-                        long stored = load.load(rows);
-                        if (stored != rows.count()) {
-                            throw new SQLException("read " + rows.count() + " rows but " + o.destTable + " took "
-                                + stored + "; nothing was loaded");
-                        }
-                        dst.commit();
-                        out.println(stored + " rows written (" + load.path() + ")");
-                    }
+                };
+                Progress progress = new Progress(out);
+                long stored;
+                String path;
+                if (o.bulk && source == Db.Flavor.POSTGRES && dest == Db.Flavor.POSTGRES && !o.trim) {
+                    stored = CopyLoad.pipe(src, dst, sql, table, ready, progress);
+                    path = "copy";
+                } else {
+                    Load load = chooseLoad(o.bulk, dest, dst, table);
+                    stored = rows(src, source, sql, load, o.trim, ready, progress);
+                    path = load.path();
                 }
+                dst.commit();
+                out.println(stored + " rows written (" + path + ")");
             } catch (Exception e) {
                 Db.rollbackQuietly(dst);
                 throw e;
@@ -88,15 +93,33 @@ final class Migrate {
         }
     }
 
-    private static Load chooseLoad(boolean bulk, Db.Flavor dest, Connection dst, Table table, int width)
-            throws SQLException {
+    /** Read the source query's rows through JDBC and hand them to load; return the rows stored. */
+    private static long rows(Connection src, Db.Flavor source, String sql, Load load, boolean trim, Ready ready,
+            Progress progress) throws Exception {
+        try (Statement st = src.createStatement()) {
+            st.setFetchSize(Db.FETCH_SIZE);
+            try (ResultSet rs = st.executeQuery(sql)) {
+                ready.ready(rs.getMetaData().getColumnCount());
+                try (Rows rows = new Rows(rs, source, load.typed(), trim, progress)) {
+                    long stored = load.load(rows);
+                    if (stored != rows.count()) {
+                        throw new SQLException("read " + rows.count() + " rows but the table took " + stored
+                            + "; nothing was loaded");
+                    }
+                    return stored;
+                }
+            }
+        }
+    }
+
+    private static Load chooseLoad(boolean bulk, Db.Flavor dest, Connection dst, Table table) {
         if (bulk && dest == Db.Flavor.POSTGRES) {
-            return new CopyLoad(dst, table, width);
+            return new CopyLoad(dst, table);
         }
         if (bulk && dest == Db.Flavor.MARIADB) {
-            return new LoadDataLoad(dst, table, width);
+            return new LoadDataLoad(dst, table);
         }
-        return new BatchLoad(dst, dest, table, width);
+        return new BatchLoad(dst, dest, table);
     }
 
     /** Empty the table inside the load's transaction, so a failed load leaves the old rows in place. */

@@ -1,6 +1,5 @@
 package pipekit.jrunner;
 
-import java.io.PrintStream;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -10,14 +9,13 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The source rows of a migrate, with progress on stdout.
+ * The source rows of a migrate, counted for progress.
  *
  * A reader thread fetches and decodes rows while the main thread writes the previous ones, so
  * waiting on the source overlaps writing to the destination. They meet in a small queue of blocks
  * bounded in rows and bytes, which keeps memory constant whatever the row count.
  */
 final class Rows implements AutoCloseable {
-    private static final long PROGRESS_EVERY_NANOS = 500_000_000L;
     private static final int BLOCK_ROWS = 500;
     private static final long BLOCK_BYTES = 1L << 20;
     private static final Object END = new Object();
@@ -25,15 +23,14 @@ final class Rows implements AutoCloseable {
     private final ResultSet rs;
     private final int[] kinds;
     private final boolean[] trim;
-    private final PrintStream out;
+    private final Progress progress;
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(8);
     private volatile boolean stopped;
     private Object[][] block = new Object[0][];
     private int next;
     private long count;
-    private long lastProgress = System.nanoTime();
 
-    Rows(ResultSet rs, Db.Flavor source, boolean typed, boolean trimChar, PrintStream out) throws SQLException {
+    Rows(ResultSet rs, Db.Flavor source, boolean typed, boolean trimChar, Progress progress) throws SQLException {
         ResultSetMetaData md = rs.getMetaData();
         this.rs = rs;
         this.kinds = Values.kinds(md, source, typed);
@@ -41,7 +38,7 @@ final class Rows implements AutoCloseable {
         for (int i = 0; i < kinds.length; i++) {
             trim[i] = trimChar && Values.isChar(md.getColumnType(i + 1));
         }
-        this.out = out;
+        this.progress = progress;
         Thread reader = new Thread(this::readAll, "jrunner-source");
         reader.setDaemon(true);
         reader.start();
@@ -75,13 +72,7 @@ final class Rows implements AutoCloseable {
         }
         Object[] row = block[next];
         block[next++] = null;
-        count++;
-        long now = System.nanoTime();
-        if (now - lastProgress >= PROGRESS_EVERY_NANOS) {
-            lastProgress = now;
-            out.println(count);
-            out.flush();
-        }
+        progress.rows(++count);
         return row;
     }
 

@@ -313,3 +313,15 @@ def test_qualified_names_split_back_into_their_parts(parts):
     table = ".".join(dialect.quote_identifier(p) for p in parts)
     assert dialect.table_parts(table) == parts
     assert dialect.qualify(table) == table
+
+
+@pytest.mark.parametrize("table_options", ["COLLATE utf8mb4_general_ci", "CHARACTER SET latin1"])
+def test_incremental_merge_works_on_a_table_created_outside_pipekit(maria_db, table_options):
+    maria_db.execute(f"CREATE TABLE codes (code VARCHAR(10), n INT) {table_options}")
+    maria_db.execute("INSERT INTO codes VALUES ('abc', 1), ('xyz', 2)")
+    columns = [{"dest_name": "code", "dest_type": "VARCHAR(10)"}, {"dest_name": "n", "dest_type": "INT"}]
+    staging = dialect.staging_table("", "codes")
+    run(maria_db, dialect.create_staging_sql(staging, columns))
+    maria_db.execute(f"INSERT INTO {staging} VALUES ('abc', 3)")
+    run(maria_db, dialect.merge_sql("incremental", "codes", staging, columns, ["code"]))
+    assert maria_db.rows("SELECT code, n FROM codes ORDER BY n") == [("xyz", 2), ("abc", 3)]

@@ -128,6 +128,7 @@ def test_staging_has_exactly_the_module_columns_in_order_and_is_recreated(pg_db)
     columns = pg_db.rows(dialect.list_columns_sql("pipekit_staging", "orders"))
     assert [(c[0], c[1]) for c in columns] == [(c["dest_name"], c["dest_type"]) for c in COLUMNS]
     assert pg_db.rows(f"SELECT count(*) FROM {staging}") == [(0,)]
+    assert pg_db.rows(f"SELECT relpersistence FROM pg_class WHERE oid = '{staging}'::regclass") == [("u",)]
 
 
 def test_staging_is_dropped_and_dropping_twice_is_harmless(pg_db):

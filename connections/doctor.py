@@ -18,9 +18,11 @@ def check_config():
     return True, f"{path} loaded"
 
 
-def check_secrets_file():
+def check_secrets_file(needed=True):
     path = secrets.secrets_path()
     if not path.exists():
+        if not needed:
+            return True, f"{path} does not exist yet; no password refers to it"
         return False, f"{path} does not exist; create it with: manage.py secrets set NAME"
     mode = path.stat().st_mode & 0o777
     if mode & 0o007:
@@ -50,32 +52,39 @@ def check_driver(driver):
     return True, ", ".join(driver.jars) or "no jars listed"
 
 
-def check_connection_secret(connection):
-    if not connection.password:
+def check_secret(ref):
+    if not ref:
         return True, "no password"
     try:
-        secrets.resolve(connection.password)
+        secrets.resolve(ref)
     except secrets.SecretError as exc:
         return False, str(exc)
-    return True, f"{connection.password} resolves"
+    return True, f"{ref} resolves"
 
 
 def run_checks():
     """Return (name, ok, detail) for every check, in the order an operator fixes them."""
+    db_ok, db_detail = health.check_state_database()
+    # Without the state database, assume some connection needs the secrets file.
+    connections = list(Connection.objects.all()) if db_ok else []
+    email_ref = settings.PIPEKIT_EMAIL_PASSWORD_REF
+    needed = not db_ok or bool(email_ref) or any(c.password for c in connections)
     results = [
         ("config", *check_config()),
-        ("state database", *health.check_state_database()),
-        ("secrets file", *check_secrets_file()),
+        ("state database", db_ok, db_detail),
+        ("secrets file", *check_secrets_file(needed)),
         ("java", *check_java()),
         ("jrunner", *health.check_jrunner()),
     ]
-    if not results[1][1]:
+    if email_ref:
+        results.append(("email password", *check_secret(email_ref)))
+    if not db_ok:
         return results  # drivers and connections live in the state database
     drivers = list(Driver.objects.all())
     if not drivers:
         results.append(("drivers", False, "none registered; run: manage.py drivers sync"))
     for driver in drivers:
         results.append((f"driver {driver.name}", *check_driver(driver)))
-    for connection in Connection.objects.all():
-        results.append((f"connection {connection.name}", *check_connection_secret(connection)))
+    for connection in connections:
+        results.append((f"connection {connection.name}", *check_secret(connection.password)))
     return results

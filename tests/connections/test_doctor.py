@@ -77,12 +77,36 @@ def test_a_world_readable_secrets_file_fails(erp, secrets_file):
     assert failed == "1 check failed"
 
 
-def test_a_missing_secrets_file_fails(drivers, settings, tmp_path):
+def test_a_missing_secrets_file_fails_when_a_password_refers_to_it(erp, settings, tmp_path):
     settings.PIPEKIT_SECRETS_FILE = tmp_path / "nowhere.env"
     lines, failed = doctor()
-    assert lines["secrets file"][0] == "FAIL"
-    assert "does not exist; create it with: manage.py secrets set NAME" in lines["secrets file"][1]
+    assert lines["secrets file"] == (
+        "FAIL",
+        f"{tmp_path / 'nowhere.env'} does not exist; create it with: manage.py secrets set NAME",
+    )
+    assert lines["connection erp"][0] == "FAIL"
     assert failed
+
+
+def test_a_missing_secrets_file_is_fine_while_no_password_refers_to_it(drivers, settings, tmp_path):
+    Connection.objects.create(name="demo", driver=drivers["sqlite"], jdbc_url="jdbc:sqlite:/tmp/demo.db")
+    settings.PIPEKIT_SECRETS_FILE = tmp_path / "nowhere.env"
+    lines, _ = doctor()
+    assert lines["secrets file"] == (
+        "ok",
+        f"{tmp_path / 'nowhere.env'} does not exist yet; no password refers to it",
+    )
+    assert lines["connection demo"] == ("ok", "no password")
+
+
+def test_the_mail_password_reference_is_checked_when_mail_is_configured(erp, settings):
+    settings.PIPEKIT_EMAIL_PASSWORD_REF = "$SMTP_PASSWORD"
+    lines, failed = doctor()
+    assert lines["email password"][0] == "FAIL"
+    assert lines["email password"][1].startswith("secret SMTP_PASSWORD is not in the secrets file")
+    settings.PIPEKIT_EMAIL_PASSWORD_REF = "$ERP_PASSWORD"
+    lines, failed = doctor()
+    assert lines["email password"] == ("ok", "$ERP_PASSWORD resolves")
 
 
 def test_a_connection_whose_secret_is_missing_fails_naming_the_key_only(erp, drivers, secrets_file):
@@ -131,10 +155,10 @@ def test_java_missing_from_path_fails(erp, monkeypatch, tmp_path):
 
 
 def test_the_command_exits_non_zero_when_a_check_fails(tmp_path):
-    env = os.environ | {
-        "PIPEKIT_SECRETS": str(tmp_path / "nowhere.env"),
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-    }
+    # A state database that was never migrated.
+    (tmp_path / "config.yaml").write_text("database: state.db\nhttps: false\n")
+    env = os.environ | {"PIPEKIT_CONFIG": str(tmp_path / "config.yaml")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
     done = subprocess.run(
         [sys.executable, "manage.py", "doctor", "--no-color"],
         cwd=ROOT,
@@ -143,5 +167,6 @@ def test_the_command_exits_non_zero_when_a_check_fails(tmp_path):
         text=True,
     )
     assert done.returncode == 1
-    assert f"FAIL  secrets file    {tmp_path / 'nowhere.env'} does not exist" in done.stdout
-    assert "check" in done.stderr and "failed" in done.stderr
+    assert "FAIL  state database  " in done.stdout
+    assert "migration(s) not applied" in done.stdout
+    assert done.stderr.strip().endswith("failed")

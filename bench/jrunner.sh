@@ -139,6 +139,8 @@ check "$(count_pg)" "$ROWS"
 echo "== peak memory at 3x the rows"
 jr "PG->PG jrunner -b (copy), 3x rows" "$PG_SRC" "$PG_USER" "$PG_DST" "$PG_USER" "$work/select3.sql" -b
 check "$(count_pg)" "$((ROWS * 3))"
+jr "PG->MariaDB jrunner -b (load-data), 3x rows" "$PG_SRC" "$PG_USER" "$MY_DST" "$MY_USER" "$work/select3.sql" -b
+check "$(count_my)" "$((ROWS * 3))"
 
 ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
 echo
@@ -151,4 +153,5 @@ echo "pgloader / MariaDB->PG -b time:        $(ratio "$t_MariaDB__PG_pgloader__b
 echo "PG->PG batch / -b time:                $(ratio "$t_PG__PG_jrunner_batch_insert" "$t_PG__PG_jrunner__b__copy_")"
 echo "PG->MariaDB batch / -b time:           $(ratio "$t_PG__MariaDB_jrunner_batch_insert" "$t_PG__MariaDB_jrunner__b__load_data_")"
 echo "MariaDB->PG batch / -b time:           $(ratio "$t_MariaDB__PG_jrunner_batch_insert" "$t_MariaDB__PG_jrunner__b__copy_")"
-echo "jrunner peak RSS at 1x / 3x rows:      ${m_PG__PG_jrunner__b__copy_} MB / ${m_PG__PG_jrunner__b__copy___3x_rows} MB  (goal: equal, < 400 MB)"
+echo "peak RSS 1x / 3x rows, PG->PG -b:       ${m_PG__PG_jrunner__b__copy_} MB / ${m_PG__PG_jrunner__b__copy___3x_rows} MB  (goal: equal, < 400 MB)"
+echo "peak RSS 1x / 3x rows, PG->MariaDB -b:  ${m_PG__MariaDB_jrunner__b__load_data_} MB / ${m_PG__MariaDB_jrunner__b__load_data___3x_rows} MB  (goal: equal, < 400 MB)"

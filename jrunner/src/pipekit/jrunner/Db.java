@@ -89,13 +89,11 @@ final class Db {
         }
     }
 
-    static void closeQuietly(AutoCloseable c) {
+    static void abortQuietly(Connection c) {
         try {
-            if (c != null) {
-                c.close();
-            }
-        } catch (Exception ignored) {
-            // Closing after a failure must not hide the failure.
+            c.abort(Runnable::run);
+        } catch (SQLException | RuntimeException ignored) {
+            // The original failure is what the user needs to see.
         }
     }
 }

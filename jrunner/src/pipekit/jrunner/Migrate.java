@@ -107,6 +107,10 @@ final class Migrate {
                             + "; nothing was loaded");
                     }
                     return stored;
+                } catch (Exception e) {
+                    // Closing a streaming MariaDB result set reads it to the end; drop the connection instead.
+                    Db.abortQuietly(src);
+                    throw e;
                 }
             }
         }

@@ -6,7 +6,8 @@ IF EXISTS on DROP TABLE, so dropping staging ignores SQLSTATE 42704 in a compoun
 statement; CREATE SCHEMA creates a library with a journal and has no IF NOT EXISTS, so the
 staging schema must exist (by default staging goes to the connection's current schema).
 Tables changed inside a transaction must be journaled: tables created in an SQL schema are.
-Unquoted names are upper case, so destination identifiers are made upper case.
+Unquoted names fold to upper case while Pipekit quotes every name as written, so table and
+column names are best written in upper case; identifier() proposes them so.
 Column comments: COMMENT ON (LONG_COMMENT, up to 2000 characters) and LABEL ON … TEXT
 (COLUMN_TEXT, 50 characters, what 5250 tools show).
 """

@@ -3,16 +3,11 @@
 The live server and the detached run processes share the state database file, so these
 tests use transactional_db: the rows they create are committed where the others see them."""
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
-
-# Playwright's sync API keeps an event loop running in this thread; the ORM calls made by the
-# test itself (fixtures, checks) would otherwise be refused as "async unsafe".
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -27,6 +22,14 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshot
 OPERATOR = ("operator", "operator-password")
 # How long to wait for a detached run to end: a bound on the wait, not a duration under test.
 RUN_WAIT_MS = 180_000
+
+
+@pytest.fixture(autouse=True)
+def allow_orm_beside_playwright(monkeypatch):
+    # Playwright's sync API keeps an event loop running in this thread; the ORM calls made by the
+    # test itself (fixtures, checks) would otherwise be refused as "async unsafe". Only for these
+    # tests: set for the whole process, it leaks into the commands other tests start.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")

@@ -90,7 +90,7 @@ final class CopyLoad implements Migrate.Load {
         Object srcApi = call(pgConnection.getMethod("getCopyAPI"), src.unwrap(pgConnection));
         Object dstApi = call(pgConnection.getMethod("getCopyAPI"), dst.unwrap(pgConnection));
         Object copyOut = call(srcApi.getClass().getMethod("copyOut", String.class), srcApi,
-            "COPY (" + sql + ") TO STDOUT");
+            "COPY (" + sql + "\n) TO STDOUT");
         Object copyIn = null;
         try {
             int width = (Integer) call(copyOutClass.getMethod("getFieldCount"), copyOut);

@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Arrays;
 
 /** Migrate mode: stream the source query's rows into the destination table, by position, in one transaction. */
 final class Migrate {
@@ -24,7 +25,8 @@ final class Migrate {
     /** The destination table's columns, as the destination describes them. */
     record Table(String name, String[] columns, int[] types, String[] typeNames, String[] quoted) {
         static Table describe(Connection c, String name) throws SQLException {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + name + " WHERE 1=0")) {
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT * FROM " + name + " WHERE 1=0")) {
                 ResultSetMetaData md = rs.getMetaData();
                 int n = md.getColumnCount();
                 String q = c.getMetaData().getIdentifierQuoteString().strip();
@@ -44,7 +46,7 @@ final class Migrate {
 
         /** The first n quoted column names, comma separated. */
         String columnList(int n) {
-            return String.join(", ", java.util.Arrays.copyOf(quoted, n));
+            return String.join(", ", Arrays.copyOf(quoted, n));
         }
     }
 

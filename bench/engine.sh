@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Engine benchmark (issue 7, item 11), PostgreSQL to PostgreSQL on the local server, in one run:
+#   1. the COPY pipe: psql COPY TO STDOUT | psql COPY FROM STDIN, 1,000,000 rows (the yardstick)
+#   2. a full-refresh module of the same rows, everything included (manage.py run_module)
+#   3. an incremental module with 1% of the rows changed over a 1,000,000-row destination
+#   4. an incremental module run that finds nothing new (the fixed overhead)
+# Usage: bench/engine.sh [ROWS]   (default 1000000). Prints the figures and the ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=${1:-1000000}
+changed=$((rows / 100))
+psql=(psql -h 127.0.0.1 -U postgres -X -q -v ON_ERROR_STOP=1)
+src=pk_bench_src_$$
+dst=pk_bench_dst_$$
+state=$(mktemp -d)
+cleanup() {
+    "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $src WITH (FORCE)" -c "DROP DATABASE IF EXISTS $dst WITH (FORCE)"
+    rm -rf "$state"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+seconds() { echo "$2 - $1" | bc -l | xargs printf '%.2f'; }
+ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
+
+columns="id bigint PRIMARY KEY, name text, amount numeric(12,2), updated_at timestamp(6)"
+"${psql[@]}" -d postgres -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
+"${psql[@]}" -d "$src" <<SQL
+CREATE TABLE items ($columns);
+INSERT INTO items SELECT g, md5(g::text) || ' ' || g, (g % 100000) / 100.0,
+    timestamp '2024-01-01' + g * interval '1 second' + (g % 1000000) * interval '1 microsecond'
+    FROM generate_series(1, $rows) g;
+CREATE INDEX ON items (updated_at);
+ANALYZE items;
+SQL
+"${psql[@]}" -d "$dst" -c "CREATE TABLE pipe ($columns)" -c "CREATE TABLE full_copy ($columns)" \
+    -c "CREATE TABLE inc_copy ($columns)"
+
+# Pipekit state for the run: its own config, state database and secrets file.
+cat > "$state/config.yaml" <<YAML
+database: $state/state.db
+secret_key_file: $state/secret_key
+secrets_file: $state/secrets.env
+YAML
+export PIPEKIT_CONFIG=$state/config.yaml
+py=.venv/bin/python
+$py manage.py migrate --no-input -v 0
+$py manage.py drivers sync > /dev/null
+$py manage.py shell -c "
+from connections.models import Connection, Driver
+from syncs.models import Module, Watermark
+pg = Driver.objects.get(name='postgres')
+src = Connection.objects.create(name='src', driver=pg, jdbc_url='jdbc:postgresql://127.0.0.1:5432/$src', username='postgres')
+dst = Connection.objects.create(name='dst', driver=pg, jdbc_url='jdbc:postgresql://127.0.0.1:5432/$dst', username='postgres')
+cols = [('id', 'bigint'), ('name', 'text'), ('amount', 'numeric(12,2)'), ('updated_at', 'timestamp(6)')]
+columns = [{'id': f'c{i}', 'source_name': n, 'source_type': t, 'dest_name': n, 'dest_type': t, 'description': ''}
+           for i, (n, t) in enumerate(cols, 1)]
+Module.objects.create(name='bench_full', source=src, dest=dst, dest_table='public.full_copy', strategy='full',
+    columns=columns, source_query='SELECT id, name, amount, updated_at FROM items')
+inc = Module.objects.create(name='bench_inc', source=src, dest=dst, dest_table='public.inc_copy',
+    strategy='incremental', merge_key=['id'], columns=columns,
+    source_query=\"SELECT id, name, amount, updated_at FROM items WHERE updated_at > '{since}'\")
+Watermark.objects.create(module=inc, name='since', resolver_sql='SELECT max(updated_at) FROM inc_copy',
+    default_value='1970-01-01')
+"
+
+echo "== $rows rows, PostgreSQL to PostgreSQL =="
+t0=$(now)
+"${psql[@]}" -d "$src" -c "COPY (SELECT id, name, amount, updated_at FROM items) TO STDOUT" \
+    | "${psql[@]}" -d "$dst" -1 -c "TRUNCATE pipe" -c "COPY pipe FROM STDIN"
+t1=$(now)
+pipe=$(seconds "$t0" "$t1")
+echo "COPY pipe (psql | psql):                 ${pipe} s"
+
+t0=$(now)
+$py manage.py run_module bench_full
+t1=$(now)
+full=$(seconds "$t0" "$t1")
+echo "full refresh module (run_module):        ${full} s  = $(ratio "$full" "$pipe") x the COPY pipe"
+
+# The incremental destination starts as a copy of the source; then 1% of the rows change.
+$py manage.py run_module bench_inc > /dev/null
+"${psql[@]}" -d "$src" -c "UPDATE items SET name = name || ' changed', updated_at = updated_at + interval '1 year'
+    WHERE id % 100 = 0"
+t0=$(now)
+$py manage.py run_module bench_inc
+t1=$(now)
+inc=$(seconds "$t0" "$t1")
+echo "incremental, $changed rows changed:       ${inc} s  = $(ratio "$inc" "$full") x the full refresh"
+
+t0=$(now)
+$py manage.py run_module bench_inc
+t1=$(now)
+none=$(seconds "$t0" "$t1")
+echo "incremental, nothing new:                ${none} s"
+
+echo "-- where the time goes (live logs of the last two incremental runs):"
+$py manage.py shell -c "
+from syncs.models import RunLog
+for run in reversed(RunLog.objects.filter(module__name='bench_inc')[:2]):
+    print(f'run {run.pk}:'); print(run.live_log)
+" 2>/dev/null
+
+# Row by row: the full refresh equals the COPY pipe's copy (both taken before the change),
+# the incremental copy equals the source now.
+same() {
+    diff <("${psql[@]}" -d "$1" -At -c "SELECT * FROM $2 ORDER BY id") \
+         <("${psql[@]}" -d "$dst" -At -c "SELECT * FROM $3 ORDER BY id") > "$state/diff" \
+        || { echo "$3 differs from $2:" >&2; head "$state/diff" >&2; exit 1; }
+}
+same "$dst" pipe full_copy
+same "$src" items inc_copy
+echo "checked row by row: full_copy = the COPY pipe's copy, inc_copy = the source"

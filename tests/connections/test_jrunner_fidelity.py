@@ -70,17 +70,6 @@ PAIRS = [
 FIXTURE = {"postgres": "pg_db", "mariadb": "maria_db", "sqlite": "sqlite_db"}
 
 
-class Endpoint:
-    """A test database as jrunner sees it (the client only needs url, user and password)."""
-
-    def __init__(self, database):
-        self.jdbc_url = database.jdbc_url
-        self.username = database.username
-
-    def resolve_password(self):
-        return ""
-
-
 def insert(database, rows):
     marker = "?" if database.kind == "sqlite" else "%s"
     sql = f"INSERT INTO fidelity (id, {', '.join(COLUMNS)}) VALUES ({', '.join([marker] * 10)})"
@@ -119,7 +108,7 @@ def normalized(row):
 
 
 @pytest.mark.parametrize(("source_kind", "dest_kind", "bulk"), PAIRS)
-def test_every_value_arrives_unchanged(request, source_kind, dest_kind, bulk):
+def test_every_value_arrives_unchanged(request, make_connection, source_kind, dest_kind, bulk):
     source = request.getfixturevalue(FIXTURE[source_kind])
     dest = request.getfixturevalue(FIXTURE[dest_kind] + "2")
     source.execute(DDL[source_kind])
@@ -127,9 +116,9 @@ def test_every_value_arrives_unchanged(request, source_kind, dest_kind, bulk):
     insert(source, ROWS)
 
     result = jrunner.migrate(
-        Endpoint(source),
+        make_connection(source),
         f"SELECT id, {', '.join(COLUMNS)} FROM fidelity",
-        Endpoint(dest),
+        make_connection(dest),
         "fidelity",
         bulk=bulk,
     )

@@ -18,21 +18,13 @@ SOURCE_DDL = {
 }
 
 
-class Endpoint:
-    def __init__(self, database):
-        self.jdbc_url = database.jdbc_url
-        self.username = database.username
-
-    def resolve_password(self):
-        return ""
-
-
 @pytest.mark.parametrize("bulk", [True, False])
 @pytest.mark.parametrize("source_fixture", ["pg_db", "maria_db"])
-def test_generated_text_arrives_unchanged_in_postgres(request, pg_db2, source_fixture, bulk):
+def test_generated_text_arrives_unchanged_in_postgres(request, make_connection, pg_db2, source_fixture, bulk):
     source = request.getfixturevalue(source_fixture)
     source.execute(SOURCE_DDL[source_fixture])
     pg_db2.execute("CREATE TABLE t (id int, v text)")
+    source_conn, dest_conn = make_connection(source), make_connection(pg_db2)
 
     # The databases are the test's fixtures; each example starts by emptying the source table,
     # and jrunner's -c empties the destination.
@@ -43,7 +35,7 @@ def test_generated_text_arrives_unchanged_in_postgres(request, pg_db2, source_fi
         rows = ", ".join(["(%s, %s)"] * len(values))
         source.execute(f"INSERT INTO s VALUES {rows}", [x for row in enumerate(values) for x in row])
 
-        jrunner.migrate(Endpoint(source), "SELECT id, v FROM s", Endpoint(pg_db2), "t", clear=True, bulk=bulk)
+        jrunner.migrate(source_conn, "SELECT id, v FROM s", dest_conn, "t", clear=True, bulk=bulk)
 
         assert pg_db2.rows("SELECT v FROM t ORDER BY id") == [(v,) for v in values]
 

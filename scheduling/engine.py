@@ -7,7 +7,7 @@ import socket
 from django.utils import timezone
 
 from scheduling.models import GroupRun
-from syncs.engine import run_module, start_detached_command
+from syncs.engine import run_module, start_detached_command, stop_requested
 from syncs.models import RunLog, Status
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def start_detached_group_run(group, *, trigger, triggered_by="", dry_run=False):
 
 
 def cancel_requested(group_run):
-    return GroupRun.objects.filter(pk=group_run.pk, cancel_requested=True).exists()
+    return stop_requested.is_set() or GroupRun.objects.filter(pk=group_run.pk, cancel_requested=True).exists()
 
 
 def final_status(group_run, runs, member_count):

@@ -4,6 +4,7 @@ Every step that touches a database goes through jrunner; every outcome is record
 
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -187,6 +188,16 @@ def unlock(module):
     return holder
 
 
+# Set by the run commands on SIGTERM (a shutdown): runs in this process stop like a cancel, so
+# the destination stays as it was, staging is dropped and the lock released.
+stop_requested = threading.Event()
+
+
+def stop_on_sigterm():
+    """Make SIGTERM stop the runs of this process like a cancel."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop_requested.set())
+
+
 class CancelCheck:
     """Polls the run's cancel flag (or its group run's) from the database, at most once a second."""
 
@@ -196,6 +207,8 @@ class CancelCheck:
         self.requested = False
 
     def __call__(self):
+        if stop_requested.is_set():
+            return True
         if not self.requested and time.monotonic() - self.last >= 1:
             self.last = time.monotonic()
             self.requested = (
@@ -311,7 +324,8 @@ def _run(module, run, log):
         else:
             _load_staged(module, run, plan, log, cancel)
     except (Cancelled, jrunner.JrunnerCancelled):
-        status, error = Status.CANCELLED, "cancelled on request; the destination is unchanged"
+        why = "stopped by SIGTERM" if stop_requested.is_set() else "cancelled on request"
+        status, error = Status.CANCELLED, f"{why}; the destination is unchanged"
     except RunError as exc:
         status, error = Status.ERROR, str(exc)
     except Exception as exc:

@@ -1,11 +1,13 @@
 """Cancelling a running run: jrunner killed, staging dropped, failure hooks run, status cancelled."""
 
+import os
+import signal
 import threading
 import time
 
 import pytest
 
-from syncs.engine import run_module
+from syncs.engine import run_module, start_detached_run
 from syncs.models import Hook, RunLog, Status
 from tests.syncs import items
 from tests.syncs.test_run_module_failures import BIG_QUERY
@@ -77,3 +79,33 @@ def test_a_run_cancelled_while_queued_never_starts(sqlite_db, sqlite_db2, make_c
     assert run.status == Status.CANCELLED
     assert run.resolved_sql == ""
     assert not run.request_cancel()
+
+
+def test_sigterm_stops_a_detached_run_like_a_cancel(pg_db, pg_db2, make_connection, make_module):
+    items.create(pg_db2)
+    items.insert(pg_db2, items.ROWS)
+    module = make_module(
+        make_connection(pg_db),
+        make_connection(pg_db2),
+        columns=items.columns(pg_db2),
+        source_query=BIG_QUERY,
+        dest_table="public.items",
+        strategy="incremental",
+        merge_key=["id"],
+    )
+    run = start_detached_run(module, trigger="manual")
+    deadline = time.monotonic() + 120
+    while "jrunner started" not in RunLog.objects.get(pk=run.pk).live_log and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+    os.kill(RunLog.objects.get(pk=run.pk).pid, signal.SIGTERM)
+    while not RunLog.objects.get(pk=run.pk).is_finished and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    run.refresh_from_db()
+    assert run.status == Status.CANCELLED
+    assert run.error == "stopped by SIGTERM; the destination is unchanged"
+    assert items.read(pg_db2) == items.expected(items.ROWS)
+    assert items.tables_named(pg_db2, module.name) == []
+    module.refresh_from_db()
+    assert module.running_run is None

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scheduling.engine import run_group
 from scheduling.models import Group, GroupRun
-from syncs.engine import run_summary
+from syncs.engine import run_summary, stop_on_sigterm
 from syncs.models import Status
 
 
@@ -17,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--group-run-id", type=int, help="execute this queued group run")
 
     def handle(self, *args, name=None, dry_run=False, group_run_id=None, **options):
+        stop_on_sigterm()
         if bool(name) == bool(group_run_id):
             raise CommandError("give a group name or --group-run-id N")
         if group_run_id:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from syncs.engine import run_module, run_summary
+from syncs.engine import run_module, run_summary, stop_on_sigterm
 from syncs.models import Module, RunLog, Status
 
 
@@ -15,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--run-id", type=int, help="execute this queued run (what the web and API start)")
 
     def handle(self, *args, name=None, dry_run=False, run_id=None, **options):
+        stop_on_sigterm()
         if bool(name) == bool(run_id):
             raise CommandError("give a module name or --run-id N")
         if run_id:

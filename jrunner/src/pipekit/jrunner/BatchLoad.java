@@ -64,7 +64,7 @@ final class BatchLoad implements Migrate.Load {
             long bytes = 0;
             for (Object[] row = rows.next(); row != null; row = rows.next()) {
                 for (int i = 0; i < row.length; i++) {
-                    bytes += bind(ps, i + 1, row[i], families[i]);
+                    bytes += bind(ps, i + 1, row[i], families[i], table.types()[i]);
                 }
                 ps.addBatch();
                 if (++pending >= BATCH_ROWS || bytes >= BATCH_BYTES) {
@@ -84,10 +84,11 @@ final class BatchLoad implements Migrate.Load {
     }
 
     /** Bind v as parameter i; return roughly how many bytes it holds. */
-    private long bind(PreparedStatement ps, int i, Object v, int family) throws SQLException {
+    private long bind(PreparedStatement ps, int i, Object v, int family, int type) throws SQLException {
         if (v == null) {
-            // Postgres infers an untyped NULL's type from the column it goes into.
-            ps.setNull(i, flavor == Db.Flavor.POSTGRES ? Types.OTHER : Types.NULL);
+            // Postgres infers an untyped NULL's type from the column it goes into; other
+            // drivers (jTDS, DB2) want the column's own type.
+            ps.setNull(i, flavor == Db.Flavor.POSTGRES ? Types.OTHER : type);
             return 8;
         }
         if (flavor == Db.Flavor.SQLITE) {

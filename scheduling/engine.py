@@ -6,6 +6,7 @@ import socket
 
 from django.utils import timezone
 
+from scheduling import notices
 from scheduling.models import GroupRun
 from syncs.engine import run_module, start_detached_command, stop_requested
 from syncs.models import RunLog, Status
@@ -50,10 +51,8 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
     GroupRun.objects.filter(pk=group_run.pk).update(status=status, error=error, finished_at=timezone.now())
     group_run.refresh_from_db()
     if status == Status.ERROR and group_run.trigger.startswith("schedule:"):
-        from scheduling.notices import send_failure_notice
-
         try:
-            send_failure_notice(group_run)
+            notices.send_failure_notice(group_run)
         except Exception:
             # The run is recorded either way; a mail server being down must not hide that.
             logger.exception("could not send the failure notice of group run %s", group_run.pk)

@@ -32,8 +32,10 @@ def allow_orm_beside_playwright(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    # One per test: Playwright's event loop must not outlive the e2e tests, or every later
+    # test's ORM call in this thread would be refused as "async unsafe".
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from connections import jrunner
 from connections.dialects import base
 from connections.dialects.postgres import PostgresDialect
+from tests.connections.dialects import mapped_types_read_back, run
 
 dialect = PostgresDialect()
 
@@ -20,11 +21,6 @@ COLUMNS = [
 KEY = ["Order Id", "line"]
 TABLE = 'Sales Data."Order ""Lines"""'
 NAMES = '"Order Id", line, "select", "we""ird"'
-
-
-def run(db, statements):
-    for statement in statements:
-        db.execute(statement)
 
 
 def dest_rows(db, table=TABLE):
@@ -251,13 +247,8 @@ def test_every_mapped_type_is_accepted_by_postgresql(pg_db):
 
 def test_mapped_types_read_back_through_jrunner_map_to_themselves(pg_db, make_connection):
     """The wizard compares an existing table's columns with the grid by mapping them again."""
-    conn = make_connection(pg_db)
-    types = list(dict.fromkeys(dialect.map_type(*case[:4]) for case in TYPE_CASES))
-    columns = [{"dest_name": f"c{n}", "dest_type": t} for n, t in enumerate(types)]
-    jrunner.execute(conn, dialect.create_table_sql("mapped", columns))
-    metadata = jrunner.metadata(conn, dialect.zero_row_wrap("SELECT * FROM mapped"))
-    mapped = [dialect.map_type(m["type_code"], m["precision"], m["scale"], m["type_name"]) for m in metadata]
-    assert mapped == types
+    types, read_back = mapped_types_read_back(dialect, make_connection(pg_db), TYPE_CASES)
+    assert read_back == types
 
 
 def test_a_failing_merge_through_jrunner_leaves_the_destination_as_it_was(pg_db, table, make_connection):

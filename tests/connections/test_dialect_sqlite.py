@@ -7,6 +7,7 @@ import pytest
 from connections import jrunner
 from connections.dialects import base
 from connections.dialects.sqlite import SQLiteDialect
+from tests.connections.dialects import mapped_types_read_back, run
 
 dialect = SQLiteDialect()
 
@@ -20,11 +21,6 @@ COLUMNS = [
 KEY = ["Order Id", "line"]
 TABLE = '"Order ""Lines"""'
 NAMES = '"Order Id", line, "select", "we""ird"'
-
-
-def run(db, statements):
-    for statement in statements:
-        db.execute(statement)
 
 
 def dest_rows(db, table=TABLE):
@@ -199,14 +195,8 @@ def test_a_wide_decimal_keeps_every_digit(sqlite_db):
 
 def test_mapped_types_read_back_through_jrunner_map_to_themselves(sqlite_db, make_connection):
     """The wizard compares an existing table's columns with the grid by mapping them again."""
-    conn = make_connection(sqlite_db)
-    types = list(dict.fromkeys(dialect.map_type(*case[:4]) for case in TYPE_CASES))
-    columns = [{"dest_name": f"c{n}", "dest_type": t} for n, t in enumerate(types)]
-    jrunner.execute(conn, dialect.create_table_sql("mapped", columns))
-    metadata = jrunner.metadata(conn, dialect.zero_row_wrap("SELECT * FROM mapped"))
-    assert [
-        dialect.map_type(m["type_code"], m["precision"], m["scale"], m["type_name"]) for m in metadata
-    ] == types
+    types, read_back = mapped_types_read_back(dialect, make_connection(sqlite_db), TYPE_CASES)
+    assert read_back == types
 
 
 def test_a_failing_merge_through_jrunner_leaves_the_destination_as_it_was(sqlite_db, make_connection):

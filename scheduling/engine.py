@@ -1,8 +1,6 @@
 """Run a group: its enabled modules in run_order, in this process, under one GroupRun."""
 
 import logging
-import os
-import socket
 
 from django.utils import timezone
 
@@ -20,11 +18,7 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
         group_run = GroupRun.objects.create(
             group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
         )
-    group_run.status = Status.RUNNING
-    group_run.started_at = timezone.now()
-    group_run.pid = os.getpid()
-    group_run.host = socket.gethostname()
-    group_run.save(update_fields=["status", "started_at", "pid", "host"])
+    group_run.start()
 
     runs = []
     members = group.members.filter(module__enabled=True).select_related("module").order_by("run_order", "id")

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone as dj_timezone
 
-from syncs.models import Module, Status
+from syncs.models import Module, RunRecord, Status
 
 CRON_NAMES = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 CRON_FIELDS = (
@@ -86,7 +86,7 @@ class GroupMember(models.Model):
         return f"{self.group.name}: {self.module.name}"
 
 
-class GroupRun(models.Model):
+class GroupRun(RunRecord):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="runs")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     dry_run = models.BooleanField(default=False)
@@ -111,11 +111,8 @@ class GroupRun(models.Model):
         return f"group run {self.pk} of {self.group.name} ({self.status})"
 
     @property
-    def is_finished(self):
-        return self.status in Status.finished()
-
-    @property
     def duration(self):
+        # Unlike a module run's, only once finished: the group pages show no time for a running group.
         if self.started_at and self.finished_at:
             return self.finished_at - self.started_at
         return None
@@ -124,12 +121,10 @@ class GroupRun(models.Model):
         """Ask the group run to stop: cancel its current module run and skip the rest.
 
         Return whether the group run was still unfinished."""
-        unfinished = [Status.QUEUED, Status.RUNNING]
-        updated = GroupRun.objects.filter(pk=self.pk, status__in=unfinished).update(cancel_requested=True)
-        if updated:
-            self.runs.filter(status__in=unfinished).update(cancel_requested=True)
-        self.refresh_from_db()
-        return bool(updated)
+        unfinished = super().request_cancel()
+        if unfinished:
+            self.runs.filter(status__in=[Status.QUEUED, Status.RUNNING]).update(cancel_requested=True)
+        return unfinished
 
 
 class Schedule(models.Model):

@@ -105,20 +105,25 @@ class Module(models.Model):
         return f"c{max(numbers, default=0) + 1}"
 
 
+def connection_or_dest_field(what):
+    """The connection `what` runs on: optional, empty meaning the module's destination."""
+    return models.ForeignKey(
+        Connection,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=f"Where {what} runs; empty for the module's destination.",
+    )
+
+
 class Watermark(models.Model):
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="watermarks")
     name = models.CharField(max_length=63, validators=[identifier_validator])
     resolver_sql = models.TextField(
         help_text="Its first cell is the value; e.g. SELECT max(updated_at) FROM …"
     )
-    connection = models.ForeignKey(
-        Connection,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Where the resolver runs; empty for the module's destination.",
-    )
+    connection = connection_or_dest_field("the resolver")
     # NULL means "no default", which an empty string (a valid default) cannot say.
     default_value = models.TextField(  # noqa: DJ001
         null=True, blank=True, help_text="Used when the resolver returns no row or NULL."
@@ -149,14 +154,7 @@ class Hook(models.Model):
     sql = models.TextField()
     run_order = models.IntegerField(default=0)
     run_on = models.CharField(max_length=10, choices=RunOn.choices, default=RunOn.SUCCESS)
-    connection = models.ForeignKey(
-        Connection,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="Where the hook runs; empty for the module's destination.",
-    )
+    connection = connection_or_dest_field("the hook")
     enabled = models.BooleanField(default=True)
 
     class Meta:
@@ -185,7 +183,37 @@ class Status(models.TextChoices):
         return [cls.SUCCESS, cls.ERROR, cls.CANCELLED, cls.DRY_RUN]
 
 
-class RunLog(models.Model):
+class RunRecord(models.Model):
+    """What a module run (RunLog) and a group run (GroupRun) do alike; each keeps its own fields, so the
+    admin shows them in their order."""
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_finished(self):
+        return self.status in Status.finished()
+
+    def request_cancel(self):
+        """Ask the process running this run to stop; return whether the run was still unfinished."""
+        updated = (
+            type(self)
+            .objects.filter(pk=self.pk, status__in=[Status.QUEUED, Status.RUNNING])
+            .update(cancel_requested=True)
+        )
+        self.refresh_from_db()
+        return bool(updated)
+
+    def start(self):
+        """Mark the run as running in this process."""
+        self.status = Status.RUNNING
+        self.started_at = timezone.now()
+        self.pid = os.getpid()
+        self.host = socket.gethostname()
+        self.save(update_fields=["status", "started_at", "pid", "host"])
+
+
+class RunLog(RunRecord):
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="runs")
     group_run = models.ForeignKey(
         "scheduling.GroupRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
@@ -231,32 +259,12 @@ class RunLog(models.Model):
         return f"run {self.pk} of {self.module.name} ({self.status})"
 
     @property
-    def is_finished(self):
-        return self.status in Status.finished()
-
-    @property
     def duration(self):
         if self.started_at and self.finished_at:
             return self.finished_at - self.started_at
         if self.started_at:
             return timezone.now() - self.started_at
         return None
-
-    def request_cancel(self):
-        """Ask the process running this run to stop; return whether the run was still unfinished."""
-        updated = RunLog.objects.filter(pk=self.pk, status__in=[Status.QUEUED, Status.RUNNING]).update(
-            cancel_requested=True
-        )
-        self.refresh_from_db()
-        return bool(updated)
-
-    def start(self):
-        """Mark the run as running in this process."""
-        self.status = Status.RUNNING
-        self.started_at = timezone.now()
-        self.pid = os.getpid()
-        self.host = socket.gethostname()
-        self.save(update_fields=["status", "started_at", "pid", "host"])
 
     def terminate(self, status, error=""):
         """Finish the run with a final status; a finished run is never changed again."""

@@ -51,6 +51,22 @@ def create(db, table="items", extra=""):
     db.execute(f"CREATE TABLE {table} ({', '.join(cols + ([extra] if extra else []))})")
 
 
+def module(make_module, make_connection, source, dest, **fields):
+    """Create items holding ROWS on source and an empty items on dest; return a module copying one
+    into the other (the make_module and make_connection fixtures are passed in)."""
+    create(source)
+    insert(source, ROWS)
+    create(dest)
+    fields.setdefault("source_query", SELECT)
+    return make_module(
+        make_connection(source),
+        make_connection(dest),
+        columns=columns(dest),
+        dest_table="public.items" if dest.kind == "postgres" else "items",
+        **fields,
+    )
+
+
 def insert(db, rows, table="items"):
     p = placeholder(db)
     for row in rows:

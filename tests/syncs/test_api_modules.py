@@ -1,13 +1,12 @@
 import json
 import os
-import socket
 
 import pytest
-from django.utils import timezone
 
 from connections.models import Connection
 from scheduling.models import Group, GroupMember
-from syncs.models import Hook, Module, RunLog, Status, Watermark
+from syncs.models import Hook, RunLog, Status, Watermark
+from tests.syncs.locks import hold_lock
 
 
 def test_it_answers_401_with_a_basic_challenge_without_credentials(client, db):
@@ -148,14 +147,7 @@ def test_post_run_with_dry_run_true_starts_a_dry_run(client, staff_auth, make_it
 
 def test_post_run_of_a_running_module_is_a_409_naming_the_run(client, staff_auth, make_items_module):
     module = make_items_module()
-    holder = RunLog.objects.create(
-        module=module,
-        status=Status.RUNNING,
-        started_at=timezone.now(),
-        pid=os.getpid(),
-        host=socket.gethostname(),
-    )
-    Module.objects.filter(pk=module.pk).update(running_run=holder, locked_at=timezone.now())
+    holder = hold_lock(module, os.getpid())
 
     response = post_run(client, module, staff_auth)
 

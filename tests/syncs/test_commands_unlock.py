@@ -1,22 +1,13 @@
 """manage.py unlock NAME."""
 
 import os
-import socket
 import subprocess
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
-from syncs.models import Module, RunLog, Status
-
-
-def hold_lock(module, pid):
-    holder = RunLog.objects.create(
-        module=module, status=Status.RUNNING, pid=pid, host=socket.gethostname(), started_at=timezone.now()
-    )
-    Module.objects.filter(pk=module.pk).update(running_run=holder, locked_at=timezone.now())
-    return holder
+from syncs.models import Status
+from tests.syncs.locks import hold_lock
 
 
 @pytest.mark.django_db

@@ -11,19 +11,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.mark.parametrize("strategy", ["full", "incremental", "append"])
 def test_a_dry_run_records_the_sql_and_writes_nothing(strategy, pg_db, pg_db2, make_connection, make_module):
-    items.create(pg_db)
-    items.insert(pg_db, items.ROWS)
-    items.create(pg_db2)
-    items.insert(pg_db2, items.ROWS[:2])
-    module = make_module(
-        make_connection(pg_db),
-        make_connection(pg_db2),
-        columns=items.columns(pg_db2),
+    module = items.module(
+        make_module,
+        make_connection,
+        pg_db,
+        pg_db2,
         source_query=items.SINCE,
-        dest_table="public.items",
         strategy=strategy,
         merge_key=["id"],
     )
+    items.insert(pg_db2, items.ROWS[:2])
     Watermark.objects.create(module=module, name="since", resolver_sql=items.MAX_UPDATED)
 
     run = run_module(module, trigger="cli", dry_run=True)

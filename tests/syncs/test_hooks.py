@@ -11,18 +11,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def module(pg_db, pg_db2, make_connection, make_module):
-    items.create(pg_db)
-    items.insert(pg_db, items.ROWS)
-    items.create(pg_db2)
     pg_db2.execute("CREATE TABLE hook_log (n serial, what text)")
-    module = make_module(
-        make_connection(pg_db),
-        make_connection(pg_db2),
-        columns=items.columns(pg_db2),
-        source_query=items.SELECT,
-        dest_table="public.items",
-        strategy="append",
-    )
+    module = items.module(make_module, make_connection, pg_db, pg_db2, strategy="append")
     for name, order, run_on in [("third", 3, "always"), ("first", 1, "success"), ("second", 2, "failure")]:
         sql = f"INSERT INTO hook_log (what) SELECT '{name}:' || count(*) FROM items"
         Hook.objects.create(module=module, name=name, sql=sql, run_order=order, run_on=run_on)

@@ -1,45 +1,20 @@
 """The module lock: one run at a time, stale holders cleared, always released."""
 
 import os
-import socket
-import subprocess
 
 import pytest
-from django.utils import timezone
 
 from syncs.engine import ModuleLocked, run_module, start_detached_run
-from syncs.models import Module, RunLog, Status
+from syncs.models import Module, Status
 from tests.syncs import items
+from tests.syncs.locks import dead_pid, hold_lock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def module(sqlite_db, sqlite_db2, make_connection, make_module):
-    items.create(sqlite_db)
-    items.insert(sqlite_db, items.ROWS)
-    items.create(sqlite_db2)
-    return make_module(
-        make_connection(sqlite_db),
-        make_connection(sqlite_db2),
-        columns=items.columns(sqlite_db2),
-        source_query=items.SELECT,
-        dest_table="items",
-    )
-
-
-def hold_lock(module, pid, host=None, status=Status.RUNNING):
-    holder = RunLog.objects.create(
-        module=module, status=status, pid=pid, host=host or socket.gethostname(), started_at=timezone.now()
-    )
-    Module.objects.filter(pk=module.pk).update(running_run=holder, locked_at=timezone.now())
-    return holder
-
-
-def dead_pid():
-    process = subprocess.Popen(["true"])
-    process.wait()
-    return process.pid
+    return items.module(make_module, make_connection, sqlite_db, sqlite_db2)
 
 
 def test_it_refuses_a_second_run_naming_the_holder(module, sqlite_db2):

@@ -1,12 +1,11 @@
 """POST /modules/<id>/run: Run and Dry run start a detached `manage.py run_module` and show its page."""
 
 import os
-import socket
 
 import pytest
-from django.utils import timezone
 
-from syncs.models import Module, RunLog, Status
+from syncs.models import RunLog, Status
+from tests.syncs.locks import hold_lock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,14 +67,7 @@ def test_dry_run_records_the_plan_and_writes_nothing(staff_client, make_items_mo
 
 def test_a_module_that_is_running_is_not_started_twice(staff_client, make_items_module):
     module = make_items_module()
-    holder = RunLog.objects.create(
-        module=module,
-        status=Status.RUNNING,
-        started_at=timezone.now(),
-        pid=os.getpid(),
-        host=socket.gethostname(),
-    )
-    Module.objects.filter(pk=module.pk).update(running_run=holder, locked_at=timezone.now())
+    holder = hold_lock(module, os.getpid())
 
     response = staff_client.post(f"/modules/{module.id}/run", follow=True)
 

@@ -11,16 +11,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def module(sqlite_db, sqlite_db2, make_connection, make_module):
-    items.create(sqlite_db)
-    items.insert(sqlite_db, items.ROWS)
-    items.create(sqlite_db2)
-    return make_module(
-        make_connection(sqlite_db),
-        make_connection(sqlite_db2),
-        columns=items.columns(sqlite_db2),
-        source_query=items.SINCE,
-        dest_table="items",
-        strategy="append",
+    return items.module(
+        make_module, make_connection, sqlite_db, sqlite_db2, source_query=items.SINCE, strategy="append"
     )
 
 

@@ -190,15 +190,13 @@ def test_the_command_names_an_unknown_group():
         call_command("run_group", "nope")
 
 
-def test_a_detached_group_run_finishes_on_its_own(make_group):
+def test_a_detached_group_run_finishes_on_its_own(make_group, wait_finished):
     group = make_group("one")
 
     group_run = start_detached_group_run(group, trigger="api", triggered_by="alice")
 
     assert group_run.status == Status.QUEUED
-    deadline = time.monotonic() + 120
-    while not GroupRun.objects.get(pk=group_run.pk).is_finished and time.monotonic() < deadline:
-        time.sleep(0.5)
+    wait_finished(GroupRun.objects.filter(pk=group_run.pk))
     group_run.refresh_from_db()
     assert group_run.status == Status.SUCCESS
     assert copied(make_group) == 3

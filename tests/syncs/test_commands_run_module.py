@@ -1,7 +1,6 @@
 """manage.py run_module: NAME [--dry-run] in the foreground, --run-id N for a queued run."""
 
 import os
-import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -70,15 +69,13 @@ def test_it_names_what_it_cannot_find(db):
         call_command("run_module")
 
 
-def test_a_detached_run_finishes_on_its_own(make_items_module):
+def test_a_detached_run_finishes_on_its_own(make_items_module, wait_finished):
     module = make_items_module()
 
     run = start_detached_run(module, trigger="manual", triggered_by="alice")
 
     assert run.status == Status.QUEUED
-    deadline = time.monotonic() + 120
-    while not RunLog.objects.get(pk=run.pk).is_finished and time.monotonic() < deadline:
-        time.sleep(0.5)
+    wait_finished(RunLog.objects.filter(pk=run.pk))
     run.refresh_from_db()
     assert run.status == Status.SUCCESS
     assert run.pid and run.pid != os.getpid()

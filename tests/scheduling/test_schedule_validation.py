@@ -14,6 +14,21 @@ def message(validator, value):
     return caught.value.messages[0]
 
 
+def post_schedules(admin_client, group, *schedules):
+    """Post the group's admin page with no members and these new, enabled schedules."""
+    data = {
+        "name": group.name,
+        "enabled": "on",
+        "members-TOTAL_FORMS": "0",
+        "members-INITIAL_FORMS": "0",
+        "schedules-TOTAL_FORMS": str(len(schedules)),
+        "schedules-INITIAL_FORMS": "0",
+    }
+    for n, schedule in enumerate(schedules):
+        data |= {f"schedules-{n}-{field}": value for field, value in {**schedule, "enabled": "on"}.items()}
+    return admin_client.post(f"/admin/scheduling/group/{group.pk}/change/", data)
+
+
 @pytest.mark.parametrize(
     "cron",
     ["30 2 * * *", "*/5 * * * *", "0 8-18/2 * * mon-fri", "0 0 1 jan,jul *", "0 0 29 2 *", "0 4 * * 7"]
@@ -55,21 +70,8 @@ def test_a_misspelt_time_zone_is_refused_with_the_closest_name():
 
 def test_the_admin_refuses_a_broken_schedule_with_the_message(admin_client):
     group = Group.objects.create(name="nightly")
-    response = admin_client.post(
-        f"/admin/scheduling/group/{group.pk}/change/",
-        {
-            "name": "nightly",
-            "enabled": "on",
-            "members-TOTAL_FORMS": "0",
-            "members-INITIAL_FORMS": "0",
-            "schedules-TOTAL_FORMS": "2",
-            "schedules-INITIAL_FORMS": "0",
-            "schedules-0-cron": "30 25 * * *",
-            "schedules-0-enabled": "on",
-            "schedules-1-cron": "30 2 * * *",
-            "schedules-1-timezone": "Europe/Pariss",
-            "schedules-1-enabled": "on",
-        },
+    response = post_schedules(
+        admin_client, group, {"cron": "30 25 * * *"}, {"cron": "30 2 * * *", "timezone": "Europe/Pariss"}
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -80,20 +82,7 @@ def test_the_admin_refuses_a_broken_schedule_with_the_message(admin_client):
 
 def test_the_admin_saves_a_good_schedule_and_shows_its_next_fire_times(admin_client, settings):
     group = Group.objects.create(name="nightly")
-    response = admin_client.post(
-        f"/admin/scheduling/group/{group.pk}/change/",
-        {
-            "name": "nightly",
-            "enabled": "on",
-            "members-TOTAL_FORMS": "0",
-            "members-INITIAL_FORMS": "0",
-            "schedules-TOTAL_FORMS": "1",
-            "schedules-INITIAL_FORMS": "0",
-            "schedules-0-cron": "@daily",
-            "schedules-0-timezone": "Asia/Tokyo",
-            "schedules-0-enabled": "on",
-        },
-    )
+    response = post_schedules(admin_client, group, {"cron": "@daily", "timezone": "Asia/Tokyo"})
     assert response.status_code == 302
     schedule = Schedule.objects.get()
     assert schedule.cron == "@daily"

@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from django.views.defaults import page_not_found
 from django_htmx.http import HttpResponseClientRedirect
 
 
@@ -38,6 +39,13 @@ def staff_required(view):
 
 def json_error(status, message, **headers):
     return JsonResponse({"error": message}, status=status, headers=headers)
+
+
+def not_found(request, exception):
+    """Answer a 404 under /api/ in JSON, like the API's own errors; elsewhere, Django's page."""
+    if request.path.startswith("/api/"):
+        return json_error(404, f"No API endpoint at {request.path}.")
+    return page_not_found(request, exception)
 
 
 def basic_auth_user(request):

@@ -30,7 +30,8 @@ def table_columns(conn, schema, table):
 
 def query_columns(conn, sql):
     """Return the columns a query yields (JDBC metadata and a source_type), without reading rows."""
-    columns = jrunner.metadata(conn, conn.dialect.zero_row_wrap(sql))
+    dialect = conn.dialect
+    columns = [dialect.source_column(c) for c in jrunner.metadata(conn, dialect.zero_row_wrap(sql))]
     for column in columns:
         column["source_type"] = column["type_name"]
         column["comment"] = ""

@@ -169,6 +169,11 @@ class Dialect:
 
     # --- types ---
 
+    def source_column(self, column):
+        """Return a column's JDBC metadata as read from this database, corrected where the
+        driver understates what the column may hold."""
+        return column
+
     def map_type(self, jdbc_type, precision, scale, type_name):
         """Return this database's column type for a source column's JDBC metadata."""
         name = (type_name or "").strip().lower()

@@ -4,7 +4,7 @@ There is no comment on a column: list_columns_sql returns NULL as the comment an
 create_table_sql writes none. Staging is a pipekit_stg_<module> table in the same file.
 """
 
-from connections.dialects.base import Dialect
+from connections.dialects.base import BIGINT, INTEGER, Dialect
 
 
 class SQLiteDialect(Dialect):
@@ -32,6 +32,13 @@ class SQLiteDialect(Dialect):
     # Lengths mean nothing to SQLite: every string is TEXT.
     max_char = max_varchar = 0
     max_numeric_precision = max_numeric_scale = 15
+
+    def source_column(self, column):
+        # Every SQLite INTEGER holds 64-bit values, but sqlite-jdbc reports it as Types.INTEGER:
+        # mapped as such, a large value would not fit the destination column.
+        if column["type_code"] == INTEGER:
+            return {**column, "type_code": BIGINT}
+        return column
 
     def list_schemas_sql(self):
         return "SELECT 'main' AS name"

@@ -138,6 +138,14 @@ def test_it_reads_sqlite_tables(sqlite_db, make_connection):
     ]
 
 
+def test_an_sqlite_integer_is_proposed_as_a_64_bit_column(sqlite_db, make_connection):
+    sqlite_db.execute("CREATE TABLE items (id INTEGER, n INT)")
+    columns = introspection.table_columns(make_connection(sqlite_db), "main", "items")
+    for kind in ("postgres", "mariadb"):
+        proposed = introspection.propose_columns(columns, get_dialect(kind))
+        assert [c["dest_type"].lower() for c in proposed] == ["bigint", "bigint"]
+
+
 def test_a_failing_query_raises_the_databases_message(pg_db, make_connection):
     with pytest.raises(JrunnerError, match="no_such_table"):
         introspection.query_columns(make_connection(pg_db), "SELECT * FROM no_such_table")

@@ -31,6 +31,7 @@ run: setup
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py drivers sync
 	$(PY) manage.py demo
+	@echo "Pipekit: http://127.0.0.1:$(PORT)/"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed

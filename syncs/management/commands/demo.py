@@ -69,7 +69,7 @@ class Command(BaseCommand):
             self.stdout.write("Running the demo group once:")
             group_run = run_group(group, trigger="manual", triggered_by="demo", on_run=self.print_run)
             self.stdout.write(f"Demo group run {group_run.pk}: {group_run.status}")
-        self.stdout.write(f"Log in at {settings.PIPEKIT_BASE_URL}/ as admin / {password}")
+        self.stdout.write(f"Staff login: admin / {password}")
 
     def print_run(self, run):
         self.stdout.write("  " + run_summary(run))

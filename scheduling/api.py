@@ -76,6 +76,7 @@ def group_run_start(request, group_id):
 @api_view("GET")
 def group_run_detail(request, group_run_id):
     group_run = find(GroupRun.objects.select_related("group"), group_run_id, "group run")
+    engine.abandon_if_dead(group_run)
     runs = group_run.runs.select_related("module").order_by("created_at", "id")
     data = group_run_summary(group_run)
     data["runs"] = [

@@ -1,6 +1,7 @@
 """Run a group: its enabled modules in run_order, in this process, under one GroupRun."""
 
 import logging
+import socket
 
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ logger = logging.getLogger(__name__)
 
 def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="", on_run=None):
     """Run group's members in order and return the finished GroupRun; on_run(run) follows each module."""
+    abandon_dead_runs(group)
     if group_run is None:
         group_run = GroupRun.objects.create(
             group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
@@ -55,11 +57,40 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
 
 def start_detached_group_run(group, *, trigger, triggered_by="", dry_run=False):
     """Queue a group run and execute it in a detached `manage.py run_group --group-run-id N`."""
+    abandon_dead_runs(group)
     group_run = GroupRun.objects.create(
         group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
     )
     start_detached_command("run_group", "--group-run-id", str(group_run.pk))
     return group_run
+
+
+def abandon_dead_runs(group):
+    """End the group's runs whose process on this host is gone (a kill -9, a reboot)."""
+    unfinished = group.runs.filter(
+        status__in=[Status.QUEUED, Status.RUNNING], host=socket.gethostname(), pid__isnull=False
+    )
+    for group_run in unfinished:
+        abandon_if_dead(group_run)
+
+
+def abandon_if_dead(group_run):
+    """End an unfinished group run whose process is gone, and the module runs it left unfinished.
+
+    Cheap for a finished run or one without a pid on this host: no query. A queued group run that
+    no process has started yet (no pid) is left alone; its detached process may be starting."""
+    if group_run.is_finished:
+        return
+    reason = group_run.stale_reason()
+    if reason is None:
+        return
+    for run in group_run.runs.filter(status__in=[Status.QUEUED, Status.RUNNING]):
+        # The group run's process runs its module runs: one it queued but never started never will be.
+        why = run.stale_reason() if run.pid else f"the process of group run {group_run.pk} is gone"
+        if why:
+            run.abandon(why)
+    if group_run.abandon(reason):
+        logger.warning("abandoned group run %s of %s: %s", group_run.pk, group_run.group_id, reason)
 
 
 def cancel_requested(group_run):

@@ -9,7 +9,7 @@ from datetime import UTC
 
 from django.utils import timezone
 
-from scheduling.engine import start_detached_group_run
+from scheduling.engine import abandon_dead_runs, start_detached_group_run
 from scheduling.models import Schedule
 
 log = logging.getLogger("pipekit.scheduling")
@@ -43,6 +43,8 @@ def claim(schedule, slot):
 
 def fire(schedule, start=start_detached_group_run):
     """Start the schedule's group run (a detached process by default) and return its GroupRun."""
+    # Whatever `start` does, a run of the group whose process died must not stay running beside the new one.
+    abandon_dead_runs(schedule.group)
     return start(schedule.group, trigger=f"schedule:{schedule.pk}")
 
 

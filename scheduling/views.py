@@ -20,6 +20,8 @@ def group_list(request):
         rank=Window(RowNumber(), partition_by=F("group_id"), order_by=newest_first)
     )
     latest = {run.group_id: run for run in ranked.filter(rank=1)}
+    for group_run in latest.values():
+        engine.abandon_if_dead(group_run)
     for group in groups:
         group.last_run = latest.get(group.id)
     return render(request, "scheduling/group_list.html", {"groups": groups})
@@ -28,6 +30,8 @@ def group_list(request):
 @staff_required
 def group_detail(request, group_id):
     group = get_object_or_404(Group, pk=group_id)
+    # Before the members' last runs: ending a dead group run ends its module runs too.
+    engine.abandon_dead_runs(group)
     members = list(group.members.select_related("module"))
     latest = last_runs([member.module_id for member in members])
     for member in members:
@@ -55,6 +59,7 @@ def group_run_start(request, group_id):
 @staff_required
 def group_run_detail(request, group_run_id):
     group_run = get_object_or_404(GroupRun.objects.select_related("group"), pk=group_run_id)
+    engine.abandon_if_dead(group_run)
     runs = {
         run.module_id: run
         for run in group_run.runs.select_related("module").defer("live_log", "stdout", "stderr")

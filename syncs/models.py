@@ -183,6 +183,17 @@ class Status(models.TextChoices):
         return [cls.SUCCESS, cls.ERROR, cls.CANCELLED, cls.DRY_RUN]
 
 
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        # The pid belongs to another user's process, so something is alive there.
+        return True
+    return True
+
+
 class RunRecord(models.Model):
     """What a module run (RunLog) and a group run (GroupRun) do alike; each keeps its own fields, so the
     admin shows them in their order."""
@@ -211,6 +222,29 @@ class RunRecord(models.Model):
         self.pid = os.getpid()
         self.host = socket.gethostname()
         self.save(update_fields=["status", "started_at", "pid", "host"])
+
+    def stale_reason(self):
+        """Return why the run is no longer really running, or None when its process may be alive.
+
+        Only a process on this host can be checked: a run of another host, or one not started yet
+        (no pid), may be alive."""
+        if self.is_finished:
+            return f"that run already finished ({self.status})"
+        if self.host == socket.gethostname() and self.pid and not pid_alive(self.pid):
+            return f"its process {self.pid} on {self.host} is gone"
+        return None
+
+    def abandon(self, why):
+        """Finish an unfinished run whose process is gone, so it does not show as running forever.
+
+        Return whether it was still unfinished; one that finished meanwhile keeps its own ending."""
+        abandoned = (
+            type(self)
+            .objects.filter(pk=self.pk, status__in=[Status.QUEUED, Status.RUNNING])
+            .update(status=Status.ERROR, error=f"abandoned: {why}", finished_at=timezone.now())
+        )
+        self.refresh_from_db(fields=["status", "error", "finished_at"])
+        return bool(abandoned)
 
 
 class RunLog(RunRecord):

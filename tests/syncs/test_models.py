@@ -1,9 +1,13 @@
+import os
+import socket
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from connections.models import Connection
 from syncs.models import FailedRun, Hook, Module, RunLog, Status, Watermark
+from tests.syncs.locks import dead_pid
 
 COLUMNS = [
     {"id": "c1", "source_name": "id", "source_type": "int4", "dest_name": "id", "dest_type": "bigint"},
@@ -155,6 +159,37 @@ def test_a_run_starts_and_terminates_with_its_times(conn):
     run.terminate(Status.ERROR, "boom")
     run.refresh_from_db()
     assert run.is_finished and run.error == "boom" and run.duration is not None
+
+
+def test_a_run_is_stale_once_finished_or_once_its_process_on_this_host_is_gone(conn):
+    m = module(conn)
+    m.save()
+    here = socket.gethostname()
+
+    def stale_reason(**fields):
+        return RunLog.objects.create(module=m, **fields).stale_reason()
+
+    gone = dead_pid()
+    assert stale_reason(status=Status.SUCCESS) == "that run already finished (success)"
+    assert stale_reason(status=Status.RUNNING, pid=gone, host=here) == f"its process {gone} on {here} is gone"
+    assert stale_reason(status=Status.RUNNING, pid=os.getpid(), host=here) is None
+    assert stale_reason(status=Status.RUNNING, pid=gone, host="elsewhere") is None
+    assert stale_reason(status=Status.QUEUED) is None
+
+
+def test_abandoning_ends_an_unfinished_run_in_error_and_leaves_a_finished_one(conn):
+    m = module(conn)
+    m.save()
+    running = RunLog.objects.create(module=m, status=Status.RUNNING)
+    done = RunLog.objects.create(module=m, status=Status.SUCCESS)
+
+    assert running.abandon("its process is gone") is True
+    assert done.abandon("its process is gone") is False
+
+    assert (running.status, running.error) == (Status.ERROR, "abandoned: its process is gone")
+    assert running.finished_at is not None
+    done.refresh_from_db()
+    assert (done.status, done.error, done.finished_at) == (Status.SUCCESS, "", None)
 
 
 def test_failed_runs_are_the_same_rows_as_run_logs(conn):

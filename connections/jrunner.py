@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from django.conf import settings
 
 CANCEL_POLL_SECONDS = 0.5
-ROWS_WRITTEN = re.compile(r"^(\d+) rows written \(([a-z-]+)\)$")
+ROWS_WRITTEN = re.compile(r"^(\d+) rows written \(([a-z-]+)\)$", re.M)
+POST_COUNT = re.compile(r"^-post statement \d+: (-?\d+) rows$", re.M)
 TSV_ESCAPE = re.compile(r"\\(.)")
 TSV_UNESCAPED = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r", "0": "\0"}
 
@@ -43,6 +44,7 @@ class MigrateResult:
     load_path: str
     stdout: str
     stderr: str
+    post_counts: list
 
 
 def query(conn, sql):
@@ -93,22 +95,28 @@ def migrate(
     clear=False,
     trim=False,
     bulk=False,
+    pre=(),
+    post=(),
     on_line=None,
     should_cancel=None,
     on_start=None,
 ):
     """Stream the rows of sql on source into table on dest, by column position, in one transaction.
 
+    pre: statements run on dest and committed before the load; post: statements run on dest after
+    the load, in its transaction (their update counts are MigrateResult.post_counts).
     on_line(line) gets each line jrunner prints, as it arrives, in the calling thread;
     should_cancel() is polled about every half second, and when it returns true jrunner's whole
     process group is killed and JrunnerCancelled raised; on_start(pid) gets jrunner's pid.
     """
-    with _sql_files([sql]) as files:
+    with _sql_files([sql, *pre, *post]) as files:
         args = _source_args(source) + ["-sq", files[0], "-dcu", dest.jdbc_url]
         if dest.username:
             args += ["-dcn", dest.username]
         args += ["-dt", table]
         args += [flag for flag, on in (("-c", clear), ("-t", trim), ("-b", bulk)) if on]
+        for flag, path in zip(["-pre"] * len(pre) + ["-post"] * len(post), files[1:], strict=True):
+            args += [flag, path]
         env = _env(source=source, dest=dest)
         stdout, stderr, returncode, cancelled = _stream(args, env, on_line, should_cancel, on_start)
     stderr = _scrub(stderr, _passwords([source, dest]))
@@ -116,11 +124,14 @@ def migrate(
         raise JrunnerCancelled("cancelled; jrunner was stopped", stderr=stderr, returncode=returncode)
     if returncode != 0:
         raise JrunnerError(_message(stderr, returncode), stderr=stderr, returncode=returncode)
-    last = stdout.rstrip("\n").rpartition("\n")[2]
-    match = ROWS_WRITTEN.match(last)
-    if not match:
+    match = ROWS_WRITTEN.search(stdout)
+    post_counts = [int(count) for count in POST_COUNT.findall(stdout)]
+    if not match or len(post_counts) != len(post):
+        last = stdout.rstrip("\n").rpartition("\n")[2]
         raise JrunnerError(f"jrunner ended without reporting the rows written: {last!r}", stderr=stderr)
-    return MigrateResult(rows=int(match[1]), load_path=match[2], stdout=stdout, stderr=stderr)
+    return MigrateResult(
+        rows=int(match[1]), load_path=match[2], stdout=stdout, stderr=stderr, post_counts=post_counts
+    )
 
 
 def _stream(args, env, on_line, should_cancel, on_start):
@@ -229,7 +240,8 @@ def _source_args(conn):
 
 def _env(source=None, dest=None):
     """The environment for jrunner: ours, with exactly the passwords this call needs."""
-    env = dict(os.environ)
+    # jrunner stops when we die (kill -9): a load must not commit after its run was given up.
+    env = {**os.environ, "JRUNNER_WATCH_PARENT": "1"}
     for name, conn in (("JRUNNER_SOURCE_PASSWORD", source), ("JRUNNER_DEST_PASSWORD", dest)):
         env.pop(name, None)
         if conn is not None:

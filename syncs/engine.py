@@ -3,7 +3,6 @@
 Every step that touches a database goes through jrunner; every outcome is recorded on the RunLog."""
 
 import logging
-import os
 import signal
 import socket
 import subprocess
@@ -20,7 +19,7 @@ from django.utils import timezone
 from connections import jrunner
 from connections.secrets import SecretError
 from syncs.livelog import LiveLog
-from syncs.models import TOKEN_RE, Module, RunLog, RunOn, Status, Strategy
+from syncs.models import TOKEN_RE, Module, RunLog, RunOn, Status, Strategy, pid_alive
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +86,7 @@ def start_detached_run(module, *, trigger, triggered_by="", dry_run=False):
     Raises ModuleLocked when a live run holds the module, so the page can say so at once; the
     detached run still claims the lock for real."""
     holder = lock_holder(module)
-    if holder is not None and stale_reason(holder) is None:
+    if holder is not None and holder.stale_reason() is None:
         raise ModuleLocked(holder.pk)
     run = RunLog.objects.create(module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run)
     start_detached_command("run_module", "--run-id", str(run.pk))
@@ -122,45 +121,19 @@ def claim_lock(module, run, log):
         ):
             return
         raise ModuleLocked(Module.objects.values_list("running_run", flat=True).get(pk=module.pk))
-    reason = stale_reason(holder)
+    reason = holder.stale_reason()
     if reason is None:
         raise ModuleLocked(holder.pk)
     # Swap the holder for us only if it is still the same holder: the row count decides.
     if not Module.objects.filter(pk=module.pk, running_run=holder).update(running_run=run, locked_at=now):
         raise ModuleLocked(Module.objects.values_list("running_run", flat=True).get(pk=module.pk))
-    abandon(holder, f"its process is gone; the lock was taken over by run {run.pk}")
+    holder.abandon(f"its process is gone; the lock was taken over by run {run.pk}")
     log.note(f"cleared the stale lock of run {holder.pk}: {reason}")
 
 
 def lock_holder(module):
     """Return the run holding the module's lock, or None."""
     return RunLog.objects.filter(pk__in=Module.objects.filter(pk=module.pk).values("running_run")).first()
-
-
-def stale_reason(holder):
-    """Return why holder no longer holds its lock for real, or None when it may still be running."""
-    if holder.is_finished:
-        return f"that run already finished ({holder.status})"
-    if holder.host == socket.gethostname() and holder.pid and not pid_alive(holder.pid):
-        return f"its process {holder.pid} on {holder.host} is gone"
-    return None
-
-
-def pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def abandon(holder, why):
-    """Finish an unfinished run whose process is gone, so it does not show as running forever."""
-    RunLog.objects.filter(pk=holder.pk, status__in=[Status.QUEUED, Status.RUNNING]).update(
-        status=Status.ERROR, error=f"abandoned: {why}", finished_at=timezone.now()
-    )
 
 
 def release_lock(module, run):
@@ -183,7 +156,7 @@ def unlock(module):
     ):
         raise ModuleLocked(holder.pk)
     if Module.objects.filter(pk=module.pk, running_run=holder).update(running_run=None, locked_at=None):
-        abandon(holder, "its lock was cleared with manage.py unlock")
+        holder.abandon("its lock was cleared with manage.py unlock")
     holder.refresh_from_db()
     return holder
 
@@ -263,19 +236,20 @@ def build_plan(module, direct=False):
         dialect.merge_sql(module.strategy, module.dest_table, staging, module.columns, module.merge_key)
     )
     drop = dialect.drop_staging_sql(staging)
-    # Where TRUNCATE is transactional, so is DROP TABLE (PostgreSQL): dropping staging in the
-    # merge's transaction saves a jrunner start; when the merge fails, staging is dropped after.
-    drop_in_merge = dialect.transactional_truncate
+    # Where DDL is transactional, dropping staging in the merge's transaction saves a jrunner
+    # start; when the merge fails, staging is dropped after.
+    drop_in_merge = dialect.transactional_ddl
     script = (
-        "-- 1. create the staging table\n"
+        "-- one jrunner migrate does 1 to 3 (4 too where it says so)\n"
+        "-- 1. create the staging table, committed before the load\n"
         + "".join(f"{s};\n" for s in create)
-        + f"-- 2. jrunner migrate: source rows into {staging}\n"
-        + "-- 3. merge, in one transaction\n"
+        + f"-- 2. load the source rows into {staging}\n"
+        + "-- 3. merge, in the load's transaction\n"
         + "".join(f"{s};\n" for s in merge)
         + (
-            "-- and drop the staging table, in the same transaction\n"
+            "-- 4. drop the staging table, in the same transaction\n"
             if drop_in_merge
-            else "-- 4. drop the staging table\n"
+            else "-- 4. drop the staging table, after the merge committed\n"
         )
         + f"{drop};\n"
     )
@@ -399,7 +373,7 @@ def _prepare(module, run, log):
     return plan
 
 
-def _migrate(module, run, dest_table, log, cancel, *, clear=False):
+def _migrate(module, run, dest_table, log, cancel, *, clear=False, pre=(), post=()):
     source, dest = module.source, module.dest
     try:
         result = jrunner.migrate(
@@ -409,6 +383,8 @@ def _migrate(module, run, dest_table, log, cancel, *, clear=False):
             dest_table,
             clear=clear,
             bulk=dest.dialect.has_bulk_path,
+            pre=pre,
+            post=post,
             on_line=log.line,
             should_cancel=cancel,
             on_start=lambda pid: log.note(f"jrunner started (pid {pid})"),
@@ -432,31 +408,41 @@ def _load_direct(module, run, plan, log, cancel):
 
 
 def _load_staged(module, run, plan, log, cancel):
-    dest = module.dest
+    """Create staging, load it and merge from it with one jrunner start, the fixed cost of a run."""
+    log.note(
+        f"loading source rows into staging {plan.staging} and merging into {plan.table} "
+        f"({module.strategy}, in the load's transaction)"
+    )
+    post = plan.merge + ([plan.drop] if plan.drop_in_merge else [])
     try:
-        log.note(f"creating staging table {plan.staging}")
-        with step(f"creating staging table {plan.staging}"):
-            jrunner.execute(dest, plan.create)
-        log.note(f"loading source rows into {plan.staging}")
-        with step(f"loading source rows into staging {plan.staging} (the destination is unchanged)"):
-            result = _migrate(module, run, plan.staging, log, cancel)
-        run.rows_staged = result.rows
-        log.note(f"{result.rows} rows staged ({result.load_path})")
-        cancel.check()
-        if result.rows == 0 and module.strategy != Strategy.FULL:
-            # Nothing to delete by key or to insert: skip a jrunner start, the fixed cost of a run.
-            log.note("nothing new: no merge needed")
-            run.rows_merged = 0
-            return
-        log.note(f"merging into {plan.table} ({module.strategy}, one transaction)")
-        with step(f"merging into {plan.table} (rolled back; the destination is unchanged)"):
-            counts = jrunner.execute(dest, plan.merge + ([plan.drop] if plan.drop_in_merge else []))
+        with _staged_step(plan):
+            result = _migrate(module, run, plan.staging, log, cancel, pre=plan.create, post=post)
         plan.dropped = plan.drop_in_merge
+        run.rows_staged = result.rows
         # The insert from staging is the last statement of every strategy's merge.
-        run.rows_merged = counts[len(plan.merge) - 1]
+        run.rows_merged = result.post_counts[len(plan.merge) - 1]
+        log.note(f"{result.rows} rows staged ({result.load_path}), {run.rows_merged} merged")
     finally:
         if not plan.dropped:
-            _drop_staging(dest, plan, log)
+            _drop_staging(module.dest, plan, log)
+
+
+@contextmanager
+def _staged_step(plan):
+    """Name the step of a staged load that failed: jrunner says whether a -pre or -post statement did."""
+    try:
+        yield
+    except jrunner.JrunnerCancelled:
+        raise
+    except (jrunner.JrunnerError, SecretError) as exc:
+        failed = str(exc).removeprefix("jrunner: ")
+        if failed.startswith("-pre statement"):
+            name = f"creating staging table {plan.staging}"
+        elif failed.startswith("-post statement"):
+            name = f"merging into {plan.table} (rolled back; the destination is unchanged)"
+        else:
+            name = f"loading source rows into staging {plan.staging} (the destination is unchanged)"
+        raise RunError(f"{name}: {exc}") from exc
 
 
 def _drop_staging(dest, plan, log):

@@ -34,6 +34,8 @@ class Dialect:
     # True where TRUNCATE is transactional, so a full refresh may load straight into the
     # destination with jrunner -c (clear and load in one transaction).
     transactional_truncate = False
+    # True where DDL is transactional, so staging is dropped in the merge's own transaction.
+    transactional_ddl = False
 
     quote_open = quote_close = '"'
     current_schema = "CURRENT_SCHEMA"

@@ -8,6 +8,7 @@ class PostgresDialect(Dialect):
     default_staging_schema = "pipekit_staging"
     has_bulk_path = True
     transactional_truncate = True
+    transactional_ddl = True
     current_schema = "current_schema()"
     max_identifier_length = 63
     # Staging rows are thrown away after the merge: skipping the WAL makes the load cheaper.

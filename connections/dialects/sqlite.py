@@ -10,6 +10,7 @@ from connections.dialects.base import BIGINT, INTEGER, Dialect
 class SQLiteDialect(Dialect):
     kind = "sqlite"
     current_schema = "'main'"
+    transactional_ddl = True
 
     types = {
         "boolean": "BOOLEAN",

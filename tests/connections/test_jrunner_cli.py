@@ -49,6 +49,10 @@ def test_version_names_the_drivers_it_found(run):
         (["-scu", "jdbc:sqlite:x.db"], "missing -sq"),
         (["-scu", "jdbc:sqlite:x.db", "-sq", "x.sql", "-f", "json"], "-f must be csv or tsv, not json"),
         (["-scu", "jdbc:sqlite:x.db", "-sq", "x.sql", "-b"], "-b applies to migrate mode only"),
+        (
+            ["-scu", "jdbc:sqlite:x.db", "-sq", "x.sql", "-post", "p.sql"],
+            "-post applies to migrate mode only",
+        ),
         (["-scu", "jdbc:sqlite:x.db", "-sq", "a.sql", "-sq", "b.sql"], "only -x takes several"),
         (["-scu", "jdbc:sqlite:x.db", "-sq", "x.sql", "-dt", "t"], "missing -dcu"),
         (["-scu", "jdbc:sqlite:x.db", "-sq", "x.sql", "-m", "-x"], "-m and -x cannot be combined"),
@@ -63,6 +67,23 @@ def test_a_bad_command_line_exits_2_naming_the_flag(run, args, message):
     assert message in out.stderr
     assert "usage:" in out.stderr
     assert out.stdout == ""
+
+
+def test_an_unreadable_pre_file_is_a_bad_command_line(run):
+    out = run(
+        "-scu",
+        "jdbc:sqlite:x.db",
+        "-dcu",
+        "jdbc:sqlite:y.db",
+        "-dt",
+        "t",
+        "-pre",
+        "/nonexistent/p.sql",
+        sql="SELECT 1",
+    )
+
+    assert out.returncode == 2
+    assert "-pre /nonexistent/p.sql: cannot read" in out.stderr
 
 
 def test_a_database_error_exits_1_with_the_drivers_message(run, pg_db):

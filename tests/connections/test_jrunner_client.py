@@ -98,11 +98,52 @@ def test_migrate_reports_each_line_and_the_result(make_connection, pg_db, maria_
     )
 
     assert result == jrunner.MigrateResult(
-        rows=1000, load_path="load-data", stdout="".join(f"{line}\n" for line in lines), stderr=""
+        rows=1000,
+        load_path="load-data",
+        stdout="".join(f"{line}\n" for line in lines),
+        stderr="",
+        post_counts=[],
     )
     assert lines[-1] == "1000 rows written (load-data)"
     assert len(pids) == 1
     assert maria_db2.rows("SELECT count(*) FROM t") == [(1000,)]
+
+
+def test_migrate_commits_pre_statements_first_and_post_statements_with_the_load(make_connection, pg_db):
+    pg_db.execute("CREATE TABLE kept (i bigint)")
+    conn = make_connection(pg_db)
+
+    result = jrunner.migrate(
+        conn,
+        "SELECT i FROM generate_series(1, 5) i",
+        conn,
+        "loaded",
+        pre=["CREATE TABLE loaded (i bigint)"],
+        post=["DELETE FROM kept", "INSERT INTO kept SELECT i FROM loaded WHERE i > 2", "DROP TABLE loaded"],
+    )
+
+    assert (result.rows, result.post_counts) == (5, [0, 3, 0])
+    assert pg_db.rows("SELECT i FROM kept ORDER BY i") == [(3,), (4,), (5,)]
+    assert pg_db.rows("SELECT 1 FROM pg_tables WHERE tablename = 'loaded'") == []
+
+
+def test_a_failing_post_statement_rolls_the_load_back_but_not_the_pre_statements(make_connection, pg_db):
+    conn = make_connection(pg_db)
+
+    with pytest.raises(jrunner.JrunnerError) as failed:
+        jrunner.migrate(
+            conn,
+            "SELECT i FROM generate_series(1, 5) i",
+            conn,
+            "loaded",
+            pre=["CREATE TABLE loaded (i bigint)"],
+            post=["INSERT INTO loaded VALUES (6)", "INSERT INTO no_such_table VALUES (1)"],
+        )
+
+    assert str(failed.value).startswith("jrunner: -post statement 2 of 2: ")
+    assert "no_such_table" in str(failed.value)
+    assert "the load was rolled back" in str(failed.value)
+    assert pg_db.rows("SELECT count(*) FROM loaded") == [(0,)]
 
 
 def test_the_password_reaches_jrunner_only_through_its_environment(

@@ -2,10 +2,13 @@
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
+from django.conf import settings
 
 from connections import secrets
 from syncs.engine import run_module
@@ -145,6 +148,44 @@ def test_a_killed_jrunner_leaves_the_destination_as_it_was(loaded, strategy, des
     assert run.status == Status.ERROR
     assert "loading source rows" in run.error
     assert_untouched(module, dest)
+
+
+def test_a_killed_run_stops_its_jrunner_and_the_next_run_recovers(loaded):
+    # The load would commit three seconds in, long after the run's own process is gone.
+    module, dest = loaded("pg_db2", "full", "SELECT id, name, amount, updated_at FROM items, pg_sleep(3)")
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "run_module", module.name],
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not (run := RunLog.objects.filter(module=module, live_log__contains="jrunner started").first()):
+        assert process.poll() is None and time.monotonic() < deadline, "run_module never started jrunner"
+        time.sleep(0.1)
+    jrunner_pid = int(run.live_log.split("jrunner started (pid ")[1].split(")")[0])
+
+    process.kill()
+    process.wait()
+    while process_alive(jrunner_pid):
+        assert time.monotonic() < deadline, "jrunner went on after its run was killed"
+        time.sleep(0.1)
+    time.sleep(4)
+
+    assert items.read(dest) == items.expected(items.ROWS)
+    rerun = run_module(module, trigger="cli")
+    assert rerun.status == Status.SUCCESS
+    assert f"cleared the stale lock of run {run.pk}" in rerun.live_log
+    assert items.read(dest) == items.expected(items.ROWS + items.NEW)
+
+
+def process_alive(pid):
+    """Whether pid runs (a zombie waiting for its reaper has stopped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def test_a_missing_secret_is_named_before_anything_moves(loaded):

@@ -26,6 +26,9 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        if (System.getenv("JRUNNER_WATCH_PARENT") != null) {
+            watchParent();
+        }
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         int status;
         try {
@@ -51,14 +54,37 @@ public final class Main {
             version(out);
             return 0;
         }
-        List<String> sql = readSql(o.sqlFiles);
+        List<String> sql = readSql("-sq", o.sqlFiles);
         switch (o.mode) {
             case QUERY -> Query.query(o, sql.get(0), out);
             case METADATA -> Query.metadata(o, sql.get(0), out);
             case EXEC -> Query.exec(o, sql, out);
-            default -> Migrate.run(o, sql.get(0), out);
+            default -> Migrate.run(o, sql.get(0), readSql("-pre", o.preFiles), readSql("-post", o.postFiles), out);
         }
         return 0;
+    }
+
+    /** Stop at once, committing nothing, when the process that started jrunner is gone: a load
+     *  whose caller was killed must not go on and commit behind the back of the run that replaces it. */
+    private static void watchParent() {
+        long parent = parentPid();
+        Thread watch = new Thread(() -> {
+            while (parentPid() == parent) {
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            System.err.println("jrunner: the process that started it is gone; stopped, nothing committed");
+            Runtime.getRuntime().halt(1);
+        }, "parent-watch");
+        watch.setDaemon(true);
+        watch.start();
+    }
+
+    private static long parentPid() {
+        return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
     }
 
     private static void version(PrintStream out) {
@@ -75,20 +101,20 @@ public final class Main {
     }
 
     /** Each file holds one statement; a trailing semicolon is dropped, as several drivers reject it. */
-    private static List<String> readSql(List<String> files) throws Options.UsageError {
+    private static List<String> readSql(String flag, List<String> files) throws Options.UsageError {
         List<String> sql = new ArrayList<>();
         for (String f : files) {
             String text;
             try {
                 text = Files.readString(Path.of(f), StandardCharsets.UTF_8).strip();
             } catch (IOException e) {
-                throw new Options.UsageError("-sq " + f + ": cannot read (" + e.getClass().getSimpleName() + ")");
+                throw new Options.UsageError(flag + " " + f + ": cannot read (" + e.getClass().getSimpleName() + ")");
             }
             while (text.endsWith(";")) {
                 text = text.substring(0, text.length() - 1).stripTrailing();
             }
             if (text.isEmpty()) {
-                throw new Options.UsageError("-sq " + f + ": the file holds no SQL");
+                throw new Options.UsageError(flag + " " + f + ": the file holds no SQL");
             }
             sql.add(text);
         }

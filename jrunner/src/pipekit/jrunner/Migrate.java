@@ -7,8 +7,10 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Arrays;
+import java.util.List;
 
-/** Migrate mode: stream the source query's rows into the destination table, by position, in one transaction. */
+/** Migrate mode: stream the source query's rows into the destination table, by position, in one transaction,
+ *  with the -post statements (a staging merge, say) in that same transaction. */
 final class Migrate {
     /** A way of writing rows into the destination table. */
     interface Load {
@@ -57,12 +59,19 @@ final class Migrate {
         void ready(int width) throws SQLException;
     }
 
-    static void run(Options o, String sql, PrintStream out) throws Exception {
+    /** Run pre on the destination and commit; load; run post; commit the load and post together. */
+    static void run(Options o, String sql, List<String> pre, List<String> post, PrintStream out) throws Exception {
         Db.Flavor source = Db.flavor(o.sourceUrl);
         Db.Flavor dest = Db.flavor(o.destUrl);
         try (Connection src = Db.source(o.sourceUrl, o.sourceUser, o.sourcePassword);
              Connection dst = Db.dest(o.destUrl, o.destUser, o.destPassword, o.bulk)) {
             try {
+                if (!pre.isEmpty()) {
+                    // Committed on their own: MariaDB commits DDL at once anyway, and a long load must
+                    // not hold the locks of a CREATE SCHEMA that other modules' runs wait on.
+                    Query.statements(dst, pre, "-pre statement ", "; nothing was loaded");
+                    dst.commit();
+                }
                 Table table = Table.describe(dst, o.destTable);
                 Ready ready = width -> {
                     if (width > table.columns().length) {
@@ -84,8 +93,15 @@ final class Migrate {
                     stored = rows(src, source, sql, load, o.trim, ready, progress);
                     path = load.path();
                 }
+                // The source is read to the end: end its transaction now, so an SQLite source that is
+                // the destination's own file does not hold a read lock while the load commits.
+                Db.rollbackQuietly(src);
+                List<Integer> counts = Query.statements(dst, post, "-post statement ", "; the load was rolled back");
                 dst.commit();
                 out.println(stored + " rows written (" + path + ")");
+                for (int i = 0; i < counts.size(); i++) {
+                    out.println("-post statement " + (i + 1) + ": " + counts.get(i) + " rows");
+                }
             } catch (Exception e) {
                 Db.rollbackQuietly(dst);
                 throw e;

@@ -11,6 +11,8 @@ final class Options {
         "  jrunner -scu URL [-scn USER] [-scp PASS] -sq FILE -m                   metadata of the query's columns",
         "  jrunner -scu URL [-scn USER] [-scp PASS] -x -sq F1 [-sq F2 ...]        exec: one transaction",
         "  jrunner -scu URL ... -sq FILE -dcu URL [-dcn USER] [-dcp PASS] -dt TABLE [-c] [-t] [-b]   migrate",
+        "          [-pre F1 ...] [-post F2 ...]   dest statements: -pre committed before the load,",
+        "                                         -post in the load's transaction",
         "  jrunner -version",
         "Passwords may come from JRUNNER_SOURCE_PASSWORD / JRUNNER_DEST_PASSWORD instead of -scp / -dcp.");
 
@@ -30,6 +32,8 @@ final class Options {
     String sourceUser;
     String sourcePassword;
     final List<String> sqlFiles = new ArrayList<>();
+    final List<String> preFiles = new ArrayList<>();
+    final List<String> postFiles = new ArrayList<>();
     String format;
     String destUrl;
     String destUser;
@@ -56,6 +60,8 @@ final class Options {
                 case "-dcn" -> o.destUser = value(args, ++i, flag);
                 case "-dcp" -> o.destPassword = value(args, ++i, flag);
                 case "-dt" -> o.destTable = value(args, ++i, flag);
+                case "-pre" -> o.preFiles.add(value(args, ++i, flag));
+                case "-post" -> o.postFiles.add(value(args, ++i, flag));
                 case "-m" -> metadata = true;
                 case "-x" -> exec = true;
                 case "-c" -> o.clear = true;
@@ -100,7 +106,8 @@ final class Options {
             }
         } else {
             String stray = o.clear ? "-c" : o.trim ? "-t" : o.bulk ? "-b"
-                : o.destUser != null ? "-dcn" : o.destPassword != null ? "-dcp" : null;
+                : o.destUser != null ? "-dcn" : o.destPassword != null ? "-dcp"
+                : !o.preFiles.isEmpty() ? "-pre" : !o.postFiles.isEmpty() ? "-post" : null;
             if (stray != null) {
                 throw new UsageError(stray + " applies to migrate mode only (with -dcu and -dt)");
             }

@@ -95,16 +95,9 @@ final class Query {
     static void exec(Options o, List<String> statements, PrintStream out) throws Exception {
         try (Connection c = Db.connect(o.sourceUrl, o.sourceUser, o.sourcePassword, "JRUNNER_SOURCE_PASSWORD")) {
             c.setAutoCommit(false);
-            List<Integer> counts = new ArrayList<>();
-            try (Statement st = c.createStatement()) {
-                for (int i = 0; i < statements.size(); i++) {
-                    try {
-                        counts.add(st.execute(statements.get(i)) ? -1 : st.getUpdateCount());
-                    } catch (SQLException e) {
-                        throw new SQLException("statement " + (i + 1) + " of " + statements.size() + ": "
-                            + Main.describe(e) + "; the transaction was rolled back", e.getSQLState(), e);
-                    }
-                }
+            List<Integer> counts;
+            try {
+                counts = statements(c, statements, "statement ", "; the transaction was rolled back");
                 c.commit();
             } catch (SQLException e) {
                 Db.rollbackQuietly(c);
@@ -114,6 +107,24 @@ final class Query {
                 out.println(count);
             }
         }
+    }
+
+    /** Execute statements in order on c, without committing; return their update counts (-1 for a result set).
+     *  A failure names the statement: label + "N of M: " + the driver's message + after. */
+    static List<Integer> statements(Connection c, List<String> statements, String label, String after)
+            throws SQLException {
+        List<Integer> counts = new ArrayList<>();
+        try (Statement st = c.createStatement()) {
+            for (int i = 0; i < statements.size(); i++) {
+                try {
+                    counts.add(st.execute(statements.get(i)) ? -1 : st.getUpdateCount());
+                } catch (SQLException e) {
+                    throw new SQLException(label + (i + 1) + " of " + statements.size() + ": " + Main.describe(e)
+                        + after, e.getSQLState(), e);
+                }
+            }
+        }
+        return counts;
     }
 
     private static void field(Buf buf, String name, int i, boolean tsv) {

@@ -214,11 +214,13 @@ class _Importer:
             if not field.is_relation:
                 setattr(obj, key, entry[key] if key in entry else field.get_default())
 
-    def save(self, label, obj, exclude=()):
-        """full_clean and save obj; report its problems and return False when it has any.
+    def save(self, label, obj, before=None, exclude=()):
+        """full_clean obj and save it unless the file changed nothing in it.
 
-        exclude names references that were given but not found: they are reported already,
-        and obj is checked without them and not saved."""
+        before is what upsert read of obj, None for a new object. Return "created", "updated"
+        or "unchanged"; None when obj has problems (reported). exclude names references that
+        were given but not found: they are reported already, and obj is checked without them
+        and not saved."""
         ok = not exclude
         try:
             obj.full_clean(exclude=exclude)
@@ -228,17 +230,21 @@ class _Importer:
                 for message in messages:
                     self.problem(where, message)
             ok = False
-        if ok:
-            obj.save()
-        return ok
+        if not ok:
+            return None
+        if before is not None and {key: getattr(obj, key) for key in before} == before:
+            # Not saved: a re-import of the same file bumps nothing.
+            return "unchanged"
+        obj.save()
+        return "created" if before is None else "updated"
 
-    def upsert(self, model, name, **parent):
-        """Return (the object named name, or a new one, created)."""
+    def upsert(self, model, keys, name, **parent):
+        """Return (the object named name or a new one, its values of keys as read or None)."""
         obj = model.objects.filter(name=name, **parent).first() if isinstance(name, str) else None
-        return (obj, False) if obj else (model(name=name, **parent), True)
+        return (obj, _values(obj, keys)) if obj else (model(name=name, **parent), None)
 
-    def done(self, kind, obj, created):
-        self.results.append(f"{kind} {obj.name} {'created' if created else 'updated'}")
+    def done(self, kind, obj, outcome):
+        self.results.append(f"{kind} {obj.name} {outcome}")
 
     def create_tables(self):
         """Create the destination table of each imported module where it does not exist yet."""
@@ -261,20 +267,21 @@ class _Importer:
 
     def connections(self, data):
         for label, entry in self.entries(data, "connections", CONNECTION_KEYS):
-            conn, created = self.upsert(Connection, entry.get("name"))
+            conn, before = self.upsert(Connection, CONNECTION_KEYS, entry.get("name"))
             self.assign(conn, entry, CONNECTION_KEYS[1:])
             conn.driver = self.reference(f"{label}.driver", Driver, entry.get("driver"))
             exclude = ["driver"] if entry.get("driver") is not None and conn.driver_id is None else []
-            if self.save(label, conn, exclude):
+            outcome = self.save(label, conn, before, exclude)
+            if outcome:
                 self.saved[Connection][conn.name] = conn
-                self.done("connection", conn, created)
+                self.done("connection", conn, outcome)
             else:
                 self.failed[Connection].add(entry.get("name"))
 
     def modules(self, data):
         allowed = MODULE_KEYS + ["watermarks", "hooks"]
         for label, entry in self.entries(data, "modules", allowed):
-            module, created = self.upsert(Module, entry.get("name"))
+            module, before = self.upsert(Module, MODULE_KEYS, entry.get("name"))
             self.assign(module, entry, MODULE_KEYS[1:])
             module.columns = self.columns(label, module.columns)
             exclude = []
@@ -283,13 +290,19 @@ class _Importer:
                 setattr(module, key, conn)
                 if entry.get(key) is not None and conn is None:
                     exclude.append(key)
-            if self.save(label, module, exclude):
+            outcome = self.save(label, module, before, exclude)
+            if outcome:
                 self.saved[Module][module.name] = module
-                self.done("module", module, created)
             else:
                 self.failed[Module].add(entry.get("name"))
-            self.children(label, module, entry, "watermarks", Watermark, WATERMARK_KEYS)
-            self.children(label, module, entry, "hooks", Hook, HOOK_KEYS)
+            watermarks = self.children(label, module, entry, "watermarks", Watermark, WATERMARK_KEYS)
+            hooks = self.children(label, module, entry, "hooks", Hook, HOOK_KEYS)
+            if outcome == "unchanged" and (watermarks or hooks):
+                # Its watermarks and hooks are part of the module, as in the admin.
+                module.save(update_fields=["updated_at"])
+                outcome = "updated"
+            if outcome:
+                self.done("module", module, outcome)
 
     def columns(self, label, columns):
         """Return the columns with every key filled in and an id given to each."""
@@ -310,38 +323,48 @@ class _Importer:
         return filled
 
     def children(self, label, module, entry, key, model, keys):
-        """Make the module's watermarks (or hooks) exactly those of the entry, matched by name."""
+        """Make the module's watermarks (or hooks) exactly those of the entry, matched by name.
+
+        Return whether that changed any of them."""
         module_ok = module.name in self.saved[Module]
         kept = []
+        changed = False
         for child_label, child_entry in self.entries(entry, key, keys):
             child_label = f"{label}.{child_label}"
             name = child_entry.get("name")
             if module_ok:
-                child, _ = self.upsert(model, name, module=module)
+                child, before = self.upsert(model, keys, name, module=module)
             else:
-                child = model(name=name, module=module)
+                child, before = model(name=name, module=module), None
             self.assign(child, child_entry, keys[1:])
             conn_name = child_entry.get("connection")
             child.connection = self.reference(f"{child_label}.connection", Connection, conn_name)
             exclude = [] if module_ok else ["module"]
             if conn_name is not None and child.connection is None:
                 exclude.append("connection")
-            if self.save(child_label, child, exclude):
+            outcome = self.save(child_label, child, before, exclude)
+            if outcome:
                 kept.append(child.pk)
+                changed |= outcome != "unchanged"
         if module_ok:
-            getattr(module, key).exclude(pk__in=kept).delete()
+            deleted, _ = getattr(module, key).exclude(pk__in=kept).delete()
+            changed |= deleted > 0
+        return changed
 
     def groups(self, data):
         allowed = GROUP_KEYS + ["members", "schedules"]
         for label, entry in self.entries(data, "groups", allowed):
-            group, created = self.upsert(Group, entry.get("name"))
+            group, before = self.upsert(Group, GROUP_KEYS, entry.get("name"))
             self.assign(group, entry, GROUP_KEYS[1:])
-            ok = self.save(label, group)
+            outcome = self.save(label, group, before)
             members = self.members(label, entry.get("members") or [])
-            if ok:
-                self.done("group", group, created)
-                self.set_members(group, members)
-            self.schedules(label, group if ok else None, entry.get("schedules") or [])
+            members_changed = outcome is not None and self.set_members(group, members)
+            schedules = entry.get("schedules") or []
+            schedules_changed = self.schedules(label, group if outcome else None, schedules)
+            if outcome == "unchanged" and (members_changed or schedules_changed):
+                outcome = "updated"
+            if outcome:
+                self.done("group", group, outcome)
 
     def members(self, label, names):
         """Return the member modules in run order (None for those that are not found)."""
@@ -353,21 +376,29 @@ class _Importer:
         return [self.reference(f"{label}.members", Module, name) for name in names]
 
     def set_members(self, group, modules):
+        """Make the group's members those modules, in that order; return whether that changed them."""
         if any(m is None for m in modules):
-            return
+            return False
+        wanted = {(module.pk, run_order) for run_order, module in enumerate(modules, 1)}
+        if set(group.members.values_list("module_id", "run_order")) == wanted:
+            return False
         group.members.exclude(module__in=modules).delete()
         for run_order, module in enumerate(modules, 1):
             GroupMember.objects.update_or_create(
                 group=group, module=module, defaults={"run_order": run_order}
             )
+        return True
 
     def schedules(self, label, group, entries):
-        """Make the group's schedules those of the file; a kept schedule keeps its last firing."""
+        """Make the group's schedules those of the file; a kept schedule keeps its last firing.
+
+        Return whether that changed any of them."""
         if not isinstance(entries, list):
             self.problem(f"{label}.schedules", "must be a list of entries")
-            return
+            return False
         existing = list(group.schedules.all()) if group else []
         kept = []
+        changed = False
         for position, entry in enumerate(entries, 1):
             where = f"{label}.schedules[{position}]"
             if not self.mapping(where, entry, SCHEDULE_KEYS):
@@ -377,11 +408,22 @@ class _Importer:
             if match:
                 existing.remove(match)
             schedule = match or Schedule(group=group)
+            before = _values(match, SCHEDULE_KEYS) if match else None
             self.assign(schedule, entry, SCHEDULE_KEYS)
-            if self.save(where, schedule, [] if group else ["group"]):
+            outcome = self.save(where, schedule, before, [] if group else ["group"])
+            if outcome:
                 kept.append(schedule.pk)
+                changed |= outcome != "unchanged"
         if group:
-            group.schedules.exclude(pk__in=kept).delete()
+            deleted, _ = group.schedules.exclude(pk__in=kept).delete()
+            changed |= deleted > 0
+        return changed
+
+
+def _values(obj, keys):
+    """Return obj's values of keys (references by id), to tell whether an import changed them."""
+    attnames = [obj._meta.get_field(key).attname for key in keys]
+    return {attname: getattr(obj, attname) for attname in attnames}
 
 
 def _load(text):
@@ -405,7 +447,9 @@ def import_config(text, *, create_tables=False):
     """Upsert the connections, modules and groups of a YAML document by name, all or nothing.
 
     With create_tables, create each imported module's missing destination table from its
-    columns. Return one line per entry ("module orders created"). Raise ConfigError listing
+    columns. Return one line per entry: "module orders created", "updated" when the file
+    changed anything in it (a module's watermarks and hooks, a group's members and schedules
+    count as part of it) or "unchanged", which is not saved. Raise ConfigError listing
     every problem of the file; then nothing is changed in the state database (tables created
     before a failed one stay: an import again skips them)."""
     data = _load(text)

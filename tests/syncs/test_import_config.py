@@ -42,6 +42,14 @@ groups:
 """
 
 
+# The example with a second module, so that one entry can change while the others do not.
+TWO_MODULES = EXAMPLE.replace(
+    "groups:\n",
+    "  - {name: lines, source: erp, dest: dw, dest_table: public.lines, source_query: SELECT 1,"
+    " columns: [{source_name: a, dest_name: a, dest_type: int}]}\ngroups:\n",
+).replace("members: [orders]", "members: [orders, lines]")
+
+
 def import_file(tmp_path, text):
     path = tmp_path / "pipekit.yaml"
     path.write_text(text)
@@ -100,12 +108,103 @@ def test_it_imports_the_design_example(drivers, tmp_path):
 def test_importing_again_updates_by_name_without_duplicates(drivers, tmp_path):
     import_file(tmp_path, EXAMPLE)
     out = import_file(tmp_path, EXAMPLE.replace("username: etl}", "username: loader}"))
-    assert (
-        out == "connection erp updated\nconnection dw updated\nmodule orders updated\ngroup nightly updated\n"
+    assert out == (
+        "connection erp unchanged\nconnection dw updated\nmodule orders unchanged\ngroup nightly unchanged\n"
     )
     assert Connection.objects.count() == 2
     assert Connection.objects.get(name="dw").username == "loader"
     assert Module.objects.get().watermarks.count() == 1
+
+
+def test_importing_the_same_file_twice_says_created_then_unchanged_and_saves_nothing(drivers, tmp_path):
+    first = import_file(tmp_path, TWO_MODULES)
+    before = state()
+    second = import_file(tmp_path, TWO_MODULES)
+    assert first.splitlines() == [
+        "connection erp created",
+        "connection dw created",
+        "module orders created",
+        "module lines created",
+        "group nightly created",
+    ]
+    assert second == first.replace(" created", " unchanged")
+    assert state() == before  # not even a module's updated_at moved
+
+
+@pytest.mark.parametrize(
+    "old, new, updated",
+    [
+        ("username: etl}", "username: loader}", "connection dw"),
+        ("dest_table: public.lines", "dest_table: public.order_lines", "module lines"),
+        ("dest_type: bigint}", "dest_type: bigint, description: Order number}", "module orders"),
+        ("run_on: success, run_order: 1}", "run_on: success, run_order: 2}", "module orders"),
+        ('sql: "ANALYZE public.orders"', 'sql: "VACUUM ANALYZE public.orders"', "module orders"),
+        ('default_value: "1970-01-01"}', 'default_value: "2000-01-01"}', "module orders"),
+        (
+            "    hooks:\n      - {name: refresh",
+            "    hooks:\n      - {name: stats, sql: SELECT 1}\n      - {name: refresh",
+            "module orders",
+        ),
+        ("    members: [orders, lines]", "    members: [lines, orders]", "group nightly"),
+        ("timezone: America/New_York}", "timezone: America/New_York, enabled: false}", "group nightly"),
+        ('cron: "0 4 * * *"', 'cron: "0 5 * * *"', "group nightly"),
+    ],
+)
+def test_a_changed_entry_is_the_only_one_updated(drivers, tmp_path, old, new, updated):
+    import_config(TWO_MODULES)
+    assert TWO_MODULES.count(old) == 1
+    lines = import_file(tmp_path, TWO_MODULES.replace(old, new)).splitlines()
+    assert [line for line in lines if not line.endswith(" unchanged")] == [f"{updated} updated"]
+    assert len(lines) == 5
+
+
+def test_a_module_whose_hook_changed_gets_a_new_updated_at(drivers):
+    import_config(EXAMPLE)
+    orders = Module.objects.get()
+    assert import_config(EXAMPLE.replace("run_order: 1}", "run_order: 2}"))[2] == "module orders updated"
+    assert orders.hooks.get().run_order == 2
+    assert Module.objects.get().updated_at > orders.updated_at
+
+
+def test_a_hook_or_schedule_the_file_no_longer_names_updates_its_entry(drivers):
+    import_config(EXAMPLE)
+    without = EXAMPLE.replace(
+        '    hooks:\n      - {name: refresh, sql: "ANALYZE public.orders", run_on: success, run_order: 1}\n',
+        "",
+    ).replace('    schedules:\n      - {cron: "0 4 * * *", timezone: America/New_York}\n', "")
+    assert import_config(without) == [
+        "connection erp unchanged",
+        "connection dw unchanged",
+        "module orders updated",
+        "group nightly updated",
+    ]
+    assert not Module.objects.get().hooks.exists()
+    assert not Schedule.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_exported_and_imported_back_is_unchanged_everywhere(drivers, tmp_path, settings):
+    settings.PIPEKIT_SECRETS_FILE = str(tmp_path / "secrets.env")
+    call_command("demo", stdout=StringIO())
+    text = export_config()
+    before = state()
+    lines = import_config(text)
+    assert lines == [
+        "connection demo_shop unchanged",
+        "connection demo_warehouse unchanged",
+        "module customers unchanged",
+        "module order_status_snapshots unchanged",
+        "module orders unchanged",
+        "group demo_nightly unchanged",
+    ]
+    assert state() == before
+
+
+def test_the_example_exported_and_imported_back_is_unchanged_everywhere(drivers):
+    import_config(EXAMPLE)
+    before = state()
+    assert all(line.endswith(" unchanged") for line in import_config(export_config()))
+    assert state() == before
 
 
 def test_a_left_out_key_resets_the_field_to_its_default(drivers):
@@ -330,8 +429,8 @@ def test_create_tables_leaves_an_existing_table_alone_on_a_second_import(drivers
     import_config(warehouse(pg_db, ORDERS_MODULE), create_tables=True)
     pg_db.execute("INSERT INTO public.orders (id) VALUES (1)")
     assert import_config(warehouse(pg_db, ORDERS_MODULE), create_tables=True) == [
-        "connection wh updated",
-        "module orders updated",
+        "connection wh unchanged",
+        "module orders unchanged",
     ]
     assert pg_db.rows("SELECT id FROM public.orders") == [(1,)]
 

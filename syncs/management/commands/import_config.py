@@ -8,7 +8,8 @@ from syncs.config_io import ConfigError, import_config
 class Command(BaseCommand):
     help = (
         "Create or update the connections, modules and groups of a YAML file (the format of "
-        "export_config), matched by name, in one transaction: a file with any problem changes nothing."
+        "export_config), matched by name, in one transaction: a file with any problem changes nothing. "
+        "Prints one line per entry: created, updated or unchanged."
     )
 
     def add_arguments(self, parser):

@@ -92,6 +92,7 @@ def migrate(
     dest,
     table,
     *,
+    columns=None,
     clear=False,
     trim=False,
     bulk=False,
@@ -103,6 +104,7 @@ def migrate(
 ):
     """Stream the rows of sql on source into table on dest, by column position, in one transaction.
 
+    columns: the quoted destination columns to load, comma separated (default: the table's first).
     pre: statements run on dest and committed before the load; post: statements run on dest after
     the load, in its transaction (their update counts are MigrateResult.post_counts).
     on_line(line) gets each line jrunner prints, as it arrives, in the calling thread;
@@ -114,6 +116,8 @@ def migrate(
         if dest.username:
             args += ["-dcn", dest.username]
         args += ["-dt", table]
+        if columns:
+            args += ["-dcols", columns]
         args += [flag for flag, on in (("-c", clear), ("-t", trim), ("-b", bulk)) if on]
         for flag, path in zip(["-pre"] * len(pre) + ["-post"] * len(post), files[1:], strict=True):
             args += [flag, path]
@@ -241,7 +245,7 @@ def _source_args(conn):
 def _env(source=None, dest=None):
     """The environment for jrunner: ours, with exactly the passwords this call needs."""
     # jrunner stops when we die (kill -9): a load must not commit after its run was given up.
-    env = {**os.environ, "JRUNNER_WATCH_PARENT": "1"}
+    env = {**os.environ, "JRUNNER_WATCH_PARENT": str(os.getpid())}
     for name, conn in (("JRUNNER_SOURCE_PASSWORD", source), ("JRUNNER_DEST_PASSWORD", dest)):
         env.pop(name, None)
         if conn is not None:

@@ -206,6 +206,7 @@ class Plan:
     merge: list
     drop: str | None
     script: str
+    columns: str = ""
     drop_in_merge: bool = False
     dropped: bool = False
     drop_error: str = ""
@@ -218,18 +219,19 @@ class Plan:
 def build_plan(module, direct=False):
     """Return the statements that load and merge module, and the script recorded on the run.
 
-    direct: load a full refresh straight into the destination (see loads_directly)."""
+    direct: load a full refresh straight into the destination, cleared in the load's transaction."""
     dialect = module.dest.dialect
     table = dialect.qualify(module.dest_table)
     if direct:
-        # Loading twice (staging, then dest) costs twice the copy; a transactional TRUNCATE keeps
-        # readers on the old rows until the load commits, so the dest is never half-loaded.
+        # A transactional TRUNCATE keeps readers on the old rows until the load commits, so the
+        # dest is never half-loaded.
+        columns = ", ".join(dialect.quote_identifier(c["dest_name"]) for c in module.columns)
         script = (
             f"-- full refresh straight into {table}, no staging:\n"
-            f"-- jrunner migrate -c clears {table} and loads the source rows in one transaction;\n"
-            "-- a failure or cancel rolls both back.\n"
+            f"-- jrunner migrate -c clears {table} and loads the source rows into ({columns})\n"
+            "-- in one transaction; a failure or cancel rolls both back.\n"
         )
-        return Plan(table, None, [], [], None, script)
+        return Plan(table, None, [], [], None, script, columns=columns)
     staging = dialect.staging_table(module.dest.effective_staging_schema(), module.name)
     create = list(dialect.create_staging_sql(staging, module.columns))
     merge = list(
@@ -253,27 +255,7 @@ def build_plan(module, direct=False):
         )
         + f"{drop};\n"
     )
-    return Plan(table, staging, create, merge, drop, script, drop_in_merge)
-
-
-def loads_directly(module, log):
-    """Whether a full refresh may load straight into the destination with jrunner -c.
-
-    Only where TRUNCATE is transactional, and only when the destination's first columns are
-    the module's columns in order: jrunner loads by position, while staging names them."""
-    dialect = module.dest.dialect
-    if module.strategy != Strategy.FULL or not dialect.transactional_truncate:
-        return False
-    table = dialect.qualify(module.dest_table)
-    with step(f"reading the columns of {table}"):
-        found = [c["name"].lower() for c in jrunner.metadata(module.dest, f"SELECT * FROM {table} WHERE 1=0")]
-    wanted = [c["dest_name"].lower() for c in module.columns]
-    if found[: len(wanted)] != wanted:
-        log.note(
-            f"the columns of {table} are not the module's columns in that order: loading through staging"
-        )
-        return False
-    return True
+    return Plan(table, staging, create, merge, drop, script, drop_in_merge=drop_in_merge)
 
 
 def render(sql, values):
@@ -365,7 +347,10 @@ def _prepare(module, run, log):
     run.watermark_values = values
     run.resolved_sql = render(module.source_query, values)
     try:
-        plan = build_plan(module, direct=loads_directly(module, log))
+        # Loading twice (staging, then dest) costs twice the copy: a full refresh loads straight
+        # into the destination where its TRUNCATE is transactional, so the clear rolls back too.
+        direct = module.strategy == Strategy.FULL and module.dest.dialect.transactional_truncate
+        plan = build_plan(module, direct=direct)
     except (ValueError, KeyError) as exc:
         raise RunError(f"building the merge SQL: {exc}") from exc
     run.merge_sql = plan.script
@@ -373,7 +358,7 @@ def _prepare(module, run, log):
     return plan
 
 
-def _migrate(module, run, dest_table, log, cancel, *, clear=False, pre=(), post=()):
+def _migrate(module, run, dest_table, log, cancel, *, columns=None, clear=False, pre=(), post=()):
     source, dest = module.source, module.dest
     try:
         result = jrunner.migrate(
@@ -381,6 +366,7 @@ def _migrate(module, run, dest_table, log, cancel, *, clear=False, pre=(), post=
             run.resolved_sql,
             dest,
             dest_table,
+            columns=columns,
             clear=clear,
             bulk=dest.dialect.has_bulk_path,
             pre=pre,
@@ -402,7 +388,7 @@ def _migrate(module, run, dest_table, log, cancel, *, clear=False, pre=(), post=
 def _load_direct(module, run, plan, log, cancel):
     log.note(f"loading source rows into {plan.table} (cleared in the same transaction)")
     with step(f"loading source rows into {plan.table} (rolled back; the destination is unchanged)"):
-        result = _migrate(module, run, plan.table, log, cancel, clear=True)
+        result = _migrate(module, run, plan.table, log, cancel, clear=True, columns=plan.columns)
     run.rows_staged = run.rows_merged = result.rows
     log.note(f"{result.rows} rows loaded ({result.load_path})")
 

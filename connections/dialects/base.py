@@ -342,16 +342,20 @@ class Dialect:
 
     def delete_null_keys_sql(self, dest_table, staging, merge_key):
         """The first EXISTS is uncorrelated: evaluated once, it skips the scan of the
-        destination when no staged key has a NULL part (the usual case)."""
+        destination when no staged key has a NULL part (the usual case). A one-column key needs
+        no join at all: NULL matches NULL, and planning the join costs PostgreSQL a JIT
+        compilation on a large destination even when it never runs."""
         stg, pairs = self.qualify(staging), self.key_pairs(dest_table, merge_key)
         staged_null = " OR ".join(f"{s} IS NULL" for s, _ in pairs)
         dest_null = " OR ".join(f"{d} IS NULL" for _, d in pairs)
-        null_safe = " AND ".join(self.null_safe_equal(s, d) for s, d in pairs)
-        return (
+        sql = (
             f"DELETE FROM {self.qualify(dest_table)} "
-            f"WHERE EXISTS (SELECT 1 FROM {stg} {STAGED} WHERE {staged_null}) AND ({dest_null}) "
-            f"AND EXISTS (SELECT 1 FROM {stg} {STAGED} WHERE {null_safe})"
+            f"WHERE EXISTS (SELECT 1 FROM {stg} {STAGED} WHERE {staged_null}) AND ({dest_null})"
         )
+        if len(pairs) == 1:
+            return sql
+        null_safe = " AND ".join(self.null_safe_equal(s, d) for s, d in pairs)
+        return f"{sql} AND EXISTS (SELECT 1 FROM {stg} {STAGED} WHERE {null_safe})"
 
     def null_safe_equal(self, a, b):
         return f"{a} IS NOT DISTINCT FROM {b}"

@@ -112,11 +112,23 @@ def test_incremental_merge_sql_deletes_matching_keys_null_safely_then_inserts():
         'DELETE FROM "SALES"."ORDERS" WHERE EXISTS (SELECT 1 FROM "pipekit_stg_orders" pipekit_staged '
         'WHERE pipekit_staged."ORDER_ID" = "SALES"."ORDERS"."ORDER_ID")',
         'DELETE FROM "SALES"."ORDERS" WHERE EXISTS (SELECT 1 FROM "pipekit_stg_orders" pipekit_staged '
-        'WHERE pipekit_staged."ORDER_ID" IS NULL) AND ("SALES"."ORDERS"."ORDER_ID" IS NULL) '
-        'AND EXISTS (SELECT 1 FROM "pipekit_stg_orders" pipekit_staged '
-        'WHERE pipekit_staged."ORDER_ID" IS NOT DISTINCT FROM "SALES"."ORDERS"."ORDER_ID")',
+        'WHERE pipekit_staged."ORDER_ID" IS NULL) AND ("SALES"."ORDERS"."ORDER_ID" IS NULL)',
         INSERT,
     ]
+
+
+def test_incremental_merge_sql_on_a_two_column_key_matches_null_parts_null_safely():
+    merge = dialect.merge_sql(
+        "incremental", "SALES.ORDERS", '"pipekit_stg_orders"', COLUMNS, ["ORDER_ID", "LINE"]
+    )
+    assert merge[1] == (
+        'DELETE FROM "SALES"."ORDERS" WHERE EXISTS (SELECT 1 FROM "pipekit_stg_orders" pipekit_staged '
+        'WHERE pipekit_staged."ORDER_ID" IS NULL OR pipekit_staged."LINE" IS NULL) '
+        'AND ("SALES"."ORDERS"."ORDER_ID" IS NULL OR "SALES"."ORDERS"."LINE" IS NULL) '
+        'AND EXISTS (SELECT 1 FROM "pipekit_stg_orders" pipekit_staged '
+        'WHERE pipekit_staged."ORDER_ID" IS NOT DISTINCT FROM "SALES"."ORDERS"."ORDER_ID" '
+        'AND pipekit_staged."LINE" IS NOT DISTINCT FROM "SALES"."ORDERS"."LINE")'
+    )
 
 
 def test_append_merge_sql_only_inserts():

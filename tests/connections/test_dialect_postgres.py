@@ -162,6 +162,15 @@ def test_incremental_merge_matches_null_key_parts_so_a_rerun_adds_nothing(pg_db,
     assert pg_db.rows(f'SELECT "select" FROM {dialect.qualify(table)} WHERE "Order Id" = 7') == [("x2",)]
 
 
+def test_incremental_merge_on_a_one_column_key_matches_a_null_key_so_a_rerun_adds_nothing(pg_db, table):
+    rows = [(7, 1, "x", 1), (None, 1, "y", 2)]
+    for _ in range(2):
+        run(pg_db, dialect.merge_sql("incremental", table, stage(pg_db, rows), COLUMNS, KEY[:1]))
+    assert len(dest_rows(pg_db)) == 5
+    run(pg_db, dialect.merge_sql("incremental", table, stage(pg_db, [(None, 1, "y2", 2)]), COLUMNS, KEY[:1]))
+    assert pg_db.rows(f'SELECT "select" FROM {dialect.qualify(table)} WHERE "Order Id" IS NULL') == [("y2",)]
+
+
 def test_append_merge_only_inserts(pg_db, table):
     run(pg_db, dialect.merge_sql("append", table, stage(pg_db, [(1, 1, "a", 1)]), COLUMNS, KEY))
     assert dest_rows(pg_db).count((1, 1, "a", 1)) == 2

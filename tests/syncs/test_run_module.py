@@ -143,3 +143,27 @@ def test_a_destination_with_extra_columns_keeps_their_defaults(pg_db, pg_db2, ma
         run(module)
         assert items.read(pg_db2) == items.expected(items.ROWS)
         assert pg_db2.rows("SELECT DISTINCT loaded_by FROM items") == [("pipekit",)]
+
+
+def test_a_full_refresh_loads_a_destination_whose_columns_are_in_another_order(
+    pg_db, pg_db2, make_connection, make_module
+):
+    items.create(pg_db)
+    items.insert(pg_db, items.ROWS)
+    pg_db2.execute(
+        "CREATE TABLE items (loaded_by text NOT NULL DEFAULT 'pipekit', updated_at timestamp(6), "
+        "amount numeric(12,2), name text, id bigint PRIMARY KEY)"
+    )
+    module = make_module(
+        make_connection(pg_db),
+        make_connection(pg_db2),
+        columns=items.columns(pg_db2),
+        source_query=items.SELECT,
+        dest_table="public.items",
+    )
+
+    result = run(module)
+
+    assert "no staging" in result.merge_sql
+    assert items.read(pg_db2) == items.expected(items.ROWS)
+    assert pg_db2.rows("SELECT DISTINCT loaded_by FROM items") == [("pipekit",)]

@@ -10,6 +10,7 @@ import java.sql.Driver;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** jrunner: query, metadata, exec and migrate over JDBC. Exit 0 success, 1 failure, 2 bad arguments. */
 public final class Main {
@@ -26,8 +27,9 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        if (System.getenv("JRUNNER_WATCH_PARENT") != null) {
-            watchParent();
+        String watched = System.getenv("JRUNNER_WATCH_PARENT");
+        if (watched != null) {
+            watchParent(Long.parseLong(watched));
         }
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         int status;
@@ -64,12 +66,12 @@ public final class Main {
         return 0;
     }
 
-    /** Stop at once, committing nothing, when the process that started jrunner is gone: a load
+    /** Stop at once, committing nothing, when caller (the pid of the process that started jrunner,
+     *  given rather than read, as it may be gone already) is no longer among our ancestors: a load
      *  whose caller was killed must not go on and commit behind the back of the run that replaces it. */
-    private static void watchParent() {
-        long parent = parentPid();
+    private static void watchParent(long caller) {
         Thread watch = new Thread(() -> {
-            while (parentPid() == parent) {
+            while (isAncestor(caller)) {
                 try {
                     Thread.sleep(500);
                 } catch (InterruptedException e) {
@@ -83,8 +85,16 @@ public final class Main {
         watch.start();
     }
 
-    private static long parentPid() {
-        return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+    private static boolean isAncestor(long pid) {
+        // A wrapper script may sit between the caller and us, so look past the parent.
+        Optional<ProcessHandle> p = ProcessHandle.current().parent();
+        for (int depth = 0; p.isPresent() && depth < 64; depth++) {
+            if (p.get().pid() == pid) {
+                return true;
+            }
+            p = p.get().parent();
+        }
+        return false;
     }
 
     private static void version(PrintStream out) {

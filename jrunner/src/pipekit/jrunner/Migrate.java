@@ -24,11 +24,12 @@ final class Migrate {
         String path();
     }
 
-    /** The destination table's columns, as the destination describes them. */
+    /** The destination columns loaded (the table's, or those -dcols names), as the destination describes them. */
     record Table(String name, String[] columns, int[] types, String[] typeNames, String[] quoted) {
-        static Table describe(Connection c, String name) throws SQLException {
+        static Table describe(Connection c, String name, String columnList) throws SQLException {
+            String select = columnList == null ? "*" : columnList;
             try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT * FROM " + name + " WHERE 1=0")) {
+                 ResultSet rs = st.executeQuery("SELECT " + select + " FROM " + name + " WHERE 1=0")) {
                 ResultSetMetaData md = rs.getMetaData();
                 int n = md.getColumnCount();
                 String q = c.getMetaData().getIdentifierQuoteString().strip();
@@ -72,11 +73,12 @@ final class Migrate {
                     Query.statements(dst, pre, "-pre statement ", "; nothing was loaded");
                     dst.commit();
                 }
-                Table table = Table.describe(dst, o.destTable);
+                Table table = Table.describe(dst, o.destTable, o.destColumns);
                 Ready ready = width -> {
                     if (width > table.columns().length) {
-                        throw new SQLException("the source query returns " + width + " columns but " + o.destTable
-                            + " has " + table.columns().length + "; nothing was loaded");
+                        throw new SQLException("the source query returns " + width + " columns but "
+                            + (o.destColumns == null ? o.destTable + " has " : "-dcols names ")
+                            + table.columns().length + "; nothing was loaded");
                     }
                     if (o.clear) {
                         clear(dst, dest, o, table);

@@ -11,8 +11,10 @@ final class Options {
         "  jrunner -scu URL [-scn USER] [-scp PASS] -sq FILE -m                   metadata of the query's columns",
         "  jrunner -scu URL [-scn USER] [-scp PASS] -x -sq F1 [-sq F2 ...]        exec: one transaction",
         "  jrunner -scu URL ... -sq FILE -dcu URL [-dcn USER] [-dcp PASS] -dt TABLE [-c] [-t] [-b]   migrate",
-        "          [-pre F1 ...] [-post F2 ...]   dest statements: -pre committed before the load,",
-        "                                         -post in the load's transaction",
+        "          [-dcols LIST] [-pre F1 ...] [-post F2 ...]",
+        "          -dcols: the dest columns to load, by position (quoted, comma separated; default: the",
+        "          table's first columns); -pre: dest statements committed before the load; -post: dest",
+        "          statements in the load's transaction",
         "  jrunner -version",
         "Passwords may come from JRUNNER_SOURCE_PASSWORD / JRUNNER_DEST_PASSWORD instead of -scp / -dcp.");
 
@@ -39,6 +41,7 @@ final class Options {
     String destUser;
     String destPassword;
     String destTable;
+    String destColumns;
     boolean clear;
     boolean trim;
     boolean bulk;
@@ -60,6 +63,7 @@ final class Options {
                 case "-dcn" -> o.destUser = value(args, ++i, flag);
                 case "-dcp" -> o.destPassword = value(args, ++i, flag);
                 case "-dt" -> o.destTable = value(args, ++i, flag);
+                case "-dcols" -> o.destColumns = value(args, ++i, flag);
                 case "-pre" -> o.preFiles.add(value(args, ++i, flag));
                 case "-post" -> o.postFiles.add(value(args, ++i, flag));
                 case "-m" -> metadata = true;
@@ -107,7 +111,8 @@ final class Options {
         } else {
             String stray = o.clear ? "-c" : o.trim ? "-t" : o.bulk ? "-b"
                 : o.destUser != null ? "-dcn" : o.destPassword != null ? "-dcp"
-                : !o.preFiles.isEmpty() ? "-pre" : !o.postFiles.isEmpty() ? "-post" : null;
+                : o.destColumns != null ? "-dcols" : !o.preFiles.isEmpty() ? "-pre"
+                : !o.postFiles.isEmpty() ? "-post" : null;
             if (stray != null) {
                 throw new UsageError(stray + " applies to migrate mode only (with -dcu and -dt)");
             }

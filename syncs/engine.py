@@ -41,13 +41,17 @@ class Cancelled(Exception):
 
 
 @contextmanager
-def step(name):
-    """Report a jrunner or secrets failure as a failure of the named step."""
+def step(name, by_prefix=None):
+    """Report a jrunner or secrets failure as a failure of the named step.
+
+    by_prefix: {prefix: name} for a jrunner call doing several steps, named by how its error starts."""
     try:
         yield
     except jrunner.JrunnerCancelled:
         raise
     except (jrunner.JrunnerError, SecretError) as exc:
+        failed = str(exc).removeprefix("jrunner: ")
+        name = next((n for prefix, n in (by_prefix or {}).items() if failed.startswith(prefix)), name)
         raise RunError(f"{name}: {exc}") from exc
 
 
@@ -401,7 +405,12 @@ def _load_staged(module, run, plan, log, cancel):
     )
     post = plan.merge + ([plan.drop] if plan.drop_in_merge else [])
     try:
-        with _staged_step(plan):
+        # jrunner names a failing -pre or -post statement: staging DDL or merge, not the load.
+        steps = {
+            "-pre statement": f"creating staging table {plan.staging}",
+            "-post statement": f"merging into {plan.table} (rolled back; the destination is unchanged)",
+        }
+        with step(f"loading source rows into staging {plan.staging} (the destination is unchanged)", steps):
             result = _migrate(module, run, plan.staging, log, cancel, pre=plan.create, post=post)
         plan.dropped = plan.drop_in_merge
         run.rows_staged = result.rows
@@ -411,24 +420,6 @@ def _load_staged(module, run, plan, log, cancel):
     finally:
         if not plan.dropped:
             _drop_staging(module.dest, plan, log)
-
-
-@contextmanager
-def _staged_step(plan):
-    """Name the step of a staged load that failed: jrunner says whether a -pre or -post statement did."""
-    try:
-        yield
-    except jrunner.JrunnerCancelled:
-        raise
-    except (jrunner.JrunnerError, SecretError) as exc:
-        failed = str(exc).removeprefix("jrunner: ")
-        if failed.startswith("-pre statement"):
-            name = f"creating staging table {plan.staging}"
-        elif failed.startswith("-post statement"):
-            name = f"merging into {plan.table} (rolled back; the destination is unchanged)"
-        else:
-            name = f"loading source rows into staging {plan.staging} (the destination is unchanged)"
-        raise RunError(f"{name}: {exc}") from exc
 
 
 def _drop_staging(dest, plan, log):

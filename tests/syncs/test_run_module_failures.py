@@ -94,8 +94,24 @@ def test_a_failing_merge_statement_rolls_the_whole_merge_back(loaded, strategy, 
     run = run_module(module, trigger="cli")
 
     assert run.status == Status.ERROR
+    staged = strategy == "incremental" or dest_name == "maria_db"
+    assert ("merging into" if staged else "loading source rows") in run.error
     assert "unchanged" in run.error
     assert_untouched(module, dest)
+
+
+def test_a_staging_table_that_cannot_be_created_is_named_before_anything_moves(loaded):
+    module, dest = loaded("pg_db2", "incremental")
+    dest.execute(
+        f"CREATE SCHEMA pipekit_staging; CREATE VIEW pipekit_staging.{module.name} AS SELECT 1 AS one"
+    )
+
+    run = run_module(module, trigger="cli")
+
+    assert run.status == Status.ERROR
+    assert run.error.startswith(f'creating staging table "pipekit_staging"."{module.name}": ')
+    assert "-pre statement 2 of 3" in run.error
+    assert items.read(dest) == items.expected(items.ROWS)
 
 
 def test_a_full_refresh_on_mariadb_clears_with_delete_inside_the_transaction(loaded):

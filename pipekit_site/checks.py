@@ -1,4 +1,5 @@
-"""System checks on the configuration, run by every manage.py command and at server start."""
+"""System checks on the configuration, run by manage.py check, doctor, migrate and at server start
+(not by the run commands, which start for every run)."""
 
 import os
 from pathlib import Path

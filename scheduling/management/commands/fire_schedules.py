@@ -6,6 +6,9 @@ from scheduling.tick import fire_schedules
 
 
 class Command(BaseCommand):
+    # Started by cron and the web for every run: the system checks belong to `check` and `doctor`,
+    # not to each start.
+    requires_system_checks = []
     help = "Start a group run for every due schedule (the crontab entry runs this each minute)."
 
     def add_arguments(self, parser):

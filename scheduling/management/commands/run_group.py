@@ -7,6 +7,9 @@ from syncs.models import Status
 
 
 class Command(BaseCommand):
+    # Started by cron and the web for every run: the system checks belong to `check` and `doctor`,
+    # not to each start.
+    requires_system_checks = []
     help = "Run a group's modules in order in the foreground (or execute a queued group run)."
 
     def add_arguments(self, parser):

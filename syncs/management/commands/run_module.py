@@ -5,6 +5,9 @@ from syncs.models import Module, RunLog, Status
 
 
 class Command(BaseCommand):
+    # Started by cron and the web for every run: the system checks belong to `check` and `doctor`,
+    # not to each start.
+    requires_system_checks = []
     help = "Run a module in the foreground (or execute a queued run) and print a one-line summary."
 
     def add_arguments(self, parser):

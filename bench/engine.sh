@@ -33,8 +33,10 @@ INSERT INTO items SELECT g, md5(g::text) || ' ' || g, (g % 100000) / 100.0,
 CREATE INDEX ON items (updated_at);
 ANALYZE items;
 SQL
+# The incremental destination indexes its watermark column, as an operator would: the
+# watermark is max(updated_at) of that table, read at the start of every run.
 "${psql[@]}" -d "$dst" -c "CREATE TABLE pipe ($columns)" -c "CREATE TABLE full_copy ($columns)" \
-    -c "CREATE TABLE inc_copy ($columns)"
+    -c "CREATE TABLE inc_copy ($columns)" -c "CREATE INDEX ON inc_copy (updated_at)"
 
 # Pipekit state for the run: its own config, state database and secrets file.
 cat > "$state/config.yaml" <<YAML

@@ -375,7 +375,8 @@ def _migrate(module, run, dest_table, log, cancel, *, columns=None, clear=False,
             bulk=dest.dialect.has_bulk_path,
             pre=pre,
             post=post,
-            on_line=log.line,
+            # The merge's own counts are summed up in one note instead (see _load_staged).
+            on_line=lambda line: None if line.startswith("-post statement") else log.line(line),
             should_cancel=cancel,
             on_start=lambda pid: log.note(f"jrunner started (pid {pid})"),
         )
@@ -414,9 +415,12 @@ def _load_staged(module, run, plan, log, cancel):
             result = _migrate(module, run, plan.staging, log, cancel, pre=plan.create, post=post)
         plan.dropped = plan.drop_in_merge
         run.rows_staged = result.rows
-        # The insert from staging is the last statement of every strategy's merge.
-        run.rows_merged = result.post_counts[len(plan.merge) - 1]
-        log.note(f"{result.rows} rows staged ({result.load_path}), {run.rows_merged} merged")
+        # Every strategy's merge is deletes (none for append), then the insert from staging.
+        *deletes, run.rows_merged = result.post_counts[: len(plan.merge)]
+        log.note(
+            f"{result.rows} rows staged ({result.load_path}); merged: {sum(deletes)} deleted, "
+            f"{run.rows_merged} inserted"
+        )
     finally:
         if not plan.dropped:
             _drop_staging(module.dest, plan, log)

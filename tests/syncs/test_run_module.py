@@ -90,6 +90,8 @@ def test_an_incremental_run_merges_changed_rows_by_key(pair, make_module):
     second = run(module)
     assert second.watermark_values == {"since": "2024-01-03 23:59:59.999999"}
     assert (second.rows_staged, second.rows_merged) == (2, 2)
+    # One changed row replaced by key, one new row.
+    assert "merged: 1 deleted, 2 inserted" in second.live_log
     now = [r for r in items.ROWS if r[0] != 2] + items.CHANGED + items.NEW
     assert items.read(dest) == items.expected(now)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from scheduling.engine import abandon_dead_runs, start_detached_group_run
 from scheduling.models import Schedule
+from syncs.models import Status
 
 log = logging.getLogger("pipekit.scheduling")
 
@@ -41,26 +42,52 @@ def claim(schedule, slot):
     return claimed == 1
 
 
-def fire(schedule, start=start_detached_group_run):
-    """Start the schedule's group run (a detached process by default) and return its GroupRun."""
+def running_group_run(group):
+    """Return the group's run that is running in a process that may be alive, or None."""
+    # Queued runs do not count: no process has taken them yet, and their modules are not locked.
+    for group_run in group.runs.filter(status=Status.RUNNING):
+        if group_run.stale_reason() is None:
+            return group_run
+    return None
+
+
+def fire(schedule, slot, start=start_detached_group_run):
+    """Start the schedule's group run (a detached process by default) and return its GroupRun.
+
+    Return None, starting nothing, while the group's previous run still runs: the module locks
+    would refuse every member of a new run, which would then end in error and send a failure notice."""
     # Whatever `start` does, a run of the group whose process died must not stay running beside the new one.
     abandon_dead_runs(schedule.group)
+    running = running_group_run(schedule.group)
+    if running:
+        log.warning(
+            "schedule %s (%s): the %s slot is skipped, group run %s is still running",
+            schedule.pk,
+            schedule,
+            slot.isoformat(),
+            running.pk,
+        )
+        return None
+    log.info("schedule %s (%s): firing the %s slot", schedule.pk, schedule, slot.isoformat())
     return start(schedule.group, trigger=f"schedule:{schedule.pk}")
 
 
 def fire_schedules(now=None, start=start_detached_group_run):
     """Fire every due schedule once for its latest slot; return the group runs started.
 
-    `start(group, trigger=...)` starts a group run; the default starts a detached process."""
+    `start(group, trigger=...)` starts a group run; the default starts a detached process. A slot
+    whose group is still running stays claimed but starts nothing: the next slot fires instead."""
     now = now or timezone.now()
     runs = []
     for schedule, slot in due_schedules(now):
         if not claim(schedule, slot):
             continue
-        log.info("schedule %s (%s): firing the %s slot", schedule.pk, schedule, slot.isoformat())
         try:
-            runs.append(fire(schedule, start))
+            run = fire(schedule, slot, start)
         except Exception:
             # The slot stays claimed (never fire twice); the error goes to cron's mail and the log.
             log.exception("schedule %s (%s): could not start the group run", schedule.pk, schedule)
+            continue
+        if run:
+            runs.append(run)
     return runs

@@ -1,4 +1,5 @@
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -8,10 +9,12 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from scheduling.models import GroupMember, GroupRun
 from scheduling.tick import fire_schedules
 from tests.scheduling.conftest import queue_only, utc, wait_until_finished
+from tests.syncs.locks import dead_pid
 
 MANAGE = str(settings.BASE_DIR / "manage.py")
 
@@ -99,6 +102,50 @@ def test_a_schedule_saved_without_validation_does_not_stop_the_others(make_sched
     good = make_schedule("0 4 * * *")
     assert [r.trigger for r in fire("2026-01-02 04:00")] == [f"schedule:{good.pk}"]
     assert "cannot evaluate '0 4 31 2 *'" in caplog.text
+
+
+def running_group_run(group, pid):
+    """A group run marked running by the process pid on this host, as run_group marks it."""
+    return GroupRun.objects.create(
+        group=group, status="running", pid=pid, host=socket.gethostname(), started_at=timezone.now()
+    )
+
+
+def test_a_slot_is_skipped_while_the_group_still_runs_and_the_next_one_fires(make_schedule, caplog):
+    schedule = make_schedule("*/5 * * * *", last_fired_at=utc("2026-01-02 10:00"))
+    running = running_group_run(schedule.group, os.getpid())
+
+    assert fire("2026-01-02 10:05") == []
+    schedule.refresh_from_db()
+    assert schedule.last_fired_at == utc("2026-01-02 10:05")
+    assert (
+        f"schedule {schedule.pk} ({schedule}): the 2026-01-02T10:05:00+00:00 slot is skipped,"
+        f" group run {running.pk} is still running"
+    ) in caplog.text
+    assert [r.levelname for r in caplog.records if "is skipped" in r.message] == ["WARNING"]
+    assert fire("2026-01-02 10:06") == []
+
+    GroupRun.objects.filter(pk=running.pk).update(status="success", finished_at=timezone.now())
+    assert fire("2026-01-02 10:09") == []
+    [run] = fire("2026-01-02 10:10")
+    assert run.trigger == f"schedule:{schedule.pk}"
+    assert GroupRun.objects.count() == 2
+
+
+def test_a_running_group_run_whose_process_is_gone_does_not_stop_the_slot(make_schedule):
+    schedule = make_schedule("0 4 * * *")
+    dead = running_group_run(schedule.group, dead_pid())
+
+    assert len(fire("2026-01-02 04:00")) == 1
+    dead.refresh_from_db()
+    assert dead.status == "error"
+    assert dead.error.startswith("abandoned: ")
+
+
+def test_a_queued_group_run_does_not_stop_the_slot(make_schedule):
+    schedule = make_schedule("0 4 * * *")
+    queue_only(schedule.group, trigger="manual")
+    assert len(fire("2026-01-02 04:00")) == 1
 
 
 def test_the_command_refuses_a_time_without_a_zone(db):

@@ -70,6 +70,17 @@ class Group(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        enabled_again = (
+            self.pk is not None
+            and self.enabled
+            and Group.objects.filter(pk=self.pk, enabled=False).exists()
+        )
+        super().save(*args, **kwargs)
+        if enabled_again:
+            # Like a schedule enabled again: the times missed while the group was off do not fire.
+            self.schedules.update(counts_from=dj_timezone.now())
+
 
 class GroupMember(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="members")
@@ -139,6 +150,9 @@ class Schedule(models.Model):
     enabled = models.BooleanField(default=True)
     last_fired_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now)
+    # No time at or before this one fires. Set when the schedule is made, enabled again (or its
+    # group is) or given another cron or time zone: a time missed on purpose is not caught up.
+    counts_from = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:
         ordering = ["group", "id"]
@@ -148,6 +162,29 @@ class Schedule(models.Model):
 
     def __str__(self):
         return f"{self.group.name}: {self.cron} ({self.zone_name})"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            self.counts_from = self.created_at
+        elif self.fires_differently():
+            self.counts_from = dj_timezone.now()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = [*kwargs["update_fields"], "counts_from"]
+        super().save(*args, **kwargs)
+
+    def fires_differently(self):
+        """Whether saving turns the schedule on, or changes its times, against the stored row."""
+        stored = Schedule.objects.filter(pk=self.pk).values("cron", "timezone", "enabled").first()
+        if stored is None:
+            return False
+        return (self.enabled and not stored["enabled"]) or (self.cron, self.timezone) != (
+            stored["cron"],
+            stored["timezone"],
+        )
+
+    def fires_after(self):
+        """The time after which the schedule's next slot fires: its last firing or counts_from."""
+        return max(self.last_fired_at or self.counts_from, self.counts_from)
 
     @property
     def zone_name(self):

@@ -29,7 +29,7 @@ def due_schedules(now):
             # A row saved without validation must not stop the other schedules.
             log.error("schedule %s (%s): cannot evaluate %r: %s", schedule.pk, schedule, schedule.cron, exc)
             continue
-        if slot > (schedule.last_fired_at or schedule.created_at):
+        if slot > schedule.fires_after():
             due.append((schedule, slot))
     return due
 

@@ -78,6 +78,44 @@ def test_a_schedule_of_a_disabled_group_does_not_fire(make_schedule):
     assert schedule.last_fired_at is None
 
 
+def fired_now_and_at_the_next_time(schedule):
+    """Tick at the real current time, then at the schedule's next time; return how many runs each started."""
+    now = timezone.now()
+    first = fire_schedules(now, start=queue_only)
+    [next_time] = schedule.next_fire_times(1, after=now)
+    return len(first), len(fire_schedules(next_time, start=queue_only))
+
+
+def test_a_schedule_enabled_again_does_not_fire_the_times_it_missed(make_schedule):
+    schedule = make_schedule("0 4 * * *", enabled=False, last_fired_at=utc("2026-01-01 04:00"))
+    schedule.enabled = True
+    schedule.save()
+    assert fired_now_and_at_the_next_time(schedule) == (0, 1)
+
+
+def test_a_schedule_given_another_cron_counts_from_the_change(make_schedule):
+    schedule = make_schedule("0 4 1 1 *", last_fired_at=utc("2026-01-01 04:00"))
+    schedule.cron = "0 * * * *"
+    schedule.save()
+    assert fired_now_and_at_the_next_time(schedule) == (0, 1)
+
+
+def test_a_schedule_of_a_group_enabled_again_does_not_fire_the_times_it_missed(make_schedule):
+    schedule = make_schedule("0 4 * * *", last_fired_at=utc("2026-01-01 04:00"))
+    schedule.group.enabled = False
+    schedule.group.save()
+    schedule.group.enabled = True
+    schedule.group.save()
+    schedule.refresh_from_db()
+    assert fired_now_and_at_the_next_time(schedule) == (0, 1)
+
+
+def test_saving_a_schedule_without_changing_its_times_keeps_its_catch_up(make_schedule):
+    schedule = make_schedule("0 4 * * *", last_fired_at=utc("2026-01-01 04:00"))
+    schedule.save()
+    assert fired_now_and_at_the_next_time(schedule) == (1, 1)
+
+
 def test_each_due_schedule_fires_and_the_others_wait(make_schedule):
     daily = make_schedule("0 4 * * *")
     hourly = make_schedule("@hourly", group=daily.group)
@@ -237,8 +275,8 @@ def test_ticks_racing_in_processes_on_a_postgresql_state_database_start_one_grou
     )
     for cron in ["*/5 * * * *", "0 * * * *"]:
         pg_db.execute(
-            "INSERT INTO scheduling_schedule (group_id, cron, timezone, enabled, created_at)"
-            " VALUES (%s, %s, 'Europe/Paris', true, '2026-01-01T00:00:00Z')",
+            "INSERT INTO scheduling_schedule (group_id, cron, timezone, enabled, created_at, counts_from)"
+            " VALUES (%s, %s, 'Europe/Paris', true, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
             (group_id, cron),
         )
 

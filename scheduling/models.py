@@ -72,9 +72,7 @@ class Group(models.Model):
 
     def save(self, *args, **kwargs):
         enabled_again = (
-            self.pk is not None
-            and self.enabled
-            and Group.objects.filter(pk=self.pk, enabled=False).exists()
+            self.pk is not None and self.enabled and Group.objects.filter(pk=self.pk, enabled=False).exists()
         )
         super().save(*args, **kwargs)
         if enabled_again:

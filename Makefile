@@ -41,7 +41,7 @@ lint: $(VENV)/.installed
 
 test: setup
 	scripts/test-services.sh
-	@scripts/system-packages.sh chromium cron nginx openssl pgloader rsync sqlite3 time
+	@scripts/system-packages.sh chromium cron libh2-java nginx openssl pgloader rsync sqlite3 time
 	$(MAKE) lint
 	$(VENV)/bin/pytest
 	PIPEKIT_CONFIG=$(CURDIR)/tests/config-pg.yaml $(VENV)/bin/pytest $(PG_STATE_TESTS)

@@ -2,7 +2,8 @@
 
 SQL travels in temporary files (-sq), never on the command line, and passwords only through
 JRUNNER_SOURCE_PASSWORD / JRUNNER_DEST_PASSWORD, so neither shows in a process list. `conn`
-arguments are anything with .jdbc_url, .username and .resolve_password() (a Connection is one).
+arguments are Connections: .jdbc_url, .username, .resolve_password() and .driver.jars (put on
+jrunner's class path through JRUNNER_CLASSPATH).
 """
 
 import contextlib
@@ -243,13 +244,15 @@ def _source_args(conn):
 
 
 def _env(source=None, dest=None):
-    """The environment for jrunner: ours, with exactly the passwords this call needs."""
+    """The environment for jrunner: ours, with exactly the passwords and driver jars this call needs."""
     # jrunner stops when we die (kill -9): a load must not commit after its run was given up.
     env = {**os.environ, "JRUNNER_WATCH_PARENT": str(os.getpid())}
     for name, conn in (("JRUNNER_SOURCE_PASSWORD", source), ("JRUNNER_DEST_PASSWORD", dest)):
         env.pop(name, None)
         if conn is not None:
             env[name] = conn.resolve_password() or ""
+    conns = [conn for conn in (source, dest) if conn is not None]
+    env["JRUNNER_CLASSPATH"] = ":".join(dict.fromkeys(jar for conn in conns for jar in conn.driver.jars))
     return env
 
 

@@ -28,6 +28,8 @@ java=java
 [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] && java="$JAVA_HOME/bin/java"
 command -v "$java" >/dev/null 2>&1 || { echo "jrunner: java not found (install default-jdk-headless or set JAVA_HOME)" >&2; exit 1; }
 cp="$home/build/classes"
+# The jars Pipekit's drivers name (JRUNNER_CLASSPATH) come before Debian's: a newer driver wins.
+[ -n "${JRUNNER_CLASSPATH:-}" ] && cp="$cp:$JRUNNER_CLASSPATH"
 for jar in postgresql mariadb-java-client sqlite-jdbc jtds jt400; do
     [ -f "/usr/share/java/$jar.jar" ] && cp="$cp:/usr/share/java/$jar.jar"
 done

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from connections import jrunner
+from connections.models import Connection, Driver
 from connections.secrets import set_secret
 
 SECRET = "s3cr3t-Pa55word-7"
@@ -265,3 +266,21 @@ def test_a_missing_jrunner_is_reported_by_path(settings, make_connection, sqlite
 
     with pytest.raises(jrunner.JrunnerError, match=r"cannot start jrunner at .*no-jrunner"):
         jrunner.query(make_connection(sqlite_db), "SELECT 1")
+
+
+def test_jrunner_loads_the_jars_a_driver_names(db, tmp_path):
+    # H2 is no driver jrunner knows: it is reachable only through the jars of the Driver.
+    h2 = Driver.objects.create(
+        name="h2", kind="sqlite", jars=["/usr/share/java/h2.jar"], class_name="org.h2.Driver"
+    )
+    conn = Connection.objects.create(
+        name="h2", driver=h2, jdbc_url=f"jdbc:h2:{tmp_path / 'h2'}", username="sa"
+    )
+
+    assert jrunner.query(conn, "SELECT 6 * 7 AS answer") == (["ANSWER"], [["42"]])
+
+    h2.jars = []
+    h2.save()
+    conn.refresh_from_db()
+    with pytest.raises(jrunner.JrunnerError, match="No suitable driver"):
+        jrunner.query(conn, "SELECT 1")

@@ -1,7 +1,9 @@
 """SQL Server (2016 or later, for DROP TABLE IF EXISTS).
 
-Quirks: a derived table may not hold ORDER BY (without TOP/OFFSET) nor a WITH clause, so
-zero_row_wrap fails on such queries; column comments are MS_Description extended
+Quirks: a derived table may not hold ORDER BY (without TOP/OFFSET), a WITH clause or an
+unnamed column, so zero_row_wrap does not wrap: it runs the query under SET FMTONLY ON,
+which returns the columns and no rows (deprecated, still in SQL Server 2022; Microsoft's
+own JDBC driver describes statements so); column comments are MS_Description extended
 properties; IS NOT DISTINCT FROM only exists from SQL Server 2022, so null-safe key
 matching is spelled out.
 """
@@ -15,6 +17,10 @@ class MSSQLDialect(Dialect):
     quote_open, quote_close = "[", "]"
     current_schema = "SCHEMA_NAME()"
     add_column_keyword = "ADD"
+
+    def zero_row_wrap(self, sql):
+        # The newline before SET keeps a trailing '-- comment' from swallowing it.
+        return f"SET FMTONLY ON;\n{self.strip_statement(sql)}\nSET FMTONLY OFF"
 
     types = {
         "boolean": "bit",

@@ -51,10 +51,12 @@ def test_list_columns_sql_reads_ms_description():
     )
 
 
-def test_zero_row_wrap():
-    assert (
-        dialect.zero_row_wrap("SELECT a FROM t;")
-        == "SELECT * FROM (\nSELECT a FROM t\n) pipekit_zero WHERE 1=0"
+def test_zero_row_wrap_describes_the_query_under_fmtonly_so_order_by_and_with_stay_valid():
+    sql = "WITH x AS (SELECT a FROM t) SELECT a, count(*) FROM x GROUP BY a ORDER BY a -- last;"
+    assert dialect.zero_row_wrap(sql) == (
+        "SET FMTONLY ON;\n"
+        "WITH x AS (SELECT a FROM t) SELECT a, count(*) FROM x GROUP BY a ORDER BY a -- last\n"
+        "SET FMTONLY OFF"
     )
 
 

@@ -175,10 +175,8 @@ class Schedule(models.Model):
         stored = Schedule.objects.filter(pk=self.pk).values("cron", "timezone", "enabled").first()
         if stored is None:
             return False
-        return (self.enabled and not stored["enabled"]) or (self.cron, self.timezone) != (
-            stored["cron"],
-            stored["timezone"],
-        )
+        turned_on = self.enabled and not stored["enabled"]
+        return turned_on or self.cron != stored["cron"] or self.timezone != stored["timezone"]
 
     def fires_after(self):
         """The time after which the schedule's next slot fires: its last firing or counts_from."""

@@ -1,6 +1,7 @@
 """What a source database holds, read through jrunner, and the module columns proposed from it."""
 
 from connections import jrunner
+from connections.columns import column_id, make_column
 
 
 def list_schemas(conn):
@@ -51,15 +52,15 @@ def propose_columns(source_columns, dest_dialect):
             name = f"{base[: dest_dialect.max_identifier_length - len(str(suffix)) - 1]}_{suffix}"
         taken.add(name.lower())
         proposed.append(
-            {
-                "id": f"c{number}",
-                "source_name": column["name"],
-                "source_type": column["source_type"],
-                "dest_name": name,
-                "dest_type": dest_dialect.map_type(
+            make_column(
+                column_id(number),
+                source_name=column["name"],
+                source_type=column["source_type"],
+                dest_name=name,
+                dest_type=dest_dialect.map_type(
                     column["type_code"], column["precision"], column["scale"], column["type_name"]
                 ),
-                "description": column["comment"],
-            }
+                description=column["comment"],
+            )
         )
     return proposed

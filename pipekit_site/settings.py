@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "connections",
     "syncs",
     "scheduling",
+    "pipekit_site",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ from pipekit_site import health
 
 admin.site.site_header = "Pipekit administration"
 admin.site.site_title = "Pipekit"
-handler404 = "pipekit_site.auth.not_found"
+handler404 = "pipekit_site.api.not_found"
 
 urlpatterns = [
     path("health", health.health, name="health"),

@@ -56,6 +56,20 @@ class GroupRunAdmin(admin.ModelAdmin):
     list_select_related = ["group"]
     date_hierarchy = "created_at"
     inlines = [RunLogInline]
+    fields = [
+        "group",
+        "status",
+        "dry_run",
+        "trigger",
+        "triggered_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "error",
+        "pid",
+        "host",
+        "cancel_requested",
+    ]
 
     def has_add_permission(self, request):
         return False

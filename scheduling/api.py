@@ -1,12 +1,13 @@
-"""JSON API for groups and group runs (HTTP Basic, staff only: see pipekit_site.auth.api_view)."""
+"""JSON API for groups and group runs (HTTP Basic, staff only: see pipekit_site.api.api_view)."""
 
 from django.http import JsonResponse
 from django.urls import reverse
 
-from pipekit_site.auth import api_view
+from pipekit_site.api import api_view, find, read_dry_run
 from scheduling import engine
 from scheduling.models import Group, GroupRun
-from syncs.api import find, read_dry_run, run_summary
+from syncs.api import run_summary
+from syncs.models import Trigger
 
 
 def group_run_summary(group_run):
@@ -67,7 +68,7 @@ def group_run_start(request, group_id):
     if error:
         return error
     group_run = engine.start_detached_group_run(
-        group, trigger="api", triggered_by=request.user.username, dry_run=dry_run
+        group, trigger=Trigger.API, triggered_by=request.user.username, dry_run=dry_run
     )
     url = reverse("scheduling:api_group_run_detail", args=[group_run.id])
     return JsonResponse({"group_run_id": group_run.id, "status": group_run.status, "url": url}, status=202)

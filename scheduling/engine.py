@@ -3,12 +3,11 @@
 import logging
 import socket
 
-from django.utils import timezone
-
 from scheduling import notices
 from scheduling.models import GroupRun
-from syncs.engine import run_module, start_detached_command, stop_requested
-from syncs.models import RunLog, Status
+from syncs.detached import start_detached_command
+from syncs.engine import run_module, stop_requested
+from syncs.models import RunLog, Status, Trigger
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +29,16 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
         run = RunLog.objects.create(
             module=member.module,
             group_run=group_run,
-            trigger=f"group:{group.pk}",
+            trigger=Trigger.of(Trigger.GROUP, group.pk),
             triggered_by=group_run.triggered_by,
             dry_run=group_run.dry_run,
         )
         run = run_module(
-            member.module, trigger=run.trigger, dry_run=run.dry_run, run=run, group_run=group_run
+            member.module,
+            trigger=run.trigger,
+            dry_run=run.dry_run,
+            run=run,
+            also_stop=lambda: cancel_requested(group_run),
         )
         runs.append(run)
         if on_run:
@@ -44,9 +47,8 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
             break
 
     status, error = final_status(group_run, runs, len(members))
-    GroupRun.objects.filter(pk=group_run.pk).update(status=status, error=error, finished_at=timezone.now())
-    group_run.refresh_from_db()
-    if status == Status.ERROR and group_run.trigger.startswith("schedule:"):
+    group_run.finish(status, error)
+    if group_run.status == Status.ERROR and Trigger.kind(group_run.trigger) == Trigger.SCHEDULE:
         try:
             notices.send_failure_notice(group_run)
         except Exception:
@@ -68,7 +70,7 @@ def start_detached_group_run(group, *, trigger, triggered_by="", dry_run=False):
 def abandon_dead_runs(group):
     """End the group's runs whose process on this host is gone (a kill -9, a reboot)."""
     unfinished = group.runs.filter(
-        status__in=[Status.QUEUED, Status.RUNNING], host=socket.gethostname(), pid__isnull=False
+        status__in=Status.unfinished(), host=socket.gethostname(), pid__isnull=False
     )
     for group_run in unfinished:
         abandon_if_dead(group_run)
@@ -84,7 +86,7 @@ def abandon_if_dead(group_run):
     reason = group_run.stale_reason()
     if reason is None:
         return
-    for run in group_run.runs.filter(status__in=[Status.QUEUED, Status.RUNNING]):
+    for run in group_run.runs.filter(status__in=Status.unfinished()):
         # The group run's process runs its module runs: one it queued but never started never will be.
         why = run.stale_reason() if run.pid else f"the process of group run {group_run.pk} is gone"
         if why:
@@ -98,7 +100,7 @@ def cancel_requested(group_run):
 
 
 def final_status(group_run, runs, member_count):
-    """Return (status, error) of a group run from its module runs, by the rule of DESIGN.md."""
+    """Return (status, error) of a group run from its module runs (docs/ARCHITECTURE.md, "Groups")."""
     failed = [r.module.name for r in runs if r.status == Status.ERROR]
     not_run = member_count - len(runs)
     cancelled = any(r.status == Status.CANCELLED for r in runs) or (not_run and cancel_requested(group_run))

@@ -97,17 +97,6 @@ class GroupMember(models.Model):
 
 class GroupRun(RunRecord):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="runs")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    dry_run = models.BooleanField(default=False)
-    trigger = models.CharField(max_length=50, default="manual")
-    triggered_by = models.CharField(max_length=150, blank=True)
-    created_at = models.DateTimeField(default=dj_timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    pid = models.IntegerField(null=True, blank=True)
-    host = models.CharField(max_length=255, blank=True)
-    cancel_requested = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -119,20 +108,13 @@ class GroupRun(RunRecord):
     def __str__(self):
         return f"group run {self.pk} of {self.group.name} ({self.status})"
 
-    @property
-    def duration(self):
-        # Unlike a module run's, only once finished: the group pages show no time for a running group.
-        if self.started_at and self.finished_at:
-            return self.finished_at - self.started_at
-        return None
-
     def request_cancel(self):
         """Ask the group run to stop: cancel its current module run and skip the rest.
 
         Return whether the group run was still unfinished."""
         unfinished = super().request_cancel()
         if unfinished:
-            self.runs.filter(status__in=[Status.QUEUED, Status.RUNNING]).update(cancel_requested=True)
+            self.runs.filter(status__in=Status.unfinished()).update(cancel_requested=True)
         return unfinished
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from scheduling.engine import abandon_dead_runs, start_detached_group_run
 from scheduling.models import Schedule
-from syncs.models import Status
+from syncs.models import Status, Trigger
 
 log = logging.getLogger("pipekit.scheduling")
 
@@ -69,7 +69,7 @@ def fire(schedule, slot, start=start_detached_group_run):
         )
         return None
     log.info("schedule %s (%s): firing the %s slot", schedule.pk, schedule, slot.isoformat())
-    return start(schedule.group, trigger=f"schedule:{schedule.pk}")
+    return start(schedule.group, trigger=Trigger.of(Trigger.SCHEDULE, schedule.pk))
 
 
 def fire_schedules(now=None, start=start_detached_group_run):

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from pipekit_site.auth import staff_required
 from scheduling import engine
 from scheduling.models import Group, GroupRun
+from syncs.models import Trigger
 from syncs.summaries import last_runs
 
 RECENT_GROUP_RUNS = 20
@@ -51,7 +52,7 @@ def group_run_start(request, group_id):
     group = get_object_or_404(Group, pk=group_id)
     dry_run = request.POST.get("dry_run") == "1"
     group_run = engine.start_detached_group_run(
-        group, trigger="manual", triggered_by=request.user.username, dry_run=dry_run
+        group, trigger=Trigger.MANUAL, triggered_by=request.user.username, dry_run=dry_run
     )
     return redirect("scheduling:group_run_detail", group_run.id)
 

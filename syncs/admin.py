@@ -66,6 +66,31 @@ class RunLogAdmin(admin.ModelAdmin):
     search_fields = ["module__name", "error", "triggered_by"]
     date_hierarchy = "created_at"
     list_select_related = ["module"]
+    fields = [
+        "module",
+        "group_run",
+        "status",
+        "dry_run",
+        "trigger",
+        "triggered_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "watermark_values",
+        "resolved_sql",
+        "merge_sql",
+        "rows_staged",
+        "rows_merged",
+        "load_path",
+        "hook_results",
+        "live_log",
+        "stdout",
+        "stderr",
+        "error",
+        "pid",
+        "host",
+        "cancel_requested",
+    ]
 
     # Run logs are history: nobody edits or adds them by hand.
     def has_add_permission(self, request):

@@ -1,26 +1,17 @@
-"""JSON API for modules and runs (HTTP Basic, staff only: see pipekit_site.auth.api_view).
+"""JSON API for modules and runs (HTTP Basic, staff only: see pipekit_site.api.api_view).
 
 Connections appear by name only: no response carries a password or secret reference."""
 
-import json
-
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.urls import reverse
 
-from pipekit_site.auth import api_view, json_error
-from syncs import engine
-from syncs.models import Module, RunLog
+from pipekit_site.api import api_view, find, json_error, read_dry_run
+from syncs import detached
+from syncs.locks import ModuleLocked
+from syncs.models import Module, RunLog, Trigger
 from syncs.summaries import last_runs
 
 RECENT_RUNS = 20
-
-
-def find(queryset, pk, what):
-    """Return the row with this id, or raise Http404 naming what was asked for (api_view makes it JSON)."""
-    try:
-        return queryset.get(pk=pk)
-    except queryset.model.DoesNotExist:
-        raise Http404(f"No {what} with id {pk}.") from None
 
 
 def run_summary(run):
@@ -115,21 +106,6 @@ def module_detail(request, module_id):
     return JsonResponse(data)
 
 
-def read_dry_run(request):
-    """Return (dry_run, None) from an optional {"dry_run": bool} body, or (None, error response)."""
-    if not request.body.strip():
-        return False, None
-    try:
-        body = json.loads(request.body)
-    except ValueError as exc:
-        return None, json_error(400, f"The body is not valid JSON: {exc}.")
-    if not isinstance(body, dict) or set(body) - {"dry_run"}:
-        return None, json_error(400, 'The body must be a JSON object with at most one key, "dry_run".')
-    if not isinstance(body.get("dry_run", False), bool):
-        return None, json_error(400, '"dry_run" must be true or false.')
-    return body.get("dry_run", False), None
-
-
 @api_view("POST")
 def module_run(request, module_id):
     module = find(Module.objects, module_id, "module")
@@ -137,10 +113,10 @@ def module_run(request, module_id):
     if error:
         return error
     try:
-        run = engine.start_detached_run(
-            module, trigger="api", triggered_by=request.user.username, dry_run=dry_run
+        run = detached.start_detached_run(
+            module, trigger=Trigger.API, triggered_by=request.user.username, dry_run=dry_run
         )
-    except engine.ModuleLocked as exc:
+    except ModuleLocked as exc:
         return JsonResponse(
             {"error": f"Not started: {module.name} is {exc}.", "run_id": exc.holder_id}, status=409
         )

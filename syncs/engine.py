@@ -1,35 +1,23 @@
-"""Run a module, as "A module run" in DESIGN.md says: lock, watermarks, staging, load, merge, hooks.
+"""Run a module in this process: lock, watermarks, staging, load, merge, hooks
+(docs/ARCHITECTURE.md, "A module run").
 
-Every step that touches a database goes through jrunner; every outcome is recorded on the RunLog."""
+Every step that touches a database goes through jrunner; every outcome is recorded on the RunLog.
+The lock lives in syncs.locks, the SQL in syncs.plan, detached starts in syncs.detached."""
 
 import logging
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
-
-from django.conf import settings
-from django.db.models import Q
-from django.utils import timezone
 
 from connections import jrunner
 from connections.secrets import SecretError
 from syncs.livelog import LiveLog
-from syncs.models import TOKEN_RE, Module, RunLog, RunOn, Status, Strategy, pid_alive
+from syncs.locks import ModuleLocked, claim_lock, release_lock
+from syncs.models import RunLog, RunOn, Status, Strategy
+from syncs.plan import build_plan, render
 
 logger = logging.getLogger(__name__)
-
-
-class ModuleLocked(Exception):
-    """Another run holds the module's lock."""
-
-    def __init__(self, holder_id):
-        self.holder_id = holder_id
-        super().__init__(f"already running (run {holder_id})")
 
 
 class RunError(Exception):
@@ -55,11 +43,14 @@ def step(name, by_prefix=None):
         raise RunError(f"{name}: {exc}") from exc
 
 
-def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", group_run=None):
-    """Run module (or execute the queued run) in this process and return its finished RunLog."""
+def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", also_stop=None):
+    """Run module (or execute the queued run) in this process and return its finished RunLog.
+
+    also_stop: a function polled with the run's own cancel flag, true when the run must stop (a
+    group run's cancel), so the engine needs to know nothing of what started it."""
     if run is None:
         run = RunLog.objects.create(
-            module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run, group_run=group_run
+            module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
         )
     run.start()
     log = LiveLog(run)
@@ -70,99 +61,10 @@ def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", gro
         _finish(run, Status.ERROR, str(exc))
         return run
     try:
-        _run(module, run, log)
+        _run(module, run, log, CancelCheck(run, also_stop))
     finally:
         release_lock(module, run)
     return run
-
-
-def run_summary(run):
-    """Return the one-line summary of a finished run: status, rows, seconds (and the error)."""
-    rows = run.rows_merged if run.rows_merged is not None else 0
-    seconds = run.duration.total_seconds() if run.duration else 0
-    line = f"{run.module.name}: {run.status}, {rows} rows, {seconds:.1f} s (run {run.pk})"
-    return f"{line}: {run.error}" if run.error else line
-
-
-def start_detached_run(module, *, trigger, triggered_by="", dry_run=False):
-    """Queue a run and execute it in a detached `manage.py run_module --run-id N`; return it at once.
-
-    Raises ModuleLocked when a live run holds the module, so the page can say so at once; the
-    detached run still claims the lock for real."""
-    holder = lock_holder(module)
-    if holder is not None and holder.stale_reason() is None:
-        raise ModuleLocked(holder.pk)
-    run = RunLog.objects.create(module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run)
-    start_detached_command("run_module", "--run-id", str(run.pk))
-    return run
-
-
-def start_detached_command(*args):
-    """Start a manage.py command in its own session, so a web worker restart never kills it."""
-    process = subprocess.Popen(
-        [sys.executable, str(settings.BASE_DIR / "manage.py"), *args],
-        cwd=settings.BASE_DIR,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    # Reap it when it ends, so a long-lived web worker does not collect zombies.
-    threading.Thread(target=process.wait, daemon=True).start()
-    return process
-
-
-def claim_lock(module, run, log):
-    """Take the module's lock for run, clearing a stale holder; raise ModuleLocked when it is held."""
-    now = timezone.now()
-    if Module.objects.filter(pk=module.pk, running_run__isnull=True).update(running_run=run, locked_at=now):
-        return
-    holder = lock_holder(module)
-    if holder is None:
-        # Released between the two statements: try once more.
-        if Module.objects.filter(pk=module.pk, running_run__isnull=True).update(
-            running_run=run, locked_at=now
-        ):
-            return
-        raise ModuleLocked(Module.objects.values_list("running_run", flat=True).get(pk=module.pk))
-    reason = holder.stale_reason()
-    if reason is None:
-        raise ModuleLocked(holder.pk)
-    # Swap the holder for us only if it is still the same holder: the row count decides.
-    if not Module.objects.filter(pk=module.pk, running_run=holder).update(running_run=run, locked_at=now):
-        raise ModuleLocked(Module.objects.values_list("running_run", flat=True).get(pk=module.pk))
-    holder.abandon(f"its process is gone; the lock was taken over by run {run.pk}")
-    log.note(f"cleared the stale lock of run {holder.pk}: {reason}")
-
-
-def lock_holder(module):
-    """Return the run holding the module's lock, or None."""
-    return RunLog.objects.filter(pk__in=Module.objects.filter(pk=module.pk).values("running_run")).first()
-
-
-def release_lock(module, run):
-    """Release the module's lock if run still holds it."""
-    Module.objects.filter(pk=module.pk, running_run=run).update(running_run=None, locked_at=None)
-
-
-def unlock(module):
-    """Clear the module's lock and return the run that held it (None when unlocked).
-
-    Refuses (ModuleLocked) when the holder's process is still alive on this host."""
-    holder = lock_holder(module)
-    if holder is None:
-        return None
-    if (
-        not holder.is_finished
-        and holder.host == socket.gethostname()
-        and holder.pid
-        and pid_alive(holder.pid)
-    ):
-        raise ModuleLocked(holder.pk)
-    if Module.objects.filter(pk=module.pk, running_run=holder).update(running_run=None, locked_at=None):
-        holder.abandon("its lock was cleared with manage.py unlock")
-    holder.refresh_from_db()
-    return holder
 
 
 # Set by the run commands on SIGTERM (a shutdown): runs in this process stop like a cancel, so
@@ -176,10 +78,11 @@ def stop_on_sigterm():
 
 
 class CancelCheck:
-    """Polls the run's cancel flag (or its group run's) from the database, at most once a second."""
+    """Polls the run's cancel flag (and also_stop) at most once a second; SIGTERM counts at once."""
 
-    def __init__(self, run):
+    def __init__(self, run, also_stop=None):
         self.run = run
+        self.also_stop = also_stop or (lambda: False)
         self.last = 0.0
         self.requested = False
 
@@ -189,9 +92,7 @@ class CancelCheck:
         if not self.requested and time.monotonic() - self.last >= 1:
             self.last = time.monotonic()
             self.requested = (
-                RunLog.objects.filter(pk=self.run.pk)
-                .filter(Q(cancel_requested=True) | Q(group_run__cancel_requested=True))
-                .exists()
+                RunLog.objects.filter(pk=self.run.pk, cancel_requested=True).exists() or self.also_stop()
             )
         return self.requested
 
@@ -202,73 +103,7 @@ class CancelCheck:
             raise Cancelled
 
 
-@dataclass
-class Plan:
-    table: str
-    staging: str | None
-    create: list
-    merge: list
-    drop: str | None
-    script: str
-    columns: str = ""
-    drop_in_merge: bool = False
-    dropped: bool = False
-    drop_error: str = ""
-
-    @property
-    def direct(self):
-        return self.staging is None
-
-
-def build_plan(module, direct=False):
-    """Return the statements that load and merge module, and the script recorded on the run.
-
-    direct: load a full refresh straight into the destination, cleared in the load's transaction."""
-    dialect = module.dest.dialect
-    table = dialect.qualify(module.dest_table)
-    if direct:
-        # A transactional TRUNCATE keeps readers on the old rows until the load commits, so the
-        # dest is never half-loaded.
-        columns = ", ".join(dialect.quote_identifier(c["dest_name"]) for c in module.columns)
-        script = (
-            f"-- full refresh straight into {table}, no staging:\n"
-            f"-- jrunner migrate -c clears {table} and loads the source rows into ({columns})\n"
-            "-- in one transaction; a failure or cancel rolls both back.\n"
-        )
-        return Plan(table, None, [], [], None, script, columns=columns)
-    staging = dialect.staging_table(module.dest.effective_staging_schema(), module.name)
-    create = list(dialect.create_staging_sql(staging, module.columns))
-    merge = list(
-        dialect.merge_sql(module.strategy, module.dest_table, staging, module.columns, module.merge_key)
-    )
-    drop = dialect.drop_staging_sql(staging)
-    # Where DDL is transactional, dropping staging in the merge's transaction saves a jrunner
-    # start; when the merge fails, staging is dropped after.
-    drop_in_merge = dialect.transactional_ddl
-    script = (
-        "-- one jrunner migrate does 1 to 3 (4 too where it says so)\n"
-        "-- 1. create the staging table, committed before the load\n"
-        + "".join(f"{s};\n" for s in create)
-        + f"-- 2. load the source rows into {staging}\n"
-        + "-- 3. merge, in the load's transaction\n"
-        + "".join(f"{s};\n" for s in merge)
-        + (
-            "-- 4. drop the staging table, in the same transaction\n"
-            if drop_in_merge
-            else "-- 4. drop the staging table, after the merge committed\n"
-        )
-        + f"{drop};\n"
-    )
-    return Plan(table, staging, create, merge, drop, script, drop_in_merge=drop_in_merge)
-
-
-def render(sql, values):
-    """Replace each {name} of a defined watermark with its value; leave other text as it is."""
-    return TOKEN_RE.sub(lambda m: values.get(m.group(1), m.group(0)), sql)
-
-
-def _run(module, run, log):
-    cancel = CancelCheck(run)
+def _run(module, run, log, cancel):
     status, error = Status.SUCCESS, ""
     plan = None
     try:
@@ -304,10 +139,12 @@ def _run(module, run, log):
     _finish(run, status, error)
 
 
+# What a run learns while it runs, written when it finishes.
+OUTCOME_FIELDS = ["rows_staged", "rows_merged", "load_path", "hook_results", "stdout", "stderr"]
+
+
 def _finish(run, status, error=""):
-    # terminate() saves every field: keep the cancel flag another process may have set meanwhile.
-    run.cancel_requested = RunLog.objects.values_list("cancel_requested", flat=True).get(pk=run.pk)
-    run.terminate(status, error)
+    run.finish(status, error, fields=OUTCOME_FIELDS)
 
 
 def _prepare(module, run, log):

@@ -100,10 +100,6 @@ class Module(models.Model):
         """Return the {token} names used in the source query, in order, without repeats."""
         return list(dict.fromkeys(TOKEN_RE.findall(self.source_query)))
 
-    def next_column_id(self):
-        numbers = [int(c["id"][1:]) for c in self.columns if re.fullmatch(r"c\d+", str(c.get("id", "")))]
-        return f"c{max(numbers, default=0) + 1}"
-
 
 def connection_or_dest_field(what):
     """The connection `what` runs on: optional, empty meaning the module's destination."""
@@ -182,6 +178,38 @@ class Status(models.TextChoices):
     def finished(cls):
         return [cls.SUCCESS, cls.ERROR, cls.CANCELLED, cls.DRY_RUN]
 
+    @classmethod
+    def unfinished(cls):
+        return [cls.QUEUED, cls.RUNNING]
+
+
+class Trigger(models.TextChoices):
+    """What started a run. A group's or a schedule's trigger carries its id: `group:7`, `schedule:3`."""
+
+    MANUAL = "manual", "manual"
+    CLI = "cli", "cli"
+    API = "api", "api"
+    GROUP = "group", "group"
+    SCHEDULE = "schedule", "schedule"
+
+    @classmethod
+    def of(cls, kind, pk):
+        """Return the trigger of a group's or a schedule's run: of(Trigger.GROUP, 7) is "group:7"."""
+        return f"{cls(kind).value}:{pk}"
+
+    @classmethod
+    def kind(cls, trigger):
+        """Return the kind of a stored trigger: kind("schedule:3") is Trigger.SCHEDULE."""
+        return cls(trigger.partition(":")[0])
+
+    @classmethod
+    def matching(cls, kind):
+        """Return the filter that selects the runs started by that kind of trigger."""
+        kind = cls(kind)
+        if kind in (cls.GROUP, cls.SCHEDULE):
+            return models.Q(trigger__startswith=f"{kind.value}:")
+        return models.Q(trigger=kind.value)
+
 
 def pid_alive(pid):
     try:
@@ -195,8 +223,20 @@ def pid_alive(pid):
 
 
 class RunRecord(models.Model):
-    """What a module run (RunLog) and a group run (GroupRun) do alike; each keeps its own fields, so the
-    admin shows them in their order."""
+    """The lifecycle a module run (RunLog) and a group run (GroupRun) share: queued → running →
+    finished, each step one conditional UPDATE, so no process overwrites what another wrote."""
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    dry_run = models.BooleanField(default=False)
+    trigger = models.CharField(max_length=50, default=Trigger.MANUAL)
+    triggered_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    pid = models.IntegerField(null=True, blank=True)
+    host = models.CharField(max_length=255, blank=True)
+    cancel_requested = models.BooleanField(default=False)
 
     class Meta:
         abstract = True
@@ -205,13 +245,21 @@ class RunRecord(models.Model):
     def is_finished(self):
         return self.status in Status.finished()
 
+    @property
+    def duration(self):
+        """Time from start to finish, or so far while running; None before it starts."""
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        if self.started_at:
+            return timezone.now() - self.started_at
+        return None
+
+    def _unfinished(self):
+        return type(self).objects.filter(pk=self.pk, status__in=Status.unfinished())
+
     def request_cancel(self):
         """Ask the process running this run to stop; return whether the run was still unfinished."""
-        updated = (
-            type(self)
-            .objects.filter(pk=self.pk, status__in=[Status.QUEUED, Status.RUNNING])
-            .update(cancel_requested=True)
-        )
+        updated = self._unfinished().update(cancel_requested=True)
         self.refresh_from_db()
         return bool(updated)
 
@@ -222,6 +270,19 @@ class RunRecord(models.Model):
         self.pid = os.getpid()
         self.host = socket.gethostname()
         self.save(update_fields=["status", "started_at", "pid", "host"])
+
+    def finish(self, status, error="", *, fields=()):
+        """End an unfinished run with a final status and error, writing also the named fields.
+
+        Return whether it was still unfinished: a finished run is never changed again and keeps its
+        own ending. Only these columns are written, so a flag another process set meanwhile
+        (cancel_requested) survives; the in-memory copy is refreshed to what is stored."""
+        if status not in Status.finished():
+            raise ValueError(f"{status!r} is not a final status")
+        ending = {"status": status, "error": error, "finished_at": timezone.now()}
+        updated = self._unfinished().update(**ending, **{name: getattr(self, name) for name in fields})
+        self.refresh_from_db(fields=[*ending, "cancel_requested"])
+        return bool(updated)
 
     def stale_reason(self):
         """Return why the run is no longer really running, or None when its process may be alive.
@@ -238,13 +299,7 @@ class RunRecord(models.Model):
         """Finish an unfinished run whose process is gone, so it does not show as running forever.
 
         Return whether it was still unfinished; one that finished meanwhile keeps its own ending."""
-        abandoned = (
-            type(self)
-            .objects.filter(pk=self.pk, status__in=[Status.QUEUED, Status.RUNNING])
-            .update(status=Status.ERROR, error=f"abandoned: {why}", finished_at=timezone.now())
-        )
-        self.refresh_from_db(fields=["status", "error", "finished_at"])
-        return bool(abandoned)
+        return self.finish(Status.ERROR, f"abandoned: {why}")
 
 
 class RunLog(RunRecord):
@@ -252,13 +307,6 @@ class RunLog(RunRecord):
     group_run = models.ForeignKey(
         "scheduling.GroupRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    dry_run = models.BooleanField(default=False)
-    trigger = models.CharField(max_length=50, default="manual")
-    triggered_by = models.CharField(max_length=150, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     watermark_values = models.JSONField(default=dict, blank=True)
     resolved_sql = models.TextField(blank=True)
     merge_sql = models.TextField(blank=True)
@@ -269,10 +317,6 @@ class RunLog(RunRecord):
     live_log = models.TextField(blank=True)
     stdout = models.TextField(blank=True)
     stderr = models.TextField(blank=True)
-    error = models.TextField(blank=True)
-    pid = models.IntegerField(null=True, blank=True)
-    host = models.CharField(max_length=255, blank=True)
-    cancel_requested = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -292,20 +336,12 @@ class RunLog(RunRecord):
     def __str__(self):
         return f"run {self.pk} of {self.module.name} ({self.status})"
 
-    @property
-    def duration(self):
-        if self.started_at and self.finished_at:
-            return self.finished_at - self.started_at
-        if self.started_at:
-            return timezone.now() - self.started_at
-        return None
-
-    def terminate(self, status, error=""):
-        """Finish the run with a final status; a finished run is never changed again."""
-        self.status = status
-        self.error = error
-        self.finished_at = timezone.now()
-        self.save()
+    def summary_line(self):
+        """Return the one-line summary of a finished run: status, rows, seconds (and the error)."""
+        rows = self.rows_merged if self.rows_merged is not None else 0
+        seconds = self.duration.total_seconds() if self.duration else 0
+        line = f"{self.module.name}: {self.status}, {rows} rows, {seconds:.1f} s (run {self.pk})"
+        return f"{line}: {self.error}" if self.error else line
 
 
 class FailedRun(RunLog):

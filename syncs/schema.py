@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from connections import introspection, jrunner
+from connections.columns import make_column, next_column_id
 from syncs.models import TOKEN_RE, Module
 
 # Reading a query's columns happens before any watermark is resolved; any value of the
@@ -34,13 +35,13 @@ def sample_sql(sql, values=None):
     return TOKEN_RE.sub(replace, sql), used
 
 
-def query_columns(conn, sql, watermark_defaults=None):
+def module_query_columns(conn, sql, watermark_defaults=None):
     """Return the columns a module query yields, its {tokens} replaced as sample_sql does."""
     sample, _ = sample_sql(sql, watermark_defaults)
     return introspection.query_columns(conn, sample)
 
 
-def table_columns(conn, table):
+def existing_table_columns(conn, table):
     """Return [{dest_name, dest_type}] of an existing table ('schema.table' or 'table'), or None if absent.
 
     Types are spelled as the dialect maps the table's JDBC metadata, so they compare with a
@@ -100,7 +101,7 @@ def add_column(module, column, *, source_query=None):
     query = module.source_query if source_query is None else source_query
     defaults = {w.name: w.default_value for w in module.watermarks.all()}
     try:
-        returned = query_columns(module.source, query, defaults)
+        returned = module_query_columns(module.source, query, defaults)
     except jrunner.JrunnerError as exc:
         raise SchemaError(f"The source query failed: {exc}") from exc
     if len(returned) != len(module.columns) + 1:
@@ -108,14 +109,14 @@ def add_column(module, column, *, source_query=None):
             f"The source query returns {len(returned)} columns; with the new one the module has "
             f"{len(module.columns) + 1}. Add the new column to the query's select list, last."
         )
-    column = {
-        "id": module.next_column_id(),
-        "source_name": returned[-1]["name"],
-        "source_type": returned[-1]["source_type"],
-        "dest_name": column["dest_name"],
-        "dest_type": column["dest_type"],
-        "description": column.get("description", ""),
-    }
+    column = make_column(
+        next_column_id(module.columns),
+        source_name=returned[-1]["name"],
+        source_type=returned[-1]["source_type"],
+        dest_name=column["dest_name"],
+        dest_type=column["dest_type"],
+        description=column.get("description", ""),
+    )
     dest = module.dest
     try:
         jrunner.execute(dest, dest.dialect.add_column_sql(module.dest_table, column))

@@ -5,8 +5,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from pipekit_site.auth import staff_required
-from syncs import engine
-from syncs.models import Module, RunLog, Status
+from syncs import detached
+from syncs.locks import ModuleLocked
+from syncs.models import Module, RunLog, Status, Trigger
 from syncs.summaries import last_runs, recent_successes
 from syncs.trends import trend_svg
 
@@ -61,10 +62,10 @@ def module_run(request, module_id):
     module = get_object_or_404(Module, pk=module_id)
     dry_run = request.POST.get("dry_run") == "1"
     try:
-        run = engine.start_detached_run(
-            module, trigger="manual", triggered_by=request.user.username, dry_run=dry_run
+        run = detached.start_detached_run(
+            module, trigger=Trigger.MANUAL, triggered_by=request.user.username, dry_run=dry_run
         )
-    except engine.ModuleLocked as exc:
+    except ModuleLocked as exc:
         messages.error(request, f"Not started: {module.name} is {exc}.")
         return redirect("syncs:run_detail", exc.holder_id)
     return redirect("syncs:run_detail", run.id)
@@ -90,13 +91,9 @@ def run_cancel(request, run_id):
 
 
 class RunFilter(forms.Form):
-    TRIGGERS = [("", "any trigger")] + [(t, t) for t in ("manual", "api", "cli", "schedule", "group")]
-    # Triggers of these kinds carry an id: schedule:<id>, group:<id>.
-    PREFIXED_TRIGGERS = {"schedule", "group"}
-
     module = forms.ModelChoiceField(Module.objects.all(), required=False, empty_label="all modules")
     status = forms.ChoiceField(choices=[("", "any status"), *Status.choices], required=False)
-    trigger = forms.ChoiceField(choices=TRIGGERS, required=False)
+    trigger = forms.ChoiceField(choices=[("", "any trigger"), *Trigger.choices], required=False)
     since = forms.DateField(required=False, label="from", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -108,11 +105,8 @@ class RunFilter(forms.Form):
             runs = runs.filter(module=data["module"])
         if data.get("status"):
             runs = runs.filter(status=data["status"])
-        trigger = data.get("trigger")
-        if trigger in self.PREFIXED_TRIGGERS:
-            runs = runs.filter(trigger__startswith=f"{trigger}:")
-        elif trigger:
-            runs = runs.filter(trigger=trigger)
+        if data.get("trigger"):
+            runs = runs.filter(Trigger.matching(data["trigger"]))
         if data.get("since"):
             runs = runs.filter(created_at__date__gte=data["since"])
         if data.get("until"):

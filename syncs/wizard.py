@@ -3,144 +3,30 @@
 The wizard keeps its draft (source, destination, query, columns) in the session between
 steps; nothing is written to a database before Create."""
 
-from django import forms
 from django.contrib import messages
-from django.db import transaction
-from django.forms import formset_factory, inlineformset_factory
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from connections import introspection
-from connections.dialects.base import Dialect
+from connections.columns import next_column_id
 from connections.jrunner import JrunnerError
 from connections.models import Connection
 from pipekit_site.auth import staff_required
 from syncs import schema
-from syncs.models import TOKEN_RE, Module, Watermark, identifier_validator
+from syncs.actions import create_module
+from syncs.models import TOKEN_RE, Module
+from syncs.wizard_forms import (
+    AddColumnForm,
+    ColumnFormSet,
+    CreateForm,
+    PickColumnFormSet,
+    SqlForm,
+    StartForm,
+    WatermarkFormSet,
+)
 
 DRAFT = "wizard_draft"
-
-
-class StartForm(forms.Form):
-    source = forms.ModelChoiceField(
-        Connection.objects.select_related("driver"), help_text="Rows come from here."
-    )
-    dest = forms.ModelChoiceField(
-        Connection.objects.select_related("driver"),
-        label="Destination",
-        help_text="The table is created here; its column types are mapped for this database.",
-    )
-
-
-class SqlForm(forms.Form):
-    source_query = forms.CharField(
-        label="Source query",
-        widget=forms.Textarea(attrs={"rows": 10, "class": "sql", "spellcheck": "false"}),
-        strip=False,
-        help_text="Used as written; {name} tokens become watermark values at run time.",
-    )
-
-
-class ColumnForm(forms.Form):
-    # Some databases give an expression like SELECT 1 no name at all.
-    source_name = forms.CharField(widget=forms.HiddenInput, strip=False, required=False)
-    source_type = forms.CharField(widget=forms.HiddenInput, required=False)
-    dest_name = forms.CharField(label="Destination name", max_length=63, validators=[identifier_validator])
-    dest_type = forms.CharField(label="Destination type", max_length=100)
-    description = forms.CharField(required=False, max_length=1000)
-
-
-class PickColumnForm(ColumnForm):
-    include = forms.BooleanField(required=False, initial=True)
-
-
-class BaseColumnFormSet(forms.BaseFormSet):
-    def picked(self):
-        """Return the module columns of the valid formset, numbered c1, c2, … in order."""
-        rows = [f.cleaned_data for f in self.forms if f.cleaned_data.get("include", True)]
-        return [
-            {
-                "id": f"c{number}",
-                "source_name": row["source_name"],
-                "source_type": row["source_type"],
-                "dest_name": row["dest_name"],
-                "dest_type": row["dest_type"],
-                "description": row["description"],
-            }
-            for number, row in enumerate(rows, start=1)
-        ]
-
-    def clean(self):
-        if any(self.errors):
-            return
-        names = [c["dest_name"] for c in self.picked()]
-        if not names:
-            raise forms.ValidationError("Pick at least one column.")
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise forms.ValidationError(
-                f"Two columns are named {repeated[0]}; destination names must differ."
-            )
-
-
-ColumnFormSet = formset_factory(ColumnForm, formset=BaseColumnFormSet, extra=0)
-PickColumnFormSet = formset_factory(PickColumnForm, formset=BaseColumnFormSet, extra=0)
-
-
-class CreateForm(forms.ModelForm):
-    merge_key = forms.CharField(
-        required=False, help_text="Destination column names, comma-separated; needed for incremental."
-    )
-
-    class Meta:
-        model = Module
-        fields = ["name", "description", "dest", "dest_table", "source_query", "strategy", "merge_key"]
-        labels = {"dest": "Destination", "dest_table": "Destination table"}
-        widgets = {
-            "source_query": forms.Textarea(attrs={"rows": 8, "class": "sql", "spellcheck": "false"}),
-            "description": forms.Textarea(attrs={"rows": 2}),
-        }
-
-    def __init__(self, *args, dest_kind, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["dest"].queryset = Connection.objects.filter(driver__kind=dest_kind)
-        self.fields["source_query"].strip = False
-        self.initial["merge_key"] = ", ".join(self.instance.merge_key)
-
-    def clean_merge_key(self):
-        return [name.strip() for name in self.cleaned_data["merge_key"].split(",") if name.strip()]
-
-    def clean_dest_table(self):
-        table = self.cleaned_data["dest_table"].strip()
-        dest = self.cleaned_data.get("dest")
-        try:
-            (dest.dialect if dest else Dialect()).table_parts(table)
-        except ValueError as exc:
-            raise forms.ValidationError(f"Write it as schema.table or table: {exc}.") from exc
-        return table
-
-
-class WatermarkForm(forms.ModelForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["connection"].empty_label = "(the destination)"
-        # Blank means "no default" (NULL); a resolver returning nothing then fails the run.
-        self.fields["default_value"].empty_value = None
-
-
-WatermarkFormSet = inlineformset_factory(
-    Module,
-    Watermark,
-    form=WatermarkForm,
-    fields=["name", "resolver_sql", "connection", "default_value"],
-    widgets={
-        "resolver_sql": forms.Textarea(attrs={"rows": 2, "class": "sql", "spellcheck": "false"}),
-        "default_value": forms.TextInput,
-    },
-    extra=1,
-    can_delete=False,
-)
 
 
 def _connection(pk):
@@ -268,7 +154,7 @@ def _check_against_source(form, columns, watermarks, source):
         form.add_error("source_query", f"The query uses {names} but no watermark has that name.")
         return
     try:
-        returned = schema.query_columns(source, query, defaults)
+        returned = schema.module_query_columns(source, query, defaults)
     except JrunnerError as exc:
         form.add_error("source_query", f"{source.name}: {exc}")
         return
@@ -324,7 +210,7 @@ def wizard_create(request):
 
     dest, table = new_module.dest, new_module.dest_table
     try:
-        existing = schema.table_columns(dest, table)
+        existing = schema.existing_table_columns(dest, table)
     except JrunnerError as exc:
         form.add_error("dest_table", f"{dest.name}: {exc}")
         return render(request, "syncs/wizard_create.html", context)
@@ -342,13 +228,9 @@ def wizard_create(request):
             context.update(differences=differences, can_adopt=can_adopt, extra=extra)
             return render(request, "syncs/wizard_create.html", context)
     try:
-        with transaction.atomic():
-            module = form.save()
-            watermarks.instance = module
-            watermarks.save()
-            if existing is None:
-                # Last, so a refused CREATE TABLE rolls the module back with it.
-                schema.create_table(dest, table, module.columns)
+        module = create_module(
+            form.save(commit=False), watermarks=watermarks.save(commit=False), create_table=existing is None
+        )
     except JrunnerError as exc:
         form.add_error("dest_table", f"{dest.name} could not create {table}: {exc}")
         return render(request, "syncs/wizard_create.html", context)
@@ -361,26 +243,6 @@ def wizard_create(request):
         left = f" Its other columns ({extra}) are left to their defaults." if extra else ""
         messages.success(request, f"Saved module {module.name} into the existing {table}.{left}")
     return redirect("syncs:module_detail", module.pk)
-
-
-class AddColumnForm(forms.Form):
-    dest_name = forms.CharField(label="Destination name", max_length=63, validators=[identifier_validator])
-    dest_type = forms.CharField(label="Destination type", max_length=100)
-    description = forms.CharField(required=False, max_length=1000, help_text="Becomes the column comment.")
-    source_query = forms.CharField(
-        label="Source query",
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 8, "class": "sql", "spellcheck": "false"}),
-        help_text="Rows load by position: the query must return the new column last.",
-    )
-
-    def column(self):
-        data = self.cleaned_data
-        return {
-            "dest_name": data["dest_name"],
-            "dest_type": data["dest_type"],
-            "description": data["description"],
-        }
 
 
 @staff_required
@@ -397,4 +259,5 @@ def add_column(request, module_id):
                 request, f"Added column {column['dest_name']} ({column['id']}) to {module.dest_table}."
             )
             return redirect("syncs:module_detail", module.pk)
-    return render(request, "syncs/add_column.html", {"module": module, "form": form})
+    context = {"module": module, "form": form, "next_id": next_column_id(module.columns)}
+    return render(request, "syncs/add_column.html", context)

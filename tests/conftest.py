@@ -76,6 +76,7 @@ def make_connection(drivers):
 @pytest.fixture
 def make_module():
     """Return a function that creates a Module; columns are (name, dest_type) pairs, one name at both ends."""
+    from connections.columns import column_id, make_column
     from syncs.models import Module
 
     def make(source, dest, *, columns, source_query, dest_table, strategy="full", name=None, **fields):
@@ -87,14 +88,7 @@ def make_module():
             dest_table=dest_table,
             strategy=strategy,
             columns=[
-                {
-                    "id": f"c{i}",
-                    "source_name": n,
-                    "dest_name": n,
-                    "dest_type": t,
-                    "source_type": "",
-                    "description": "",
-                }
+                make_column(column_id(i), source_name=n, dest_name=n, dest_type=t)
                 for i, (n, t) in enumerate(columns, 1)
             ],
             **fields,

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def project_commands():
     return sorted(
         path.stem
-        for app in ("connections", "syncs", "scheduling")
+        for app in ("connections", "syncs", "scheduling", "pipekit_site")
         for path in (ROOT / app / "management" / "commands").glob("*.py")
         if path.stem != "__init__"
     )

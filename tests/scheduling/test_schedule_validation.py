@@ -92,7 +92,7 @@ def test_the_admin_saves_a_good_schedule_and_shows_its_next_fire_times(admin_cli
 
 
 def test_import_config_refuses_a_broken_schedule_naming_it(db):
-    from syncs.config_io import ConfigError, import_config
+    from pipekit_site.config_io import ConfigError, import_config
 
     text = "groups:\n  - name: nightly\n    schedules:\n      - {cron: '0 4 * *', timezone: Mars/Base}\n"
     with pytest.raises(ConfigError) as caught:

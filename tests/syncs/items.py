@@ -22,6 +22,11 @@ SELECT = "SELECT id, name, amount, updated_at FROM items"
 SINCE = "SELECT id, name, amount, updated_at FROM items WHERE updated_at > '{since}'"
 MAX_UPDATED = "SELECT max(updated_at) FROM items"
 EPOCH = "1970-01-01 00:00:00"
+# A PostgreSQL source query of 3 million items-shaped rows: a load long enough to stop midway.
+BIG_QUERY = (
+    "SELECT g AS id, md5(g::text) AS name, (g % 1000)::numeric(12,2) AS amount, "
+    "timestamp '2024-01-01' + g * interval '1 microsecond' AS updated_at FROM generate_series(1, 3000000) g"
+)
 
 ROWS = [
     (1, "plain", "12.50", "2024-01-01 10:00:00.000001"),

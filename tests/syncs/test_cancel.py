@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from syncs.engine import run_module, start_detached_run
+from syncs.detached import start_detached_run
+from syncs.engine import run_module
 from syncs.models import Hook, RunLog, Status
 from tests.syncs import items
-from tests.syncs.test_run_module_failures import BIG_QUERY
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,7 +38,7 @@ def test_a_cancelled_run_stops_and_leaves_the_destination_as_it_was(
         make_connection(pg_db),
         make_connection(pg_db2),
         columns=items.columns(pg_db2),
-        source_query=BIG_QUERY,
+        source_query=items.BIG_QUERY,
         dest_table="public.items",
         strategy=strategy,
         merge_key=["id"],
@@ -88,7 +88,7 @@ def test_sigterm_stops_a_detached_run_like_a_cancel(pg_db, pg_db2, make_connecti
         make_connection(pg_db),
         make_connection(pg_db2),
         columns=items.columns(pg_db2),
-        source_query=BIG_QUERY,
+        source_query=items.BIG_QUERY,
         dest_table="public.items",
         strategy="incremental",
         merge_key=["id"],

@@ -5,7 +5,7 @@ import os
 import pytest
 from django.core.management import CommandError, call_command
 
-from syncs.engine import start_detached_run
+from syncs.detached import start_detached_run
 from syncs.models import RunLog, Status
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -4,7 +4,9 @@ import os
 
 import pytest
 
-from syncs.engine import ModuleLocked, run_module, start_detached_run
+from syncs.detached import start_detached_run
+from syncs.engine import run_module
+from syncs.locks import ModuleLocked
 from syncs.models import Module, Status
 from tests.syncs import items
 from tests.syncs.locks import dead_pid, hold_lock

@@ -4,9 +4,10 @@ import socket
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from connections.models import Connection
-from syncs.models import FailedRun, Hook, Module, RunLog, Status, Watermark
+from syncs.models import FailedRun, Hook, Module, RunLog, Status, Trigger, Watermark
 from tests.syncs.locks import dead_pid
 
 COLUMNS = [
@@ -103,11 +104,6 @@ def test_a_module_lists_its_query_tokens_once_in_order(conn):
     assert m.query_tokens() == ["since", "until"]
 
 
-def test_the_next_column_id_follows_the_highest(conn):
-    assert module(conn).next_column_id() == "c3"
-    assert module(conn, columns=[]).next_column_id() == "c1"
-
-
 def test_watermark_and_hook_names_are_unique_per_module(conn):
     m = module(conn)
     m.save()
@@ -156,9 +152,50 @@ def test_a_run_starts_and_terminates_with_its_times(conn):
     assert str(run) == f"run {run.pk} of orders (queued)"
     run.start()
     assert run.status == "running" and run.pid and run.started_at
-    run.terminate(Status.ERROR, "boom")
+    run.finish(Status.ERROR, "boom")
     run.refresh_from_db()
     assert run.is_finished and run.error == "boom" and run.duration is not None
+
+
+def test_a_finished_run_is_never_changed_again(conn):
+    m = module(conn)
+    m.save()
+    run = RunLog.objects.create(module=m, status=Status.RUNNING)
+    assert run.finish(Status.CANCELLED, "cancelled on request") is True
+    late = RunLog.objects.get(pk=run.pk)
+    assert late.finish(Status.ERROR, "abandoned: too late") is False
+    assert late.status == Status.CANCELLED and late.error == "cancelled on request"
+    run.refresh_from_db()
+    assert run.status == Status.CANCELLED and run.error == "cancelled on request"
+
+
+def test_a_run_cannot_finish_with_a_status_that_is_not_final(conn):
+    m = module(conn)
+    m.save()
+    run = RunLog.objects.create(module=m, status=Status.RUNNING)
+    with pytest.raises(ValueError, match="not a final status"):
+        run.finish(Status.QUEUED)
+    run.refresh_from_db()
+    assert run.status == Status.RUNNING
+
+
+def test_finishing_a_run_keeps_a_cancel_flag_set_meanwhile_by_another_process(conn):
+    m = module(conn)
+    m.save()
+    run = RunLog.objects.create(module=m, status=Status.RUNNING)
+    RunLog.objects.get(pk=run.pk).request_cancel()
+    run.rows_merged = 3
+    run.finish(Status.SUCCESS, fields=["rows_merged"])
+    run.refresh_from_db()
+    assert run.cancel_requested is True and run.rows_merged == 3 and run.status == Status.SUCCESS
+
+
+def test_a_trigger_is_built_and_read_in_one_place():
+    assert Trigger.of(Trigger.SCHEDULE, 3) == "schedule:3"
+    assert Trigger.kind("schedule:3") == Trigger.SCHEDULE
+    assert Trigger.kind("cli") == Trigger.CLI
+    assert Trigger.matching("group") == Q(trigger__startswith="group:")
+    assert Trigger.matching("api") == Q(trigger="api")
 
 
 def test_a_run_is_stale_once_finished_or_once_its_process_on_this_host_is_gone(conn):

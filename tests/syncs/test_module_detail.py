@@ -65,7 +65,7 @@ def test_recent_runs_poll_while_one_is_going_and_come_as_a_fragment(staff_client
 
     page = staff_client.get(f"/modules/{module.id}/").content.decode()
     fragment = staff_client.get(f"/modules/{module.id}/", headers={"HX-Request": "true"}).content.decode()
-    run.terminate(Status.SUCCESS)
+    run.finish(Status.SUCCESS)
     after = staff_client.get(f"/modules/{module.id}/", headers={"HX-Request": "true"}).content.decode()
 
     assert f'href="/runs/{run.id}/"' in page

@@ -77,7 +77,7 @@ def test_the_row_poll_returns_the_row_alone_and_stops_polling_once_the_run_ended
     run = RunLog.objects.create(module=module, status=Status.RUNNING, started_at=timezone.now())
 
     polling = staff_client.get(f"/?module={module.id}", headers={"HX-Request": "true"}).content.decode()
-    run.terminate(Status.SUCCESS)
+    run.finish(Status.SUCCESS)
     ended = staff_client.get(f"/?module={module.id}", headers={"HX-Request": "true"}).content.decode()
 
     assert polling.strip().startswith(f'<tr id="module-{module.id}">')

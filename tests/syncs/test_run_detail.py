@@ -91,7 +91,7 @@ def test_the_poll_gets_the_live_part_alone_and_stops_once_the_run_ended(staff_cl
     polling = staff_client.get(f"/runs/{run.id}/", headers=htmx).content.decode()
     RunLog.objects.filter(pk=run.pk).update(live_log="1000\n3000 rows written\n")
     run.refresh_from_db()
-    run.terminate(Status.SUCCESS)
+    run.finish(Status.SUCCESS)
     ended = staff_client.get(f"/runs/{run.id}/", headers=htmx).content.decode()
 
     assert polling.strip().startswith('<div id="run-live"') and "<html" not in polling

@@ -18,10 +18,6 @@ from tests.syncs import items
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Enough rows that the load is still running when the test acts on it.
-BIG_QUERY = (
-    "SELECT g AS id, md5(g::text) AS name, (g % 1000)::numeric(12,2) AS amount, "
-    "timestamp '2024-01-01' + g * interval '1 microsecond' AS updated_at FROM generate_series(1, 3000000) g"
-)
 
 
 @pytest.fixture
@@ -152,7 +148,7 @@ def kill_jrunner_once_loading(run_ids):
 @pytest.mark.parametrize("strategy", ["full", "incremental"])
 @pytest.mark.parametrize("dest_name", ["pg_db2", "maria_db"])
 def test_a_killed_jrunner_leaves_the_destination_as_it_was(loaded, strategy, dest_name):
-    module, dest = loaded(dest_name, strategy, BIG_QUERY)
+    module, dest = loaded(dest_name, strategy, items.BIG_QUERY)
     killer = threading.Thread(
         target=kill_jrunner_once_loading, args=(lambda: RunLog.objects.filter(module=module).values("pk"),)
     )

@@ -25,11 +25,11 @@ def test_a_table_created_from_proposed_columns_matches_them(
     dest = make_connection(request.getfixturevalue(dest_fixture), name="target")
     found = introspection.table_columns(erp_to_dw.source, "public", "orders")
     columns = introspection.propose_columns(found, dest.dialect)
-    assert schema.table_columns(dest, "orders_copy") is None
+    assert schema.existing_table_columns(dest, "orders_copy") is None
 
     schema.create_table(dest, "orders_copy", columns)
 
-    existing = schema.table_columns(dest, "orders_copy")
+    existing = schema.existing_table_columns(dest, "orders_copy")
     assert [c["dest_name"] for c in existing] == ["id", "customer", "total", "updated_at"]
     assert schema.column_differences(columns, existing) == []
 

@@ -2,8 +2,9 @@
 
 import pytest
 
-from syncs.engine import render, run_module
+from syncs.engine import run_module
 from syncs.models import Status, Watermark
+from syncs.plan import render
 from tests.syncs import items
 
 pytestmark = pytest.mark.django_db(transaction=True)

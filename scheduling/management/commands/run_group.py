@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scheduling.engine import run_group
 from scheduling.models import Group, GroupRun
-from syncs.engine import run_summary, stop_on_sigterm
-from syncs.models import Status
+from syncs.engine import stop_on_sigterm
+from syncs.models import Status, Trigger
 
 
 class Command(BaseCommand):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
             group = Group.objects.filter(name=name).first()
             if group is None:
                 raise CommandError(f"there is no group named {name!r}")
-            group_run = run_group(group, trigger="cli", dry_run=dry_run, on_run=self.print_run)
+            group_run = run_group(group, trigger=Trigger.CLI, dry_run=dry_run, on_run=self.print_run)
         seconds = group_run.duration.total_seconds() if group_run.duration else 0
         line = (
             f"group {group_run.group.name}: {group_run.status}, {group_run.runs.count()} runs, "
@@ -52,4 +52,4 @@ class Command(BaseCommand):
             raise CommandError(f"group run {group_run.pk} ended {group_run.status}")
 
     def print_run(self, run):
-        self.stdout.write(run_summary(run))
+        self.stdout.write(run.summary_line())

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from syncs.engine import run_module, run_summary, stop_on_sigterm
-from syncs.models import Module, RunLog, Status
+from syncs.engine import run_module, stop_on_sigterm
+from syncs.models import Module, RunLog, Status, Trigger
 
 
 class Command(BaseCommand):
@@ -33,13 +33,12 @@ class Command(BaseCommand):
                 dry_run=run.dry_run,
                 run=run,
                 triggered_by=run.triggered_by,
-                group_run=run.group_run,
             )
         else:
             module = Module.objects.filter(name=name).first()
             if module is None:
                 raise CommandError(f"there is no module named {name!r}")
-            run = run_module(module, trigger="cli", dry_run=dry_run)
-        self.stdout.write(run_summary(run))
+            run = run_module(module, trigger=Trigger.CLI, dry_run=dry_run)
+        self.stdout.write(run.summary_line())
         if run.status not in (Status.SUCCESS, Status.DRY_RUN):
             raise CommandError(f"run {run.pk} ended {run.status}")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from syncs.engine import ModuleLocked, unlock
+from syncs.locks import ModuleLocked, unlock
 from syncs.models import Module
 
 

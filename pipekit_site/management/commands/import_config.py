@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from syncs.config_io import ConfigError, import_config
+from pipekit_site.config_io import ConfigError, import_config
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from connections.doctor import run_checks
+from pipekit_site.doctor import run_checks
 
 
 class Command(BaseCommand):

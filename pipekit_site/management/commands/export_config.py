@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from syncs.config_io import export_config
+from pipekit_site.config_io import export_config
 
 
 class Command(BaseCommand):

@@ -3,10 +3,10 @@ from io import StringIO
 from django.core.management import call_command
 
 from connections.models import Connection
+from pipekit_site.config_io import import_config
 from scheduling.models import Group, GroupMember, Schedule
-from syncs.config_io import import_config
 from syncs.models import Hook, Module, Watermark
-from tests.syncs.test_import_config import EXAMPLE
+from tests.pipekit_site.config_example import EXAMPLE
 
 
 def export():

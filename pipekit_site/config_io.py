@@ -9,11 +9,13 @@ import yaml
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
+from connections import columns as module_columns
 from connections import jrunner
 from connections.models import Connection, Driver
 from connections.secrets import SecretError
 from scheduling.models import Group, GroupMember, Schedule
 from syncs import schema
+from syncs.actions import create_module
 from syncs.models import Hook, Module, Watermark
 
 CONNECTION_KEYS = ["name", "driver", "jdbc_url", "username", "password", "staging_schema", "description"]
@@ -29,7 +31,6 @@ MODULE_KEYS = [
     "source_query",
     "columns",
 ]
-COLUMN_KEYS = ["id", "source_name", "source_type", "dest_name", "dest_type", "description"]
 WATERMARK_KEYS = ["name", "resolver_sql", "connection", "default_value"]
 HOOK_KEYS = ["name", "sql", "run_on", "run_order", "connection", "enabled"]
 GROUP_KEYS = ["name", "description", "enabled", "stop_on_failure"]
@@ -91,11 +92,11 @@ def _entry(obj, keys, cls=dict):
 
 def _column_entry(position, column):
     entry = _Flow()
-    for key in COLUMN_KEYS:
+    for key in module_columns.KEYS:
         value = column.get(key, "")
         if key in ("source_name", "dest_name", "dest_type") or value:
             entry[key] = value
-    if entry.get("id") == f"c{position}":
+    if entry.get("id") == module_columns.column_id(position):
         del entry["id"]
     return entry
 
@@ -214,13 +215,13 @@ class _Importer:
             if not field.is_relation:
                 setattr(obj, key, entry[key] if key in entry else field.get_default())
 
-    def save(self, label, obj, before=None, exclude=()):
+    def save(self, label, obj, before=None, exclude=(), create=None):
         """full_clean obj and save it unless the file changed nothing in it.
 
         before is what upsert read of obj, None for a new object. Return "created", "updated"
         or "unchanged"; None when obj has problems (reported). exclude names references that
         were given but not found: they are reported already, and obj is checked without them
-        and not saved."""
+        and not saved. create, when given, saves a new obj instead of obj.save()."""
         ok = not exclude
         try:
             obj.full_clean(exclude=exclude)
@@ -235,7 +236,10 @@ class _Importer:
         if before is not None and {key: getattr(obj, key) for key in before} == before:
             # Not saved: a re-import of the same file bumps nothing.
             return "unchanged"
-        obj.save()
+        if before is None and create:
+            create(obj)
+        else:
+            obj.save()
         return "created" if before is None else "updated"
 
     def upsert(self, model, keys, name, **parent):
@@ -252,7 +256,7 @@ class _Importer:
             dest, table = module.dest, module.dest_table
             where = f"modules[{module.name}].dest_table"
             try:
-                if schema.table_columns(dest, table) is not None:
+                if schema.existing_table_columns(dest, table) is not None:
                     continue
                 if not module.columns:
                     self.problem(
@@ -290,7 +294,7 @@ class _Importer:
                 setattr(module, key, conn)
                 if entry.get(key) is not None and conn is None:
                     exclude.append(key)
-            outcome = self.save(label, module, before, exclude)
+            outcome = self.save(label, module, before, exclude, create=create_module)
             if outcome:
                 self.saved[Module][module.name] = module
             else:
@@ -311,13 +315,13 @@ class _Importer:
         taken = {c["id"] for c in columns if c.get("id")}
         filled = []
         for position, column in enumerate(columns, 1):
-            self.mapping(f"{label}.columns[{position}]", column, COLUMN_KEYS)
-            column = {key: "" if column.get(key) is None else str(column[key]) for key in COLUMN_KEYS}
+            self.mapping(f"{label}.columns[{position}]", column, module_columns.KEYS)
+            column = {key: "" if column.get(key) is None else str(column[key]) for key in module_columns.KEYS}
             if not column["id"]:
                 number = position
-                while f"c{number}" in taken:
+                while module_columns.column_id(number) in taken:
                     number += 1
-                column["id"] = f"c{number}"
+                column["id"] = module_columns.column_id(number)
                 taken.add(column["id"])
             filled.append(column)
         return filled

@@ -1,0 +1,77 @@
+"""What every JSON API view shares: authentication, JSON errors, body parsing and lookups.
+
+Imports no app: the apps' API modules build on it."""
+
+import json
+from functools import wraps
+
+from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.defaults import page_not_found
+
+from pipekit_site.auth import basic_auth_user
+
+
+def json_error(status, message, **headers):
+    return JsonResponse({"error": message}, status=status, headers=headers)
+
+
+def not_found(request, exception):
+    """Answer a 404 under /api/ in JSON, like the API's own errors; elsewhere, Django's page."""
+    if request.path.startswith("/api/"):
+        return json_error(404, f"No API endpoint at {request.path}.")
+    return page_not_found(request, exception)
+
+
+def api_view(*methods):
+    """Make a JSON API view: HTTP Basic auth, staff only, the given methods, JSON errors.
+
+    CSRF does not apply: the credentials travel with each request, never in a cookie."""
+
+    def decorator(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            user = basic_auth_user(request)
+            if user is None:
+                return json_error(
+                    401,
+                    "Authentication required: HTTP Basic with a staff user's login.",
+                    **{"WWW-Authenticate": 'Basic realm="Pipekit", charset="UTF-8"'},
+                )
+            if not user.is_staff:
+                return json_error(403, f"User {user.username!r} is not staff.")
+            if request.method not in methods:
+                return json_error(405, f"Method {request.method} not allowed.", Allow=", ".join(methods))
+            request.user = user
+            try:
+                return view(request, *args, **kwargs)
+            except Http404 as exc:
+                return json_error(404, str(exc) or "Not found.")
+
+        return wrapper
+
+    return decorator
+
+
+def find(queryset, pk, what):
+    """Return the row with this id, or raise Http404 naming what was asked for (api_view makes it JSON)."""
+    try:
+        return queryset.get(pk=pk)
+    except queryset.model.DoesNotExist:
+        raise Http404(f"No {what} with id {pk}.") from None
+
+
+def read_dry_run(request):
+    """Return (dry_run, None) from an optional {"dry_run": bool} body, or (None, error response)."""
+    if not request.body.strip():
+        return False, None
+    try:
+        body = json.loads(request.body)
+    except ValueError as exc:
+        return None, json_error(400, f"The body is not valid JSON: {exc}.")
+    if not isinstance(body, dict) or set(body) - {"dry_run"}:
+        return None, json_error(400, 'The body must be a JSON object with at most one key, "dry_run".')
+    if not isinstance(body.get("dry_run", False), bool):
+        return None, json_error(400, '"dry_run" must be true or false.')
+    return body.get("dry_run", False), None

@@ -1,0 +1,71 @@
+"""The module lock: one run per module, across processes and hosts.
+
+Taking it, taking it over from a dead holder and releasing it are conditional UPDATEs whose row
+count decides (docs/ARCHITECTURE.md, "Locks and cancel")."""
+
+import socket
+
+from django.utils import timezone
+
+from syncs.models import Module, RunLog, pid_alive
+
+
+class ModuleLocked(Exception):
+    """Another run holds the module's lock."""
+
+    def __init__(self, holder_id):
+        self.holder_id = holder_id
+        super().__init__(f"already running (run {holder_id})")
+
+
+def claim_lock(module, run, log):
+    """Take the module's lock for run, clearing a stale holder; raise ModuleLocked when it is held."""
+    now = timezone.now()
+    if Module.objects.filter(pk=module.pk, running_run__isnull=True).update(running_run=run, locked_at=now):
+        return
+    holder = lock_holder(module)
+    if holder is None:
+        # Released between the two statements: try once more.
+        if Module.objects.filter(pk=module.pk, running_run__isnull=True).update(
+            running_run=run, locked_at=now
+        ):
+            return
+        raise ModuleLocked(Module.objects.values_list("running_run", flat=True).get(pk=module.pk))
+    reason = holder.stale_reason()
+    if reason is None:
+        raise ModuleLocked(holder.pk)
+    # Swap the holder for us only if it is still the same holder: the row count decides.
+    if not Module.objects.filter(pk=module.pk, running_run=holder).update(running_run=run, locked_at=now):
+        raise ModuleLocked(Module.objects.values_list("running_run", flat=True).get(pk=module.pk))
+    holder.abandon(f"its process is gone; the lock was taken over by run {run.pk}")
+    log.note(f"cleared the stale lock of run {holder.pk}: {reason}")
+
+
+def lock_holder(module):
+    """Return the run holding the module's lock, or None."""
+    return RunLog.objects.filter(pk__in=Module.objects.filter(pk=module.pk).values("running_run")).first()
+
+
+def release_lock(module, run):
+    """Release the module's lock if run still holds it."""
+    Module.objects.filter(pk=module.pk, running_run=run).update(running_run=None, locked_at=None)
+
+
+def unlock(module):
+    """Clear the module's lock and return the run that held it (None when unlocked).
+
+    Refuses (ModuleLocked) when the holder's process is still alive on this host."""
+    holder = lock_holder(module)
+    if holder is None:
+        return None
+    if (
+        not holder.is_finished
+        and holder.host == socket.gethostname()
+        and holder.pid
+        and pid_alive(holder.pid)
+    ):
+        raise ModuleLocked(holder.pk)
+    if Module.objects.filter(pk=module.pk, running_run=holder).update(running_run=None, locked_at=None):
+        holder.abandon("its lock was cleared with manage.py unlock")
+    holder.refresh_from_db()
+    return holder

@@ -1,0 +1,70 @@
+"""The SQL plan of a run: the staging DDL, the merge statements and the script recorded on the run."""
+
+from dataclasses import dataclass
+
+from syncs.models import TOKEN_RE
+
+
+@dataclass
+class Plan:
+    table: str
+    staging: str | None
+    create: list
+    merge: list
+    drop: str | None
+    script: str
+    columns: str = ""
+    drop_in_merge: bool = False
+    dropped: bool = False
+    drop_error: str = ""
+
+    @property
+    def direct(self):
+        return self.staging is None
+
+
+def build_plan(module, direct=False):
+    """Return the statements that load and merge module, and the script recorded on the run.
+
+    direct: load a full refresh straight into the destination, cleared in the load's transaction."""
+    dialect = module.dest.dialect
+    table = dialect.qualify(module.dest_table)
+    if direct:
+        # A transactional TRUNCATE keeps readers on the old rows until the load commits, so the
+        # dest is never half-loaded.
+        columns = ", ".join(dialect.quote_identifier(c["dest_name"]) for c in module.columns)
+        script = (
+            f"-- full refresh straight into {table}, no staging:\n"
+            f"-- jrunner migrate -c clears {table} and loads the source rows into ({columns})\n"
+            "-- in one transaction; a failure or cancel rolls both back.\n"
+        )
+        return Plan(table, None, [], [], None, script, columns=columns)
+    staging = dialect.staging_table(module.dest.effective_staging_schema(), module.name)
+    create = list(dialect.create_staging_sql(staging, module.columns))
+    merge = list(
+        dialect.merge_sql(module.strategy, module.dest_table, staging, module.columns, module.merge_key)
+    )
+    drop = dialect.drop_staging_sql(staging)
+    # Where DDL is transactional, dropping staging in the merge's transaction saves a jrunner
+    # start; when the merge fails, staging is dropped after.
+    drop_in_merge = dialect.transactional_ddl
+    script = (
+        "-- one jrunner migrate does 1 to 3 (4 too where it says so)\n"
+        "-- 1. create the staging table, committed before the load\n"
+        + "".join(f"{s};\n" for s in create)
+        + f"-- 2. load the source rows into {staging}\n"
+        + "-- 3. merge, in the load's transaction\n"
+        + "".join(f"{s};\n" for s in merge)
+        + (
+            "-- 4. drop the staging table, in the same transaction\n"
+            if drop_in_merge
+            else "-- 4. drop the staging table, after the merge committed\n"
+        )
+        + f"{drop};\n"
+    )
+    return Plan(table, staging, create, merge, drop, script, drop_in_merge=drop_in_merge)
+
+
+def render(sql, values):
+    """Replace each {name} of a defined watermark with its value; leave other text as it is."""
+    return TOKEN_RE.sub(lambda m: values.get(m.group(1), m.group(0)), sql)

@@ -1,0 +1,150 @@
+"""The forms of the new-module wizard and of + add column."""
+
+from django import forms
+from django.forms import formset_factory, inlineformset_factory
+
+from connections.columns import column_id, make_column
+from connections.dialects.base import Dialect
+from connections.models import Connection
+from syncs.models import Module, Watermark, identifier_validator
+
+
+class StartForm(forms.Form):
+    source = forms.ModelChoiceField(
+        Connection.objects.select_related("driver"), help_text="Rows come from here."
+    )
+    dest = forms.ModelChoiceField(
+        Connection.objects.select_related("driver"),
+        label="Destination",
+        help_text="The table is created here; its column types are mapped for this database.",
+    )
+
+
+class SqlForm(forms.Form):
+    source_query = forms.CharField(
+        label="Source query",
+        widget=forms.Textarea(attrs={"rows": 10, "class": "sql", "spellcheck": "false"}),
+        strip=False,
+        help_text="Used as written; {name} tokens become watermark values at run time.",
+    )
+
+
+class ColumnForm(forms.Form):
+    # Some databases give an expression like SELECT 1 no name at all.
+    source_name = forms.CharField(widget=forms.HiddenInput, strip=False, required=False)
+    source_type = forms.CharField(widget=forms.HiddenInput, required=False)
+    dest_name = forms.CharField(label="Destination name", max_length=63, validators=[identifier_validator])
+    dest_type = forms.CharField(label="Destination type", max_length=100)
+    description = forms.CharField(required=False, max_length=1000)
+
+
+class PickColumnForm(ColumnForm):
+    include = forms.BooleanField(required=False, initial=True)
+
+
+class BaseColumnFormSet(forms.BaseFormSet):
+    def picked(self):
+        """Return the module columns of the valid formset, numbered c1, c2, … in order."""
+        rows = [f.cleaned_data for f in self.forms if f.cleaned_data.get("include", True)]
+        return [
+            make_column(
+                column_id(number),
+                source_name=row["source_name"],
+                source_type=row["source_type"],
+                dest_name=row["dest_name"],
+                dest_type=row["dest_type"],
+                description=row["description"],
+            )
+            for number, row in enumerate(rows, start=1)
+        ]
+
+    def clean(self):
+        if any(self.errors):
+            return
+        names = [c["dest_name"] for c in self.picked()]
+        if not names:
+            raise forms.ValidationError("Pick at least one column.")
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise forms.ValidationError(
+                f"Two columns are named {repeated[0]}; destination names must differ."
+            )
+
+
+ColumnFormSet = formset_factory(ColumnForm, formset=BaseColumnFormSet, extra=0)
+PickColumnFormSet = formset_factory(PickColumnForm, formset=BaseColumnFormSet, extra=0)
+
+
+class CreateForm(forms.ModelForm):
+    merge_key = forms.CharField(
+        required=False, help_text="Destination column names, comma-separated; needed for incremental."
+    )
+
+    class Meta:
+        model = Module
+        fields = ["name", "description", "dest", "dest_table", "source_query", "strategy", "merge_key"]
+        labels = {"dest": "Destination", "dest_table": "Destination table"}
+        widgets = {
+            "source_query": forms.Textarea(attrs={"rows": 8, "class": "sql", "spellcheck": "false"}),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, dest_kind, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dest"].queryset = Connection.objects.filter(driver__kind=dest_kind)
+        self.fields["source_query"].strip = False
+        self.initial["merge_key"] = ", ".join(self.instance.merge_key)
+
+    def clean_merge_key(self):
+        return [name.strip() for name in self.cleaned_data["merge_key"].split(",") if name.strip()]
+
+    def clean_dest_table(self):
+        table = self.cleaned_data["dest_table"].strip()
+        dest = self.cleaned_data.get("dest")
+        try:
+            (dest.dialect if dest else Dialect()).table_parts(table)
+        except ValueError as exc:
+            raise forms.ValidationError(f"Write it as schema.table or table: {exc}.") from exc
+        return table
+
+
+class WatermarkForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["connection"].empty_label = "(the destination)"
+        # Blank means "no default" (NULL); a resolver returning nothing then fails the run.
+        self.fields["default_value"].empty_value = None
+
+
+WatermarkFormSet = inlineformset_factory(
+    Module,
+    Watermark,
+    form=WatermarkForm,
+    fields=["name", "resolver_sql", "connection", "default_value"],
+    widgets={
+        "resolver_sql": forms.Textarea(attrs={"rows": 2, "class": "sql", "spellcheck": "false"}),
+        "default_value": forms.TextInput,
+    },
+    extra=1,
+    can_delete=False,
+)
+
+
+class AddColumnForm(forms.Form):
+    dest_name = forms.CharField(label="Destination name", max_length=63, validators=[identifier_validator])
+    dest_type = forms.CharField(label="Destination type", max_length=100)
+    description = forms.CharField(required=False, max_length=1000, help_text="Becomes the column comment.")
+    source_query = forms.CharField(
+        label="Source query",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8, "class": "sql", "spellcheck": "false"}),
+        help_text="Rows load by position: the query must return the new column last.",
+    )
+
+    def column(self):
+        data = self.cleaned_data
+        return {
+            "dest_name": data["dest_name"],
+            "dest_type": data["dest_type"],
+            "description": data["description"],
+        }

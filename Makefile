@@ -4,8 +4,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 JAVA_SRC := $(shell find jrunner/src -name '*.java' 2>/dev/null)
 # Tests that also run with the state database on PostgreSQL.
-PG_STATE_TESTS := tests/pipekit_site tests/connections/test_models.py tests/syncs/test_models.py \
-	tests/scheduling/test_models.py tests/scheduling/test_fire_schedules.py
+PG_STATE_TESTS := tests/pipekit_site tests/connections/models tests/syncs/models \
+	tests/scheduling/models tests/scheduling/engine/test_fire_schedules.py
 
 .PHONY: setup system run test lint jrunner
 

@@ -19,7 +19,8 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
         group_run = GroupRun.objects.create(
             group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
         )
-    group_run.start()
+    if not group_run.start():
+        return group_run
 
     runs = []
     members = group.members.filter(module__enabled=True).select_related("module").order_by("run_order", "id")

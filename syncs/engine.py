@@ -52,7 +52,8 @@ def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", als
         run = RunLog.objects.create(
             module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
         )
-    run.start()
+    if not run.start():
+        return run
     log = LiveLog(run)
     try:
         claim_lock(module, run, log)

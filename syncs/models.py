@@ -264,12 +264,17 @@ class RunRecord(models.Model):
         return bool(updated)
 
     def start(self):
-        """Mark the run as running in this process."""
-        self.status = Status.RUNNING
-        self.started_at = timezone.now()
-        self.pid = os.getpid()
-        self.host = socket.gethostname()
-        self.save(update_fields=["status", "started_at", "pid", "host"])
+        """Mark the queued run as running in this process; return False, changing nothing, when it is
+        no longer queued (cancelled or abandoned meanwhile, or started by another process)."""
+        started = (
+            type(self)
+            .objects.filter(pk=self.pk, status=Status.QUEUED)
+            .update(
+                status=Status.RUNNING, started_at=timezone.now(), pid=os.getpid(), host=socket.gethostname()
+            )
+        )
+        self.refresh_from_db(fields=["status", "started_at", "pid", "host", "error", "finished_at"])
+        return bool(started)
 
     def finish(self, status, error="", *, fields=()):
         """End an unfinished run with a final status and error, writing also the named fields.

@@ -3,7 +3,8 @@
 import subprocess
 import sys
 
-from tests.deploy.conftest import ROOT, project_env
+from tests.deploy.helpers import project_env
+from tests.paths import ROOT
 
 HTTPS_ONLY = ["security.W004", "security.W008", "security.W012", "security.W016"]
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.conftest import ROOT, free_port, http_get, project_env, stop, wait_for_port
+from tests.deploy.helpers import free_port, http_get, project_env, stop, wait_for_port
+from tests.paths import ROOT
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="deploy.sh creates a system user: run as root")
 

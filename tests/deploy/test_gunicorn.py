@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from tests.deploy.conftest import http_get
+from tests.deploy.helpers import http_get
 
 
 def test_it_serves_the_login_page(gunicorn, make_config):

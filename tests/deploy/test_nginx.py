@@ -5,7 +5,8 @@ import subprocess
 
 import pytest
 
-from tests.deploy.conftest import ROOT, free_port, http_get, stop, wait_for_port
+from tests.deploy.helpers import free_port, http_get, stop, wait_for_port
+from tests.paths import ROOT
 
 SITE = ROOT / "deploy" / "nginx" / "pipekit.conf"
 

@@ -4,10 +4,11 @@ The live server and the detached run processes share the state database file, so
 tests use transactional_db: the rows they create are committed where the others see them."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+
+from tests.paths import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -18,10 +19,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
 OPERATOR = ("operator", "operator-password")
-# How long to wait for a detached run to end: a bound on the wait, not a duration under test.
-RUN_WAIT_MS = 180_000
 
 
 @pytest.fixture(autouse=True)
@@ -71,8 +70,3 @@ def shot(page, request):
         page.screenshot(path=SCREENSHOTS / f"{test}-{len(taken):02d}-{name}.png", full_page=True)
 
     return take
-
-
-def wait_for_run_end(page):
-    """Wait until the run page stops polling, i.e. the run has finished."""
-    page.locator("#run-live:not([hx-get])").wait_for(timeout=RUN_WAIT_MS)

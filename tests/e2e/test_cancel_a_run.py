@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import RUN_WAIT_MS, wait_for_run_end
+from tests.e2e.helpers import RUN_WAIT_MS, wait_for_run_end
 
 
 @pytest.mark.e2e

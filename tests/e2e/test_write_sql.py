@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_for_run_end
+from tests.e2e.helpers import wait_for_run_end
 
 QUERY = (
     'SELECT id, "Customer" AS customer, total * 2 AS doubled, updated_at '

@@ -5,7 +5,7 @@ import pytest
 
 from scheduling.models import Schedule
 from scheduling.tick import fire_schedules
-from tests.scheduling.conftest import queue_only, utc
+from tests.scheduling.helpers import queue_only, utc
 
 NEW_YORK = ZoneInfo("America/New_York")
 SPRING_FORWARD = "2026-03-08"  # 02:00 EST becomes 03:00 EDT: 02:00-02:59 does not happen

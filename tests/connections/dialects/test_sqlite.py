@@ -7,7 +7,7 @@ import pytest
 from connections import jrunner
 from connections.dialects import base
 from connections.dialects.sqlite import SQLiteDialect
-from tests.connections.dialects import mapped_types_read_back, run
+from tests.connections.dialect_checks import mapped_types_read_back, run
 
 dialect = SQLiteDialect()
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from scheduling.models import GroupMember, GroupRun
 from scheduling.tick import fire_schedules
-from tests.scheduling.conftest import queue_only, utc, wait_until_finished
+from tests.scheduling.helpers import queue_only, utc, wait_until_finished
 from tests.syncs.locks import dead_pid
 
 MANAGE = str(settings.BASE_DIR / "manage.py")

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from connections import jrunner
 from connections.dialects import base
 from connections.dialects.mariadb import MariaDBDialect
-from tests.connections.dialects import mapped_types_read_back, run
+from tests.connections.dialect_checks import mapped_types_read_back, run
 from tests.dbs import MARIA
 
 dialect = MariaDBDialect()

@@ -2,11 +2,11 @@
 and the helpers every app uses (settings, config, auth, the API helpers) depend on no app."""
 
 import ast
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
+
 APPS = ["connections", "syncs", "scheduling"]
 # What the apps may use of the project package; everything else there spans the apps.
 SHARED = {"pipekit_site.auth", "pipekit_site.api", "pipekit_site.config", "pipekit_site.settings"}

@@ -1,6 +1,5 @@
 from datetime import UTC, datetime
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -9,6 +8,7 @@ from connections.models import Connection
 from pipekit_site.config_io import ConfigError, export_config, import_config
 from scheduling.models import Group, Schedule
 from syncs.models import Module
+from tests.paths import ROOT
 from tests.pipekit_site.config_example import EXAMPLE
 
 # The example with a second module, so that one entry can change while the others do not.
@@ -417,7 +417,7 @@ def test_a_table_that_cannot_be_created_rejects_the_import(drivers, pg_db):
 
 
 def test_the_readme_example_imports_and_exports_back_without_its_comments(drivers):
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     example = readme.split("## Config as code")[1].split("```yaml\n")[1].split("```")[0]
     import_config(example)
     text = export_config()

@@ -14,7 +14,7 @@ from scheduling.engine import run_group, start_detached_group_run
 from scheduling.models import Group, GroupMember, GroupRun, Schedule
 from scheduling.tick import fire_schedules
 from syncs.models import Module, RunLog, Status
-from tests.scheduling.conftest import queue_only, utc
+from tests.scheduling.helpers import queue_only, utc
 from tests.syncs.locks import dead_pid
 
 pytestmark = pytest.mark.django_db(transaction=True)

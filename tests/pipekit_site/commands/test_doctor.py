@@ -2,15 +2,13 @@ import os
 import subprocess
 import sys
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 
 from connections.models import Connection
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
 
 
 @pytest.fixture

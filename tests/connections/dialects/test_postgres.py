@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from connections import jrunner
 from connections.dialects import base
 from connections.dialects.postgres import PostgresDialect
-from tests.connections.dialects import mapped_types_read_back, run
+from tests.connections.dialect_checks import mapped_types_read_back, run
 
 dialect = PostgresDialect()
 

@@ -169,6 +169,17 @@ def test_a_finished_run_is_never_changed_again(conn):
     assert run.status == Status.CANCELLED and run.error == "cancelled on request"
 
 
+def test_only_a_queued_run_starts(conn):
+    m = module(conn)
+    m.save()
+    cancelled = RunLog.objects.create(module=m, status=Status.CANCELLED, error="cancelled before it started")
+    assert cancelled.start() is False
+    assert cancelled.status == Status.CANCELLED and cancelled.started_at is None and cancelled.pid is None
+    queued = RunLog.objects.create(module=m)
+    assert queued.start() is True
+    assert queued.start() is False
+
+
 def test_a_run_cannot_finish_with_a_status_that_is_not_final(conn):
     m = module(conn)
     m.save()

@@ -1,9 +1,8 @@
 """Every management command of the project is run by at least one test."""
 
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import ROOT
 
 
 def project_commands():

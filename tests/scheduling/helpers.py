@@ -1,0 +1,25 @@
+"""What the scheduling tests share: times, a start that only records, waiting for detached runs."""
+
+import time
+from datetime import UTC, datetime
+
+from scheduling.models import GroupRun
+
+
+def utc(text):
+    """Return the aware UTC datetime of an ISO text like '2026-01-02 04:00'."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def queue_only(group, *, trigger):
+    """A `start` for fire_schedules that records the group run without starting a process."""
+    return GroupRun.objects.create(group=group, trigger=trigger)
+
+
+def wait_until_finished(group_runs):
+    """Poll until none of the group runs (a queryset) is queued or running; detached runs take a while."""
+    for _ in range(1200):
+        if not group_runs.filter(status__in=["queued", "running"]).exists():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"group runs still unfinished: {list(group_runs.values_list('pk', 'status'))}")

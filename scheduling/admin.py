@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 
 from scheduling.models import Group, GroupMember, GroupRun, Schedule
-from syncs.models import RunLog
+from syncs.models import LIFECYCLE_FIELDS, RunLog
 
 
 class GroupMemberInline(admin.TabularInline):
@@ -56,20 +56,7 @@ class GroupRunAdmin(admin.ModelAdmin):
     list_select_related = ["group"]
     date_hierarchy = "created_at"
     inlines = [RunLogInline]
-    fields = [
-        "group",
-        "status",
-        "dry_run",
-        "trigger",
-        "triggered_by",
-        "created_at",
-        "started_at",
-        "finished_at",
-        "error",
-        "pid",
-        "host",
-        "cancel_requested",
-    ]
+    fields = ["group", *LIFECYCLE_FIELDS]
 
     def has_add_permission(self, request):
         return False

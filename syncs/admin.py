@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from syncs.models import FailedRun, Hook, Module, RunLog, Watermark
+from syncs.models import LIFECYCLE_FIELDS, FailedRun, Hook, Module, RunLog, Watermark
 
 
 class WatermarkInline(admin.TabularInline):
@@ -69,13 +69,7 @@ class RunLogAdmin(admin.ModelAdmin):
     fields = [
         "module",
         "group_run",
-        "status",
-        "dry_run",
-        "trigger",
-        "triggered_by",
-        "created_at",
-        "started_at",
-        "finished_at",
+        *LIFECYCLE_FIELDS,
         "watermark_values",
         "resolved_sql",
         "merge_sql",
@@ -86,10 +80,6 @@ class RunLogAdmin(admin.ModelAdmin):
         "live_log",
         "stdout",
         "stderr",
-        "error",
-        "pid",
-        "host",
-        "cancel_requested",
     ]
 
     # Run logs are history: nobody edits or adds them by hand.

@@ -307,6 +307,10 @@ class RunRecord(models.Model):
         return self.finish(Status.ERROR, f"abandoned: {why}")
 
 
+# The lifecycle columns, in the order the admin shows them on both kinds of run.
+LIFECYCLE_FIELDS = [field.name for field in RunRecord._meta.fields]
+
+
 class RunLog(RunRecord):
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="runs")
     group_run = models.ForeignKey(

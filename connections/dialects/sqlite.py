@@ -13,21 +13,12 @@ class SQLiteDialect(Dialect):
     transactional_ddl = True
 
     types = {
-        "boolean": "BOOLEAN",
-        "smallint": "SMALLINT",
-        "integer": "INTEGER",
-        "bigint": "BIGINT",
-        "real": "REAL",
+        **Dialect.types,
         "double": "DOUBLE",
-        "numeric": "NUMERIC({p},{s})",
         # NUMERIC affinity keeps only 15 significant digits (it stores a REAL); TEXT keeps them all.
         "numeric_unbounded": "TEXT",
         "text": "TEXT",
-        "binary": "BLOB",
-        "date": "DATE",
-        "time": "TIME",
         "timetz": "TIME",
-        "timestamp": "TIMESTAMP",
         "timestamptz": "TIMESTAMP",
     }
     # Lengths mean nothing to SQLite: every string is TEXT.

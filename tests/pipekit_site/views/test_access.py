@@ -4,9 +4,10 @@ import re
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from scheduling.models import Group, GroupRun
-from syncs.models import RunLog
+from syncs.models import Module, RunLog
 
 
 @pytest.fixture
@@ -52,6 +53,16 @@ def test_users_who_are_not_staff_get_403_everywhere(user_client, pages):
 def test_staff_see_every_page(staff_client, pages):
     for page in pages:
         assert staff_client.get(page).status_code == 200, page
+
+
+@pytest.mark.parametrize("step", ["start", "tables", "columns", "sql", "create"])
+def test_every_wizard_step_needs_a_staff_login(user_client, step):
+    url = reverse(f"syncs:wizard_{step}")
+    response = Client().get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
+    assert user_client.get(url).status_code == 403
+    assert user_client.post(url, {"name": "x", "source_query": "SELECT 1"}).status_code == 403
+    assert not Module.objects.exists()
 
 
 def test_the_login_page_is_open_and_logging_in_leads_back(client, staff_user):

@@ -25,17 +25,6 @@ def grid(**rows):
     return data
 
 
-def test_it_sends_anonymous_users_to_the_login_page(client):
-    response = client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"].startswith("/login/?next=")
-
-
-def test_it_refuses_users_who_are_not_staff(user_client):
-    assert user_client.get(URL).status_code == 403
-    assert user_client.post(URL).status_code == 403
-
-
 def test_it_proposes_names_types_and_descriptions_for_the_destination(
     staff_client, erp_to_dw, maria_db, make_connection
 ):

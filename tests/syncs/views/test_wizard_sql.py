@@ -9,17 +9,6 @@ def url(pair):
     return f"{URL}?source={pair.source.pk}&dest={pair.dest.pk}"
 
 
-def test_it_sends_anonymous_users_to_the_login_page(client):
-    response = client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"].startswith("/login/?next=")
-
-
-def test_it_refuses_users_who_are_not_staff(user_client):
-    assert user_client.get(URL).status_code == 403
-    assert user_client.post(URL, {"source_query": "SELECT 1"}).status_code == 403
-
-
 def test_it_reads_the_querys_real_types_into_the_draft(staff_client, erp_to_dw):
     query = 'SELECT id, "Customer" AS who, total * 2 AS doubled, updated_at::date AS day FROM orders'
 

@@ -3,16 +3,6 @@ from django.urls import reverse
 URL = reverse("syncs:wizard_start")
 
 
-def test_it_sends_anonymous_users_to_the_login_page(client):
-    response = client.get(URL)
-    assert response.status_code == 302
-    assert response["Location"] == f"/login/?next={URL}"
-
-
-def test_it_refuses_users_who_are_not_staff(user_client):
-    assert user_client.get(URL).status_code == 403
-
-
 def test_it_offers_the_connections_and_both_entries(staff_client, erp_to_dw):
     page = staff_client.get(URL).content.decode()
     assert f'<option value="{erp_to_dw.source.pk}">erp</option>' in page

@@ -190,3 +190,17 @@ def erp_to_dw(pg_db, pg_db2, make_connection):
         source_db=pg_db,
         dest_db=pg_db2,
     )
+
+
+@pytest.fixture
+def orders_copy_module(erp_to_dw, make_module):
+    """A module `orders` loading id and total of erp's orders into dw's public.orders_copy (made, empty)."""
+    erp_to_dw.dest_db.execute("CREATE TABLE public.orders_copy (id integer, total numeric(12,2))")
+    return make_module(
+        erp_to_dw.source,
+        erp_to_dw.dest,
+        name="orders",
+        columns=[("id", "integer"), ("total", "numeric(12,2)")],
+        source_query="SELECT id, total FROM orders",
+        dest_table="public.orders_copy",
+    )

@@ -4,17 +4,9 @@ from playwright.sync_api import expect
 
 @pytest.mark.e2e
 def test_a_column_added_from_the_module_page_reaches_the_table_and_the_schema(
-    page, shot, erp_to_dw, make_module
+    page, shot, erp_to_dw, orders_copy_module
 ):
-    erp_to_dw.dest_db.execute("CREATE TABLE public.orders_copy (id integer, total numeric(12,2))")
-    module = make_module(
-        erp_to_dw.source,
-        erp_to_dw.dest,
-        name="orders",
-        columns=[("id", "integer"), ("total", "numeric(12,2)")],
-        source_query="SELECT id, total FROM orders",
-        dest_table="public.orders_copy",
-    )
+    module = orders_copy_module
     page.goto(f"/modules/{module.pk}/")
     page.get_by_role("link", name="+ add column").click()
 

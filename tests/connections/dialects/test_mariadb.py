@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from connections import jrunner
 from connections.dialects import base
 from connections.dialects.mariadb import MariaDBDialect
-from tests.connections.dialect_checks import mapped_types_read_back, run
+from tests.connections.dialect_checks import Merges, mapped_types_read_back, run
 from tests.dbs import MARIA
 
 dialect = MariaDBDialect()
@@ -40,17 +40,8 @@ def rolled_back(db, statements):
         conn.close()
 
 
-def dest_rows(db, table=TABLE):
-    return db.rows(f"SELECT {NAMES} FROM {dialect.qualify(table)} ORDER BY 1, 2")
-
-
-def stage(db, rows, schema=""):
-    """Create the staging table for module 'orders' and fill it with rows."""
-    staging = dialect.staging_table(schema, "orders")
-    run(db, dialect.create_staging_sql(staging, COLUMNS))
-    for row in rows:
-        db.execute(f"INSERT INTO {staging} VALUES (%s, %s, %s, %s)", row)
-    return staging
+merges = Merges(dialect, COLUMNS, TABLE, NAMES, staging_schema="", placeholder="%s")
+stage, dest_rows = merges.stage, merges.dest_rows
 
 
 @pytest.fixture

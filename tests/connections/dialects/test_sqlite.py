@@ -7,7 +7,7 @@ import pytest
 from connections import jrunner
 from connections.dialects import base
 from connections.dialects.sqlite import SQLiteDialect
-from tests.connections.dialect_checks import mapped_types_read_back, run
+from tests.connections.dialect_checks import Merges, mapped_types_read_back, run
 
 dialect = SQLiteDialect()
 
@@ -23,17 +23,10 @@ TABLE = '"Order ""Lines"""'
 NAMES = '"Order Id", line, "select", "we""ird"'
 
 
-def dest_rows(db, table=TABLE):
-    return db.rows(f"SELECT {NAMES} FROM {dialect.qualify(table)} ORDER BY 1, 2")
-
-
-def stage(db, rows):
-    """Create the staging table for module 'orders' and fill it with rows."""
-    staging = dialect.staging_table(dialect.default_staging_schema, "orders")
-    run(db, dialect.create_staging_sql(staging, COLUMNS))
-    for row in rows:
-        db.execute(f"INSERT INTO {staging} VALUES (?, ?, ?, ?)", row)
-    return staging
+merges = Merges(
+    dialect, COLUMNS, TABLE, NAMES, staging_schema=dialect.default_staging_schema, placeholder="?"
+)
+stage, dest_rows = merges.stage, merges.dest_rows
 
 
 @pytest.fixture

@@ -27,22 +27,31 @@ def cancel_once_loading(module):
         time.sleep(0.1)
 
 
-@pytest.mark.parametrize("strategy", ["full", "incremental"])
-def test_a_cancelled_run_stops_and_leaves_the_destination_as_it_was(
-    strategy, pg_db, pg_db2, make_connection, make_module
-):
+@pytest.fixture
+def big_load(pg_db, pg_db2, make_connection, make_module):
+    """Return a function making a module (of a strategy) that loads the 3 million rows of
+    items.BIG_QUERY into pg_db2's public.items, which holds items.ROWS."""
     items.create(pg_db2)
     items.insert(pg_db2, items.ROWS)
+
+    def make(strategy):
+        return make_module(
+            make_connection(pg_db),
+            make_connection(pg_db2),
+            columns=items.columns(pg_db2),
+            source_query=items.BIG_QUERY,
+            dest_table="public.items",
+            strategy=strategy,
+            merge_key=["id"],
+        )
+
+    return make
+
+
+@pytest.mark.parametrize("strategy", ["full", "incremental"])
+def test_a_cancelled_run_stops_and_leaves_the_destination_as_it_was(strategy, pg_db2, big_load):
     pg_db2.execute("CREATE TABLE hook_log (what text)")
-    module = make_module(
-        make_connection(pg_db),
-        make_connection(pg_db2),
-        columns=items.columns(pg_db2),
-        source_query=items.BIG_QUERY,
-        dest_table="public.items",
-        strategy=strategy,
-        merge_key=["id"],
-    )
+    module = big_load(strategy)
     for run_on in ("success", "failure", "always"):
         Hook.objects.create(
             module=module, name=run_on, sql=f"INSERT INTO hook_log VALUES ('{run_on}')", run_on=run_on
@@ -81,18 +90,8 @@ def test_a_run_cancelled_while_queued_never_starts(sqlite_db, sqlite_db2, make_c
     assert not run.request_cancel()
 
 
-def test_sigterm_stops_a_detached_run_like_a_cancel(pg_db, pg_db2, make_connection, make_module):
-    items.create(pg_db2)
-    items.insert(pg_db2, items.ROWS)
-    module = make_module(
-        make_connection(pg_db),
-        make_connection(pg_db2),
-        columns=items.columns(pg_db2),
-        source_query=items.BIG_QUERY,
-        dest_table="public.items",
-        strategy="incremental",
-        merge_key=["id"],
-    )
+def test_sigterm_stops_a_detached_run_like_a_cancel(pg_db2, big_load):
+    module = big_load("incremental")
     run = start_detached_run(module, trigger="manual")
     deadline = time.monotonic() + 120
     while "jrunner started" not in RunLog.objects.get(pk=run.pk).live_log and time.monotonic() < deadline:

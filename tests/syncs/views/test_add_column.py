@@ -6,20 +6,6 @@ from syncs.models import RunLog
 NEW_QUERY = 'SELECT id, total, "Customer" FROM orders'
 
 
-@pytest.fixture
-def module(erp_to_dw, make_module):
-    """A module loading id and total of erp's orders into dw's public.orders_copy."""
-    erp_to_dw.dest_db.execute("CREATE TABLE public.orders_copy (id integer, total numeric(12,2))")
-    return make_module(
-        erp_to_dw.source,
-        erp_to_dw.dest,
-        name="orders",
-        columns=[("id", "integer"), ("total", "numeric(12,2)")],
-        source_query="SELECT id, total FROM orders",
-        dest_table="public.orders_copy",
-    )
-
-
 def url(module):
     return reverse("syncs:add_column", args=[module.pk])
 
@@ -46,6 +32,11 @@ def assert_unchanged(module, erp_to_dw):
     module.refresh_from_db()
     assert (module.columns, module.source_query) == before
     assert table_columns(erp_to_dw.dest_db) == [("id", "integer", None), ("total", "numeric", None)]
+
+
+@pytest.fixture
+def module(orders_copy_module):
+    return orders_copy_module
 
 
 def test_it_sends_anonymous_users_to_the_login_page(client, module):

@@ -1,5 +1,6 @@
-"""The apps depend one way: pipekit_site's project-wide features → scheduling → syncs → connections,
-and the helpers every app uses (settings, config, auth, the API helpers) depend on no app."""
+"""The structure holds: the apps depend one way (pipekit_site's project-wide features → scheduling →
+syncs → connections), the helpers every app uses (settings, config, auth, the API helpers) depend
+on no app, and tests share code through helpers modules, never through another test module."""
 
 import ast
 
@@ -53,5 +54,15 @@ def test_the_shared_helpers_import_no_app():
         (str(path), name)
         for path, name in project_imports("pipekit_site")
         if path.with_suffix("").as_posix().replace("/", ".") in SHARED and name.split(".")[0] in APPS
+    ]
+    assert wrong == []
+
+
+def test_no_test_module_imports_another_test_module_or_a_conftest():
+    wrong = [
+        (str(path.relative_to(ROOT)), name)
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for name in imported_modules(path)
+        if name.startswith("tests.") and name.split(".")[-1].startswith(("test_", "conftest"))
     ]
     assert wrong == []

@@ -39,9 +39,9 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 
-test: setup
-	scripts/test-services.sh
+# Lint first (it needs no server), then both pytest runs under one pair of throw-away
+# PostgreSQL and MariaDB servers that scripts/test-servers.sh starts and removes.
+test: setup lint
 	@scripts/system-packages.sh chromium cron libh2-java nginx openssl pgloader rsync sqlite3 time
-	$(MAKE) lint
-	$(VENV)/bin/pytest
-	PIPEKIT_CONFIG=$(CURDIR)/tests/config-pg.yaml $(VENV)/bin/pytest $(PG_STATE_TESTS)
+	scripts/test-servers.sh sh -c '$(VENV)/bin/pytest && \
+		PIPEKIT_CONFIG=$(CURDIR)/tests/config-pg.yaml $(VENV)/bin/pytest $(PG_STATE_TESTS)'

@@ -5,6 +5,34 @@ import pytest
 
 from tests.dbs import MariaDatabase, PgDatabase, SqliteDatabase, unique_name
 
+# The fixtures that need the PostgreSQL and MariaDB test servers (scripts/test-servers.sh).
+SERVER_FIXTURES = {"pg_db", "pg_db2", "maria_db", "maria_db2"}
+
+
+def _names_a_server_fixture(value):
+    if isinstance(value, str):
+        return value in SERVER_FIXTURES
+    return isinstance(value, (tuple, list)) and any(_names_a_server_fixture(v) for v in value)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark `servers` every test that needs the database servers, so that `pytest -m "not servers"`
+    runs the others without any: those using a server fixture, directly or through another fixture
+    (erp_to_dw), or naming one in a parameter for request.getfixturevalue; and, when the state
+    database is PostgreSQL (tests/config-pg.yaml), all of them. A test that reaches a server
+    otherwise is marked by hand; the server fixtures fail one that is not marked."""
+    from django.conf import settings
+
+    state_on_server = not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if (
+            state_on_server
+            or SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+            or any(_names_a_server_fixture(value) for value in params.values())
+        ):
+            item.add_marker(pytest.mark.servers)
+
 
 def _database(db):
     db.create()
@@ -12,27 +40,37 @@ def _database(db):
     db.drop()
 
 
+def _server_database(request, db):
+    if not request.node.get_closest_marker("servers"):
+        pytest.fail(
+            f"{request.node.nodeid} uses a database server but is not marked `servers`: "
+            "add @pytest.mark.servers (or pytest.param(..., marks=pytest.mark.servers))",
+            pytrace=False,
+        )
+    yield from _database(db)
+
+
 @pytest.fixture
-def pg_db():
+def pg_db(request):
     """A fresh, empty PostgreSQL database, dropped after the test."""
-    yield from _database(PgDatabase(unique_name("pk_pg")))
+    yield from _server_database(request, PgDatabase(unique_name("pk_pg")))
 
 
 @pytest.fixture
-def pg_db2():
+def pg_db2(request):
     """A second PostgreSQL database, for PG to PG tests."""
-    yield from _database(PgDatabase(unique_name("pk_pg")))
+    yield from _server_database(request, PgDatabase(unique_name("pk_pg")))
 
 
 @pytest.fixture
-def maria_db():
+def maria_db(request):
     """A fresh, empty MariaDB database (utf8mb4), dropped after the test."""
-    yield from _database(MariaDatabase(unique_name("pk_maria")))
+    yield from _server_database(request, MariaDatabase(unique_name("pk_maria")))
 
 
 @pytest.fixture
-def maria_db2():
-    yield from _database(MariaDatabase(unique_name("pk_maria")))
+def maria_db2(request):
+    yield from _server_database(request, MariaDatabase(unique_name("pk_maria")))
 
 
 @pytest.fixture

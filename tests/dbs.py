@@ -1,16 +1,29 @@
-"""Throwaway source and destination databases on the real servers of the machine.
+"""Throwaway source and destination databases on the test servers.
 
-Tests read and write them directly (psycopg, PyMySQL, sqlite3) to set up data and to check
-what a user would check; Pipekit itself only ever reaches them through jrunner."""
+The servers are those scripts/test-servers.sh starts for the run (it exports
+PIPEKIT_TEST_PG_HOST/_PORT and PIPEKIT_TEST_MARIA_HOST/_PORT); without them, the machine's own
+servers on 127.0.0.1:5432 (`postgres`) and 127.0.0.1:3306 (`root`), both without a password.
+Tests read and write the databases directly (psycopg, PyMySQL, sqlite3) to set up data and to
+check what a user would check; Pipekit itself only ever reaches them through jrunner."""
 
+import os
 import sqlite3
 import uuid
 
 import psycopg
 import pymysql
 
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
-MARIA = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
+PG = {
+    "host": os.environ.get("PIPEKIT_TEST_PG_HOST") or "127.0.0.1",
+    "port": int(os.environ.get("PIPEKIT_TEST_PG_PORT") or 5432),
+    "user": "postgres",
+}
+MARIA = {
+    "host": os.environ.get("PIPEKIT_TEST_MARIA_HOST") or "127.0.0.1",
+    "port": int(os.environ.get("PIPEKIT_TEST_MARIA_PORT") or 3306),
+    "user": "root",
+    "password": "",
+}
 
 
 def unique_name(prefix):
@@ -24,7 +37,9 @@ class PgDatabase:
 
     def __init__(self, name):
         self.name = name
-        self.jdbc_url = f"jdbc:postgresql://127.0.0.1:5432/{name}"
+        self.jdbc_url = f"jdbc:postgresql://{PG['host']}:{PG['port']}/{name}"
+        # The same database as a state database URL (config.yaml's `database`).
+        self.url = f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
 
     def create(self):
         with psycopg.connect(dbname="postgres", autocommit=True, **PG) as conn:
@@ -50,7 +65,7 @@ class MariaDatabase:
 
     def __init__(self, name):
         self.name = name
-        self.jdbc_url = f"jdbc:mariadb://127.0.0.1:3306/{name}"
+        self.jdbc_url = f"jdbc:mariadb://{MARIA['host']}:{MARIA['port']}/{name}"
 
     def _connect(self, database=None):
         return pymysql.connect(database=database, autocommit=True, charset="utf8mb4", **MARIA)

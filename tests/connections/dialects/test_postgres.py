@@ -1,5 +1,6 @@
 """PostgresDialect statements, executed on a real PostgreSQL database."""
 
+import psycopg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -8,6 +9,7 @@ from connections import jrunner
 from connections.dialects import base
 from connections.dialects.postgres import PostgresDialect
 from tests.connections.dialect_checks import Merges, mapped_types_read_back, run
+from tests.dbs import PG
 
 dialect = PostgresDialect()
 
@@ -181,7 +183,7 @@ def test_it_refuses_an_incremental_merge_with_a_key_outside_the_columns():
 
 def test_zero_row_wrap_returns_the_columns_and_no_rows(pg_db):
     sql = "WITH n AS (SELECT 1 AS a, 'x' AS b) SELECT * FROM n ORDER BY a; -- trailing comment"
-    with __import__("psycopg").connect(dbname=pg_db.name, host="127.0.0.1", user="postgres") as conn:
+    with psycopg.connect(dbname=pg_db.name, **PG) as conn:
         cursor = conn.execute(dialect.zero_row_wrap(sql))
         assert [c.name for c in cursor.description] == ["a", "b"]
         assert cursor.fetchall() == []

@@ -261,7 +261,7 @@ def test_ticks_racing_in_processes_on_a_postgresql_state_database_start_one_grou
     """Several hosts sharing one PostgreSQL state database: processes with their own connections."""
     config = tmp_path / "config.yaml"
     config.write_text(
-        f"database: postgres://postgres@127.0.0.1:5432/{pg_db.name}\n"
+        f"database: {pg_db.url}\n"
         f"secret_key_file: {tmp_path}/secret_key\n"
         f"secrets_file: {tmp_path}/secrets.env\n"
     )

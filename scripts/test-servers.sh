@@ -74,11 +74,11 @@ trap 'exit 129' HUP
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-show_log() { say "$1 did not start; its log:"; sed 's/^/    /' "$2" >&2; }
+show_log() { say "$1; its log:"; sed 's/^/    /' "$2" >&2; }
 
 # PostgreSQL: trust for everyone, fast rather than durable (the data dies with the run).
 "${as_user[@]}" "$pg_bin/initdb" -D "$dir/pg" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync \
-    >"$dir/initdb.log" 2>&1 || { show_log initdb "$dir/initdb.log"; exit 1; }
+    >"$dir/initdb.log" 2>&1 || { show_log "initdb failed" "$dir/initdb.log"; exit 1; }
 cat >>"$dir/pg/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$dir'
@@ -106,14 +106,16 @@ for attempt in 1 2 3 4 5; do
     # Another process took the port in between: try another one.
     stop INT "$pg_pid"; pg_pid=""
     [ "$attempt" -lt 5 ] && grep -q "could not bind" "$dir/pg.log" && continue
-    show_log PostgreSQL "$dir/pg.log"
+    show_log "PostgreSQL did not start" "$dir/pg.log"
     exit 1
 done
 
 # MariaDB: root without a password, over TCP too; LOAD DATA LOCAL INFILE allowed (jrunner's -b).
-"${as_user[@]}" mariadb-install-db --no-defaults --datadir="$dir/maria" --auth-root-authentication-method=normal \
-    --skip-test-db --skip-name-resolve >"$dir/maria-install.log" 2>&1 ||
-    { show_log mariadb-install-db "$dir/maria-install.log"; exit 1; }
+# Its own tmpdir, in bootstrap too: a starting mariadbd deletes the #sql files of its tmpdir.
+"${as_user[@]}" mariadb-install-db --no-defaults --datadir="$dir/maria" --tmpdir="$dir" \
+    --auth-root-authentication-method=normal --skip-test-db --skip-name-resolve \
+    >"$dir/maria-install.log" 2>&1 ||
+    { show_log "mariadb-install-db failed" "$dir/maria-install.log"; exit 1; }
 maria() { mariadb --no-defaults --protocol=tcp -h127.0.0.1 -P"$maria_port" -uroot "$@"; }
 for attempt in 1 2 3 4 5; do
     maria_port=$(free_port)
@@ -140,7 +142,7 @@ for attempt in 1 2 3 4 5; do
     fi
     stop TERM "$maria_pid"; maria_pid=""
     [ "$attempt" -lt 5 ] && grep -q "Can't start server: Bind on TCP/IP port" "$dir/maria.log" && continue
-    show_log MariaDB "$dir/maria.log"
+    show_log "MariaDB did not start" "$dir/maria.log"
     exit 1
 done
 

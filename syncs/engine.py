@@ -187,7 +187,7 @@ def _prepare(module, run, log):
         log.note(f"  {watermark.name} = {value}")
 
     run.watermark_values = values
-    run.resolved_sql = render(module.source_query, values)
+    run.resolved_sql = render(module.source_query, values, module.source.dialect)
     try:
         # Loading twice (staging, then dest) costs twice the copy: a full refresh loads straight
         # into the destination where its TRUNCATE is transactional, so the clear rolls back too.

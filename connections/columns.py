@@ -6,6 +6,8 @@ Ids are c1, c2, …: stable across renames and reorders, never reused for anothe
 import re
 from typing import TypedDict
 
+from django.core.exceptions import ValidationError
+
 
 class Column(TypedDict):
     id: str
@@ -17,6 +19,28 @@ class Column(TypedDict):
 
 
 KEYS = list(Column.__annotations__)
+
+# A destination type goes into CREATE TABLE as written, so it must be a type and nothing more:
+# words, at most one size ((n), (n,m), (max), DB2's (2G)) with words after it (timestamp(6)
+# with time zone, int(11) unsigned), and PostgreSQL's array []. No quote, semicolon, comment,
+# comma or other parenthesis can get in.
+_WORD = r"[A-Za-z_][A-Za-z0-9_]*"
+_SIZE = r"\( *(?:[0-9]+[KMG]?|max) *(?:, *-?[0-9]+ *)?\)"
+TYPE_RE = re.compile(rf"{_WORD}(?: +{_WORD})*(?: *{_SIZE}(?: +{_WORD})*)?(?:\[[0-9]*\])*", re.IGNORECASE)
+TYPE_HELP = "a type name with an optional size, e.g. bigint, varchar(200), numeric(12,2), timestamptz"
+
+
+def type_problem(dest_type):
+    """Return why dest_type is not a column type, or '' when it is one."""
+    if isinstance(dest_type, str) and TYPE_RE.fullmatch(dest_type):
+        return ""
+    return f"{dest_type!r} is not a column type; write {TYPE_HELP}."
+
+
+def validate_type(dest_type):
+    problem = type_problem(dest_type)
+    if problem:
+        raise ValidationError(problem)
 
 
 def column_id(number):

@@ -1,3 +1,6 @@
+import re
+
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
@@ -16,6 +19,16 @@ PASSWORD_HELP = (
     "Empty, or a $NAME reference into the secrets file. Store the password itself with "
     "'manage.py secrets set NAME' and enter $NAME here."
 )
+LITERAL_PASSWORD = "A literal password is not stored. " + PASSWORD_HELP
+# A password written into a JDBC URL: a parameter whose name ends in password or pwd, after
+# ?, & (PostgreSQL, MariaDB) or ; (jTDS, jt400), in any case; or user:secret@ before the host.
+# Plain enough for both Python's re and PostgreSQL's regex (the constraint).
+URL_PASSWORD_RE = r"[?&;][^=?&;]*(password|pwd) *=|//[^/@?;]*:[^/@?;]*@"
+
+
+def validate_url_has_no_password(url):
+    if re.search(URL_PASSWORD_RE, url, re.IGNORECASE):
+        raise ValidationError(LITERAL_PASSWORD)
 
 
 class Driver(models.Model):
@@ -41,13 +54,13 @@ class Driver(models.Model):
 class Connection(models.Model):
     name = models.CharField(max_length=100, unique=True)
     driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="connections")
-    jdbc_url = models.CharField("JDBC URL", max_length=500)
+    jdbc_url = models.CharField("JDBC URL", max_length=500, validators=[validate_url_has_no_password])
     username = models.CharField(max_length=200, blank=True)
     password = models.CharField(
         max_length=200,
         blank=True,
         help_text=PASSWORD_HELP,
-        validators=[RegexValidator(SECRET_REF_RE, "A literal password is not stored. " + PASSWORD_HELP)],
+        validators=[RegexValidator(SECRET_REF_RE, LITERAL_PASSWORD)],
     )
     staging_schema = models.CharField(
         max_length=100, blank=True, help_text="Where staging tables go; empty for the dialect's default."
@@ -60,7 +73,12 @@ class Connection(models.Model):
             models.CheckConstraint(
                 condition=models.Q(password="") | models.Q(password__regex=SECRET_REF_RE),
                 name="connection_password_is_secret_ref",
-                violation_error_message="A literal password is not stored. " + PASSWORD_HELP,
+                violation_error_message=LITERAL_PASSWORD,
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(jdbc_url__iregex=URL_PASSWORD_RE),
+                name="connection_url_has_no_password",
+                violation_error_message=LITERAL_PASSWORD,
             ),
         ]
 

@@ -70,6 +70,8 @@ def read_dry_run(request):
         body = json.loads(request.body)
     except ValueError as exc:
         return None, json_error(400, f"The body is not valid JSON: {exc}.")
+    except RecursionError:
+        return None, json_error(400, "The body is not valid JSON: it is nested too deeply.")
     if not isinstance(body, dict) or set(body) - {"dry_run"}:
         return None, json_error(400, 'The body must be a JSON object with at most one key, "dry_run".')
     if not isinstance(body.get("dry_run", False), bool):

@@ -4,10 +4,11 @@ The format is documented in README.md ("Config as code"). Keys are model field n
 references are by name, and a key whose value is the field's default is left out."""
 
 import sys
+from datetime import date
 
 import yaml
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from connections import columns as module_columns
 from connections import jrunner
@@ -167,16 +168,16 @@ class _Importer:
             label = self.label(section, position, entry)
             if not self.mapping(label, entry, allowed):
                 continue
-            name = entry.get("name")
-            if isinstance(name, str) and name in seen:
+            name = _name(entry)
+            if name is not None and name in seen:
                 self.problem(label, "appears twice in the file")
                 continue
-            seen.add(name if isinstance(name, str) else None)
+            seen.add(name)
             yield label, entry
 
     def label(self, section, position, entry):
-        name = entry.get("name") if isinstance(entry, dict) else None
-        return f"{section}[{name if isinstance(name, str) and name else position}]"
+        name = _name(entry) if isinstance(entry, dict) else None
+        return f"{section}[{name or position}]"
 
     def mapping(self, label, entry, allowed):
         """Report an entry that is not a mapping, or has keys that are not in allowed."""
@@ -208,12 +209,23 @@ class _Importer:
             self.problem(label, f"no {model._meta.verbose_name} named {name!r}")
         return found
 
-    def assign(self, obj, entry, keys):
-        """Set the plain fields of obj from entry; a key left out means the field's default."""
+    def assign(self, label, obj, entry, keys):
+        """Set the plain fields of obj from entry; a key left out means the field's default.
+
+        Return the keys whose value has the wrong type (reported): full_clean must leave them
+        out, and obj is not saved."""
+        wrong = []
         for key in keys:
             field = obj._meta.get_field(key)
-            if not field.is_relation:
+            if field.is_relation:
+                continue
+            problem = _type_problem(field, entry[key]) if key in entry else ""
+            if problem:
+                self.problem(f"{label}.{key}", problem)
+                wrong.append(key)
+            else:
                 setattr(obj, key, entry[key] if key in entry else field.get_default())
+        return wrong
 
     def save(self, label, obj, before=None, exclude=(), create=None):
         """full_clean obj and save it unless the file changed nothing in it.
@@ -272,23 +284,23 @@ class _Importer:
     def connections(self, data):
         for label, entry in self.entries(data, "connections", CONNECTION_KEYS):
             conn, before = self.upsert(Connection, CONNECTION_KEYS, entry.get("name"))
-            self.assign(conn, entry, CONNECTION_KEYS[1:])
+            exclude = self.assign(label, conn, entry, CONNECTION_KEYS)
             conn.driver = self.reference(f"{label}.driver", Driver, entry.get("driver"))
-            exclude = ["driver"] if entry.get("driver") is not None and conn.driver_id is None else []
+            if entry.get("driver") is not None and conn.driver_id is None:
+                exclude.append("driver")
             outcome = self.save(label, conn, before, exclude)
             if outcome:
                 self.saved[Connection][conn.name] = conn
                 self.done("connection", conn, outcome)
             else:
-                self.failed[Connection].add(entry.get("name"))
+                self.failed[Connection].add(_name(entry))
 
     def modules(self, data):
         allowed = MODULE_KEYS + ["watermarks", "hooks"]
         for label, entry in self.entries(data, "modules", allowed):
             module, before = self.upsert(Module, MODULE_KEYS, entry.get("name"))
-            self.assign(module, entry, MODULE_KEYS[1:])
+            exclude = self.assign(label, module, entry, MODULE_KEYS)
             module.columns = self.columns(label, module.columns)
-            exclude = []
             for key in ("source", "dest"):
                 conn = self.reference(f"{label}.{key}", Connection, entry.get(key))
                 setattr(module, key, conn)
@@ -298,7 +310,7 @@ class _Importer:
             if outcome:
                 self.saved[Module][module.name] = module
             else:
-                self.failed[Module].add(entry.get("name"))
+                self.failed[Module].add(_name(entry))
             watermarks = self.children(label, module, entry, "watermarks", Watermark, WATERMARK_KEYS)
             hooks = self.children(label, module, entry, "hooks", Hook, HOOK_KEYS)
             if outcome == "unchanged" and (watermarks or hooks):
@@ -315,7 +327,11 @@ class _Importer:
         taken = {c["id"] for c in columns if c.get("id")}
         filled = []
         for position, column in enumerate(columns, 1):
-            self.mapping(f"{label}.columns[{position}]", column, module_columns.KEYS)
+            where = f"{label}.columns[{position}]"
+            self.mapping(where, column, module_columns.KEYS)
+            for key, value in column.items():
+                if value is not None and not isinstance(value, str) and key in module_columns.KEYS:
+                    self.problem(f"{where}.{key}", "must be a string")
             column = {key: "" if column.get(key) is None else str(column[key]) for key in module_columns.KEYS}
             if not column["id"]:
                 number = position
@@ -340,10 +356,11 @@ class _Importer:
                 child, before = self.upsert(model, keys, name, module=module)
             else:
                 child, before = model(name=name, module=module), None
-            self.assign(child, child_entry, keys[1:])
+            exclude = self.assign(child_label, child, child_entry, keys)
             conn_name = child_entry.get("connection")
             child.connection = self.reference(f"{child_label}.connection", Connection, conn_name)
-            exclude = [] if module_ok else ["module"]
+            if not module_ok:
+                exclude.append("module")
             if conn_name is not None and child.connection is None:
                 exclude.append("connection")
             outcome = self.save(child_label, child, before, exclude)
@@ -359,8 +376,7 @@ class _Importer:
         allowed = GROUP_KEYS + ["members", "schedules"]
         for label, entry in self.entries(data, "groups", allowed):
             group, before = self.upsert(Group, GROUP_KEYS, entry.get("name"))
-            self.assign(group, entry, GROUP_KEYS[1:])
-            outcome = self.save(label, group, before)
+            outcome = self.save(label, group, before, self.assign(label, group, entry, GROUP_KEYS))
             members = self.members(label, entry.get("members") or [])
             members_changed = outcome is not None and self.set_members(group, members)
             schedules = entry.get("schedules") or []
@@ -413,8 +429,8 @@ class _Importer:
                 existing.remove(match)
             schedule = match or Schedule(group=group)
             before = _values(match, SCHEDULE_KEYS) if match else None
-            self.assign(schedule, entry, SCHEDULE_KEYS)
-            outcome = self.save(where, schedule, before, [] if group else ["group"])
+            exclude = self.assign(where, schedule, entry, SCHEDULE_KEYS)
+            outcome = self.save(where, schedule, before, exclude + ([] if group else ["group"]))
             if outcome:
                 kept.append(schedule.pk)
                 changed |= outcome != "unchanged"
@@ -422,6 +438,32 @@ class _Importer:
             deleted, _ = group.schedules.exclude(pk__in=kept).delete()
             changed |= deleted > 0
         return changed
+
+
+def _name(entry):
+    """Return the entry's name, or None when it has none that is a string."""
+    name = entry.get("name")
+    return name if isinstance(name, str) else None
+
+
+# Text fields that hold a value, not a name or SQL: YAML reads 1970-01-01 as a date, 0 as a number.
+VALUE_FIELDS = {"default_value"}
+
+
+def _type_problem(field, value):
+    """Return what is wrong with the type of a file's value for field, or '' (None is left to
+    full_clean, which knows whether the field may be empty)."""
+    if value is None:
+        return ""
+    if isinstance(field, models.BooleanField):
+        return "" if isinstance(value, bool) else "must be true or false"
+    if isinstance(field, models.IntegerField):
+        return "" if isinstance(value, int) and not isinstance(value, bool) else "must be a whole number"
+    if isinstance(field, (models.CharField, models.TextField)):
+        scalar = isinstance(value, (int, float, date)) and not isinstance(value, bool)
+        return "" if isinstance(value, str) or (scalar and field.name in VALUE_FIELDS) else "must be a string"
+    # JSON fields: Module.clean checks the merge key and the columns.
+    return ""
 
 
 def _values(obj, keys):

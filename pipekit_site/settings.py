@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pipekit_site.csp.content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,11 +132,22 @@ if not DEBUG:
         # /health is probed over plain HTTP from the host itself.
         SECURE_REDIRECT_EXEMPT = [r"^health$"]
 
+
+def _forbidden_in_one_line(record):
+    """A 403 is a refusal, not a fault: log its one line without the PermissionDenied traceback."""
+    if getattr(record, "status_code", None) == 403:
+        record.exc_info = record.exc_text = None
+    return True
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"forbidden_in_one_line": {"()": lambda: _forbidden_in_one_line}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
+        # A filter of this logger, not of a handler: every handler gets the one line.
+        "django.request": {"filters": ["forbidden_in_one_line"]},
         "pipekit": {"handlers": ["console"], "level": "INFO"},
         # Django logs server errors to the console only with DEBUG on; in production this is
         # how a traceback reaches the journal.

@@ -165,6 +165,10 @@ def _prepare(module, run, log):
         raise RunError(f"checking the source query: {tokens} has no watermark of that name")
     if not module.columns:
         raise RunError("checking the module: it has no columns")
+    # A module saved before types were checked, or around Module.clean, must not reach the DDL.
+    problem = module.columns_problem()
+    if problem:
+        raise RunError(f"checking the module: {problem}")
     if module.strategy == Strategy.INCREMENTAL and not module.merge_key:
         raise RunError("checking the module: an incremental module needs a merge key")
 
@@ -187,7 +191,7 @@ def _prepare(module, run, log):
         log.note(f"  {watermark.name} = {value}")
 
     run.watermark_values = values
-    run.resolved_sql = render(module.source_query, values)
+    run.resolved_sql = render(module.source_query, values, module.source.dialect)
     try:
         # Loading twice (staging, then dest) costs twice the copy: a full refresh loads straight
         # into the destination where its TRUNCATE is transactional, so the clear rolls back too.

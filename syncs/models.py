@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from connections.columns import type_problem
 from connections.models import Connection
 
 IDENTIFIER_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -64,6 +65,11 @@ class Module(models.Model):
 
     def clean(self):
         errors = {}
+        if self.dest_id and self.dest_table:
+            try:
+                self.dest.dialect.table_parts(self.dest_table)
+            except ValueError as exc:
+                errors["dest_table"] = f"Write it as schema.table or table: {exc}."
         columns_problem = self.columns_problem()
         if columns_problem:
             errors["columns"] = columns_problem
@@ -89,6 +95,9 @@ class Module(models.Model):
             for key in ("id", "dest_name", "dest_type"):
                 if not isinstance(column.get(key), str) or not column[key]:
                     return f"Column {position} has no {key}."
+            problem = type_problem(column["dest_type"])
+            if problem:
+                return f"Column {position} ({column['dest_name']}): {problem}"
         for key in ("id", "dest_name"):
             values = [c[key] for c in self.columns]
             repeated = sorted({v for v in values if values.count(v) > 1})

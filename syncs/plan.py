@@ -1,5 +1,6 @@
 """The SQL plan of a run: the staging DDL, the merge statements and the script recorded on the run."""
 
+import re
 from dataclasses import dataclass
 
 from syncs.models import TOKEN_RE
@@ -65,6 +66,59 @@ def build_plan(module, direct=False):
     return Plan(table, staging, create, merge, drop, script, drop_in_merge=drop_in_merge)
 
 
-def render(sql, values):
-    """Replace each {name} of a defined watermark with its value; leave other text as it is."""
-    return TOKEN_RE.sub(lambda m: values.get(m.group(1), m.group(0)), sql)
+def render(sql, values, dialect):
+    """Return sql with each {name} of a defined watermark replaced by its value, as
+    substitute_tokens writes it; other text stays as it is."""
+    return substitute_tokens(sql, dialect, lambda name, quoted: values.get(name))
+
+
+# A number written bare stays a number; anything else becomes a string literal.
+NUMBER_RE = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", re.ASCII)
+
+
+def substitute_tokens(sql, dialect, value_of):
+    """Return sql with its {tokens} replaced so that no value can change the statement.
+
+    value_of(name, quoted) gives a token's value, or None to leave the token as written. A
+    token inside quotes ('{since}', '%{name}%', or a quoted name) gets the value escaped the
+    dialect's way, so it stays inside them; a bare token gets a literal: the number itself, or
+    the value as a quoted string. A token in a comment stays as written: it changes nothing."""
+
+    def replace(match):
+        if match["comment"]:
+            return match[0]
+        if match["token"]:
+            value = value_of(match["token"], False)
+            if value is None:
+                return match[0]
+            value = str(value)
+            if NUMBER_RE.fullmatch(value):
+                # In parentheses, a negative number after a minus cannot start a -- comment.
+                return f"({value})" if value.startswith("-") else value
+            return dialect.literal(value)
+        quoted, quote = match[0], match[0][0]
+
+        def inside(token):
+            value = value_of(token[1], True)
+            return token[0] if value is None else dialect.quoted_text(str(value), quote)
+
+        return quote + TOKEN_RE.sub(inside, quoted[1:])
+
+    return _pieces_re(dialect).sub(replace, sql)
+
+
+def _pieces_re(dialect):
+    """The pieces of SQL a token may sit in: quoted text (a string, or a name quoted with " or `),
+    a comment, or plain SQL (the token itself)."""
+    quoted = []
+    for quote in ("'", '"', "`"):
+        if dialect.backslash_escapes and quote != "`":
+            quoted.append(rf"{quote}(?:[^{quote}\\]|{quote}{quote}|\\.)*{quote}?")
+        else:
+            quoted.append(rf"{quote}(?:[^{quote}]|{quote}{quote})*{quote}?")
+    return re.compile(
+        rf"(?P<quoted>{'|'.join(quoted)})"
+        r"|(?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))"
+        r"|\{(?P<token>[A-Za-z_][A-Za-z0-9_]*)\}",
+        re.DOTALL,
+    )

@@ -4,7 +4,8 @@ from django.db import transaction
 
 from connections import introspection, jrunner
 from connections.columns import make_column, next_column_id
-from syncs.models import TOKEN_RE, Module
+from syncs.models import Module
+from syncs.plan import substitute_tokens
 
 # Reading a query's columns happens before any watermark is resolved; any value of the
 # right shape lets the database type-check it. A quoted token is usually a date or text.
@@ -16,28 +17,27 @@ class SchemaError(Exception):
     """A change to a module's columns was refused; the message says why, for the operator."""
 
 
-def sample_sql(sql, values=None):
-    """Return (sql with each {token} replaced, {token: value used}) for reading its columns only.
+def sample_sql(sql, dialect, values=None):
+    """Return (sql with each {token} replaced as a run replaces it, {token: value used}) for
+    reading its columns only.
 
-    A token takes values[token] when it is not None, else a neutral literal."""
+    A token takes values[token] when it is not None, else a neutral value."""
     values = values or {}
     used = {}
 
-    def replace(match):
-        name = match.group(1)
+    def value_of(name, quoted):
         value = values.get(name)
         if value is None:
-            quoted = match.string[match.start() - 1 : match.start()] == "'"
             value = QUOTED_TOKEN_VALUE if quoted else BARE_TOKEN_VALUE
         used[name] = value
         return value
 
-    return TOKEN_RE.sub(replace, sql), used
+    return substitute_tokens(sql, dialect, value_of), used
 
 
 def module_query_columns(conn, sql, watermark_defaults=None):
     """Return the columns a module query yields, its {tokens} replaced as sample_sql does."""
-    sample, _ = sample_sql(sql, watermark_defaults)
+    sample, _ = sample_sql(sql, conn.dialect, watermark_defaults)
     return introspection.query_columns(conn, sample)
 
 

@@ -118,7 +118,7 @@ def wizard_sql(request):
     form = SqlForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         query = form.cleaned_data["source_query"]
-        sample, used = schema.sample_sql(query)
+        sample, used = schema.sample_sql(query, source.dialect)
         try:
             found = introspection.query_columns(source, sample)
         except JrunnerError as exc:

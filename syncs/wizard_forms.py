@@ -3,8 +3,7 @@
 from django import forms
 from django.forms import formset_factory, inlineformset_factory
 
-from connections.columns import column_id, make_column
-from connections.dialects.base import Dialect
+from connections.columns import column_id, make_column, validate_type
 from connections.models import Connection
 from syncs.models import Module, Watermark, identifier_validator
 
@@ -34,7 +33,7 @@ class ColumnForm(forms.Form):
     source_name = forms.CharField(widget=forms.HiddenInput, strip=False, required=False)
     source_type = forms.CharField(widget=forms.HiddenInput, required=False)
     dest_name = forms.CharField(label="Destination name", max_length=63, validators=[identifier_validator])
-    dest_type = forms.CharField(label="Destination type", max_length=100)
+    dest_type = forms.CharField(label="Destination type", max_length=100, validators=[validate_type])
     description = forms.CharField(required=False, max_length=1000)
 
 
@@ -98,15 +97,6 @@ class CreateForm(forms.ModelForm):
     def clean_merge_key(self):
         return [name.strip() for name in self.cleaned_data["merge_key"].split(",") if name.strip()]
 
-    def clean_dest_table(self):
-        table = self.cleaned_data["dest_table"].strip()
-        dest = self.cleaned_data.get("dest")
-        try:
-            (dest.dialect if dest else Dialect()).table_parts(table)
-        except ValueError as exc:
-            raise forms.ValidationError(f"Write it as schema.table or table: {exc}.") from exc
-        return table
-
 
 class WatermarkForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
@@ -132,7 +122,7 @@ WatermarkFormSet = inlineformset_factory(
 
 class AddColumnForm(forms.Form):
     dest_name = forms.CharField(label="Destination name", max_length=63, validators=[identifier_validator])
-    dest_type = forms.CharField(label="Destination type", max_length=100)
+    dest_type = forms.CharField(label="Destination type", max_length=100, validators=[validate_type])
     description = forms.CharField(required=False, max_length=1000, help_text="Becomes the column comment.")
     source_query = forms.CharField(
         label="Source query",

@@ -38,6 +38,9 @@ class Dialect:
     transactional_ddl = False
 
     quote_open = quote_close = '"'
+    # True where a backslash escapes the next character of a string, as in MariaDB's default
+    # sql_mode (without NO_BACKSLASH_ESCAPES).
+    backslash_escapes = False
     current_schema = "CURRENT_SCHEMA"
     max_identifier_length = 128
     create_staging_keyword = "CREATE TABLE"
@@ -133,9 +136,16 @@ class Dialect:
     def fold_case(self, ident):
         return ident.lower()
 
+    def quoted_text(self, value, quote="'"):
+        """Return value escaped to stand between two quote characters: in a string ('…') or a
+        quoted name, where it cannot end the quotes early."""
+        if self.backslash_escapes and quote in "'\"":
+            value = value.replace("\\", "\\\\")
+        return value.replace(quote, quote + quote)
+
     def literal(self, value):
         """Return value as a string literal."""
-        return "'" + value.replace("'", "''") + "'"
+        return f"'{self.quoted_text(value)}'"
 
     def schema_literal(self, schema):
         return self.literal(schema) if schema else self.current_schema

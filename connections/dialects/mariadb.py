@@ -15,6 +15,7 @@ class MariaDBDialect(Dialect):
     kind = "mariadb"
     has_bulk_path = True
     quote_open = quote_close = "`"
+    backslash_escapes = True
     current_schema = "DATABASE()"
     max_identifier_length = 64
     # utf8mb4 keeps 4-byte characters; a binary collation keeps 'a' and 'A' apart, so an
@@ -48,10 +49,6 @@ class MariaDBDialect(Dialect):
     max_numeric_precision = 65
     max_numeric_scale = 38
     named_types = {"uuid": "CHAR(36)", "uniqueidentifier": "CHAR(36)"}
-
-    def literal(self, value):
-        # Without NO_BACKSLASH_ESCAPES (the default sql_mode) a backslash escapes.
-        return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
 
     def list_schemas_sql(self):
         return (

@@ -47,7 +47,14 @@ def page(browser, live_server, transactional_db, django_user_model):
     django_user_model.objects.create_user(OPERATOR[0], password=OPERATOR[1], is_staff=True)
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto("/login/")
+    # Chromium reports each script or style the Content-Security-Policy refused on the console.
+    refused = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    response = page.goto("/login/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
     page.fill("#id_username", OPERATOR[0])
     page.fill("#id_password", OPERATOR[1])
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -56,6 +63,7 @@ def page(browser, live_server, transactional_db, django_user_model):
     page.wait_for_url(f"{live_server.url}/")
     yield page
     context.close()
+    assert refused == [], "the browser refused content under the Content-Security-Policy"
 
 
 @pytest.fixture

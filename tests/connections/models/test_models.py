@@ -58,6 +58,49 @@ def test_anything_but_a_plain_reference_is_refused(postgres, password):
         connection(postgres, password=password).save()
 
 
+URLS_WITH_A_PASSWORD = [
+    ("postgres", "jdbc:postgresql://db:5432/erp?user=erp&password=hunter2"),
+    ("postgres", "jdbc:postgresql://db:5432/erp?PASSWORD=hunter2"),
+    ("postgres", "jdbc:postgresql://db:5432/erp?ssl=true&sslpassword=hunter2"),
+    ("mariadb", "jdbc:mariadb://db:3306/erp?user=erp&password=hunter2"),
+    ("mariadb", "jdbc:mariadb://db:3306/erp?trustStorePassword=hunter2"),
+    ("mariadb", "jdbc:mariadb://erp:hunter2@db:3306/erp"),
+    ("mssql", "jdbc:jtds:sqlserver://db:1433/erp;user=erp;password=hunter2"),
+    ("mssql", "jdbc:jtds:sqlserver://db:1433/erp;Password = hunter2"),
+    ("db2i", "jdbc:as400://db;naming=system;password=hunter2;prompt=false"),
+    ("db2i", "jdbc:as400://db;PWD=hunter2"),
+]
+
+
+@pytest.mark.parametrize(("kind", "url"), URLS_WITH_A_PASSWORD)
+def test_a_password_in_the_jdbc_url_is_refused_like_a_literal_one(drivers, kind, url):
+    with pytest.raises(ValidationError) as caught:
+        connection(drivers[kind], jdbc_url=url).full_clean()
+    assert caught.value.message_dict["jdbc_url"] == [
+        "A literal password is not stored. Empty, or a $NAME reference into the secrets file. "
+        "Store the password itself with 'manage.py secrets set NAME' and enter $NAME here."
+    ]
+    assert "hunter2" not in str(caught.value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        connection(drivers[kind], jdbc_url=url).save()
+
+
+@pytest.mark.parametrize(
+    ("kind", "url"),
+    [
+        ("postgres", "jdbc:postgresql://db:5432/erp?user=erp&ssl=true"),
+        ("mariadb", "jdbc:mariadb://db:3306/erp?user=erp"),
+        ("mssql", "jdbc:jtds:sqlserver://db:1433/erp;user=erp;domain=CORP"),
+        ("db2i", "jdbc:as400://db;naming=system;prompt=false"),
+        ("sqlite", "jdbc:sqlite:/var/lib/pipekit/password=1.db"),
+    ],
+)
+def test_a_jdbc_url_without_a_password_is_accepted(drivers, kind, url):
+    conn = connection(drivers[kind], jdbc_url=url)
+    conn.full_clean()
+    conn.save()
+
+
 def test_connection_names_are_unique_in_the_database(postgres):
     connection(postgres).save()
     with pytest.raises(IntegrityError), transaction.atomic():

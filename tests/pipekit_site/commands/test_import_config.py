@@ -333,6 +333,62 @@ def test_each_kind_of_problem_is_reported_where_it_is(drivers, text, problem):
     assert any(p.startswith(problem) or problem in p for p in problems_of(text)), problems_of(text)
 
 
+# A second module for the example, whose text each case changes.
+MODULE_M = (
+    "  - {name: m, source: erp, dest: dw, dest_table: t, source_query: q,"
+    " columns: [{source_name: a, dest_name: a, dest_type: int}]}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (("source_query: q", "source_query: [SELECT 1]"), "modules[m].source_query: must be a string"),
+        (("dest_table: t", "dest_table: {public: t}"), "modules[m].dest_table: must be a string"),
+        (("name: m,", "name: 12,"), "modules[2].name: must be a string"),
+        (("}\n", ", enabled: {yes: no}}\n"), "modules[m].enabled: must be true or false"),
+        (("}\n", ", enabled: 'false'}\n"), "modules[m].enabled: must be true or false"),
+        (("dest_type: int", "dest_type: [int]"), "modules[m].columns[1].dest_type: must be a string"),
+        (
+            ("}\n", ", hooks: [{name: h, sql: ANALYZE t, run_order: first}]}\n"),
+            "modules[m].hooks[h].run_order: must be a whole number",
+        ),
+        (
+            ("}\n", ", watermarks: [{name: w, resolver_sql: [SELECT 1]}]}\n"),
+            "modules[m].watermarks[w].resolver_sql: must be a string",
+        ),
+        (
+            ("dest_type: int", "dest_type: 'int; DROP TABLE t'"),
+            "modules[m].columns: Column 1 (a): 'int; DROP TABLE t' is not a column type; write a type name",
+        ),
+        (
+            ("dest_table: t", "dest_table: 'public.\"t'"),
+            "modules[m].dest_table: Write it as schema.table or table: unbalanced quotes",
+        ),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_refused_naming_its_place_and_nothing_is_saved(drivers, change, problem):
+    import_config(EXAMPLE)
+    before = state()
+    bad = EXAMPLE.replace("groups:\n", MODULE_M.replace(*change) + "groups:\n")
+
+    problems = problems_of(bad)
+
+    assert any(p.startswith(problem) for p in problems), problems
+    assert state() == before
+
+
+def test_a_watermark_default_may_be_a_date_or_a_number_yaml_reads_as_such(drivers):
+    import_config(EXAMPLE.replace('default_value: "1970-01-01"', "default_value: 1970-01-01"))
+    assert Module.objects.get(name="orders").watermarks.get().default_value == "1970-01-01"
+
+
+def test_a_password_in_a_jdbc_url_is_refused_without_repeating_it(drivers):
+    problems = problems_of(EXAMPLE.replace("5432/erp", "5432/erp?user=etl&password=hunter2"))
+    assert problems[0].startswith("connections[erp].jdbc_url: A literal password is not stored.")
+    assert "hunter2" not in "\n".join(problems)
+
+
 def test_an_empty_file_imports_nothing(db):
     assert import_config("") == []
 

@@ -1,5 +1,6 @@
 """Who may reach what: every page but /health and the login page needs a staff login."""
 
+import logging
 import re
 
 import pytest
@@ -102,3 +103,13 @@ def test_the_api_needs_basic_credentials(client, db):
 
 def test_health_is_open(client, db):
     assert client.get("/health").status_code in (200, 503)
+
+
+def test_a_403_is_logged_as_one_line_without_a_traceback(user_client, caplog):
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert user_client.get("/runs/").status_code == 403
+
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert record.getMessage() == "Forbidden (Permission denied): /runs/"
+    assert record.exc_info is None
+    assert "Traceback" not in caplog.text

@@ -111,6 +111,21 @@ def test_a_bad_body_is_a_400_naming_the_problem_and_starts_nothing(client, staff
     assert not RunLog.objects.filter(module=module).exists()
 
 
+def test_a_deeply_nested_body_is_a_json_400_and_starts_nothing(client, staff_auth, make_items_module):
+    module = make_items_module()
+
+    response = client.post(
+        f"/api/modules/{module.id}/run",
+        data="[" * 100_000,
+        content_type="application/json",
+        headers=staff_auth,
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "The body is not valid JSON: it is nested too deeply."}
+    assert not RunLog.objects.filter(module=module).exists()
+
+
 def test_starting_a_run_of_an_unknown_module_is_a_json_404(client, staff_auth):
     response = client.post("/api/modules/999/run", headers=staff_auth)
     assert response.status_code == 404

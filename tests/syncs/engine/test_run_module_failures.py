@@ -225,6 +225,19 @@ def test_a_query_token_without_a_watermark_is_reported_before_anything_moves(loa
     assert_untouched(module, dest)
 
 
+def test_a_column_type_that_is_not_a_type_is_refused_before_anything_moves(loaded):
+    module, dest = loaded("pg_db2", "incremental")
+    module.columns[1]["dest_type"] = "text); DROP TABLE public.items; --"
+    module.save()
+
+    run = run_module(module, trigger="cli")
+
+    assert run.status == Status.ERROR
+    assert run.error.startswith("checking the module: Column 2 (name): ")
+    assert "is not a column type" in run.error
+    assert_untouched(module, dest)
+
+
 def test_no_password_appears_in_the_run_log(loaded, settings, tmp_path):
     settings.PIPEKIT_SECRETS_FILE = str(tmp_path / "secrets.env")
     secrets.set_secret("PG_PASSWORD", "pw-that-must-not-leak")

@@ -3,16 +3,17 @@
 import pytest
 
 from connections import introspection
+from connections.dialects import get_dialect
 from syncs import schema
 
 
 def test_tokens_get_neutral_values_or_the_ones_given():
     sql = "SELECT * FROM t WHERE at >= '{since}' AND id > {last_id} AND b = '{since}'"
-    assert schema.sample_sql(sql) == (
+    assert schema.sample_sql(sql, get_dialect("postgres")) == (
         "SELECT * FROM t WHERE at >= '1970-01-01' AND id > 0 AND b = '1970-01-01'",
         {"since": "1970-01-01", "last_id": "0"},
     )
-    assert schema.sample_sql(sql, {"since": "2024-05-01", "last_id": None}) == (
+    assert schema.sample_sql(sql, get_dialect("postgres"), {"since": "2024-05-01", "last_id": None}) == (
         "SELECT * FROM t WHERE at >= '2024-05-01' AND id > 0 AND b = '2024-05-01'",
         {"since": "2024-05-01", "last_id": "0"},
     )

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from connections.dialects import get_dialect
 from connections.models import Connection
 from syncs.models import FailedRun, Hook, Module, RunLog, Status, Trigger, Watermark
 from tests.syncs.locks import dead_pid
@@ -97,6 +98,49 @@ def test_the_merge_key_must_be_a_list_of_names(conn):
 )
 def test_bad_columns_are_refused_saying_what_is_wrong(conn, columns, problem):
     assert errors_of(module(conn, columns=columns))["columns"][0].startswith(problem)
+
+
+@pytest.mark.parametrize(
+    "dest_type",
+    ["text; DROP TABLE t", "text -- x", "text /* x */", "varchar(2) DEFAULT 'a'", "int, evil int", "(int)"],
+)
+def test_a_destination_type_that_is_more_than_a_type_is_refused_naming_the_column(conn, dest_type):
+    columns = [COLUMNS[0], {**COLUMNS[1], "dest_type": dest_type}]
+
+    [problem] = errors_of(module(conn, columns=columns))["columns"]
+
+    assert problem.startswith(f"Column 2 (name): {dest_type!r} is not a column type; write a type name")
+
+
+@pytest.mark.parametrize(
+    "dest_type",
+    [
+        "bigint",
+        "numeric(12,2)",
+        "double precision",
+        "timestamp(6) with time zone",
+        "int(11) unsigned",
+        "nvarchar(max)",
+        "CLOB(2G)",
+        "text[]",
+    ],
+)
+def test_a_type_with_a_size_and_words_is_accepted(conn, dest_type):
+    module(conn, columns=[COLUMNS[0], {**COLUMNS[1], "dest_type": dest_type}]).full_clean()
+
+
+def test_every_type_a_dialect_proposes_is_accepted(conn):
+    for kind in ["postgres", "mariadb", "sqlite", "mssql", "db2i"]:
+        dialect = get_dialect(kind)
+        for dest_type in [*dialect.types.values(), *dialect.named_types.values()]:
+            dest_type = dest_type.format(n=10, p=12, s=2)
+            module(conn, columns=[{**COLUMNS[0], "dest_type": dest_type}]).full_clean()
+
+
+def test_a_destination_table_that_is_not_a_table_name_is_refused(conn):
+    assert errors_of(module(conn, dest_table='public."orders'))["dest_table"] == [
+        """Write it as schema.table or table: unbalanced quotes in table name 'public."orders'."""
+    ]
 
 
 def test_a_module_lists_its_query_tokens_once_in_order(conn):

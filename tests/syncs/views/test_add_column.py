@@ -122,6 +122,13 @@ def test_a_failing_alter_shows_the_databases_reason_and_changes_nothing(staff_cl
     assert_unchanged(module, erp_to_dw)
 
 
+def test_a_type_that_is_more_than_a_type_changes_nothing(staff_client, module, erp_to_dw):
+    response = staff_client.post(url(module), new_column(dest_type="text; DROP TABLE public.orders_copy"))
+
+    assert "is not a column type" in response.content.decode()
+    assert_unchanged(module, erp_to_dw)
+
+
 def test_a_query_that_does_not_return_the_new_column_changes_nothing(staff_client, module, erp_to_dw):
     response = staff_client.post(url(module), new_column(source_query="SELECT id, total FROM orders"))
 

@@ -116,6 +116,14 @@ def test_a_module_name_that_is_not_an_identifier_is_refused(admin_client, dw):
     assert not Module.objects.exists()
 
 
+def test_a_column_type_that_is_a_statement_is_refused(admin_client, dw):
+    columns = '[{"id": "c1", "source_name": "id", "dest_name": "id", "dest_type": "bigint); DROP TABLE x"}]'
+    response = admin_client.post(reverse("admin:syncs_module_add"), module_form(dw, columns=columns))
+    assert response.status_code == 200
+    assert "is not a column type" in response.content.decode()
+    assert not Module.objects.exists()
+
+
 def test_modules_are_disabled_in_bulk_with_a_message(admin_client, orders):
     response = admin_client.post(
         reverse("admin:syncs_module_changelist"),

@@ -87,6 +87,9 @@ def test_it_refuses_repeated_or_invalid_names_and_keeps_no_draft(staff_client, e
     response = staff_client.post(URL + params(erp_to_dw), grid(a=(True, "id", "order id", "integer")))
     assert "Must be a plain SQL identifier" in response.content.decode()
 
+    response = staff_client.post(URL + params(erp_to_dw), grid(a=(True, "id", "id", "integer; DROP TABLE x")))
+    assert "is not a column type" in response.content.decode()
+
     response = staff_client.post(URL + params(erp_to_dw), grid(a=(False, "id", "id", "integer")))
     assert "Pick at least one column." in response.content.decode()
     assert DRAFT not in staff_client.session

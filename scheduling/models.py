@@ -6,6 +6,7 @@ from croniter import CroniterBadDateError, croniter
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone as dj_timezone
 
 from syncs.models import Module, RunRecord, Status
@@ -207,3 +208,24 @@ class Schedule(models.Model):
         if when.fold == 0 or when.replace(fold=0).utcoffset() == when.utcoffset():
             return False
         return croniter.expand(self.expression)[0][1] != ["*"]
+
+
+class Chore(models.Model):
+    """A task the tick does now and then (pruning runs once a day): when it was last done."""
+
+    name = models.CharField(max_length=50, unique=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def claim(cls, name, every, now=None):
+        """Return whether the chore is due (not done within `every`), marking it done now.
+
+        One conditional UPDATE decides, so of ticks racing in processes or on several hosts
+        sharing the state database exactly one gets True."""
+        now = now or dj_timezone.now()
+        cls.objects.get_or_create(name=name)
+        due = Q(done_at__isnull=True) | Q(done_at__lte=now - every)
+        return cls.objects.filter(due, name=name).update(done_at=now) == 1

@@ -5,15 +5,31 @@ ticks racing in threads, processes or on several hosts sharing the state databas
 exactly one group run per slot."""
 
 import logging
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from django.utils import timezone
 
 from scheduling.engine import abandon_dead_runs, start_detached_group_run
-from scheduling.models import Schedule
+from scheduling.models import Chore, Schedule
+from scheduling.retention import give_space_back, prune_runs
 from syncs.models import Status, Trigger
 
 log = logging.getLogger("pipekit.scheduling")
+
+
+def tick(now=None, start=start_detached_group_run):
+    """One tick of the scheduler (each minute, from cron): housekeeping, then the due schedules at
+    `now` (default: the clock). Return the group runs started."""
+    housekeeping()
+    return fire_schedules(now, start)
+
+
+def housekeeping():
+    """What the tick does besides firing schedules, always at the real time: prune runs once a day."""
+    now = timezone.now()
+    if Chore.claim("prune_runs", timedelta(days=1), now):
+        prune_runs(now)
+        give_space_back()
 
 
 def due_schedules(now):

@@ -13,10 +13,8 @@ from django.utils import timezone
 
 from scheduling.models import GroupMember, GroupRun
 from scheduling.tick import fire_schedules
-from tests.scheduling.helpers import queue_only, utc, wait_until_finished
+from tests.scheduling.helpers import queue_only, tick_in_processes, utc, wait_until_finished
 from tests.syncs.locks import dead_pid
-
-MANAGE = str(settings.BASE_DIR / "manage.py")
 
 
 def fire(now):
@@ -224,22 +222,6 @@ def test_ticks_racing_in_threads_start_one_group_run_per_slot(make_schedule):
         assert GroupRun.objects.filter(trigger=f"schedule:{schedule.pk}").count() == 3
         schedule.refresh_from_db()
         assert schedule.last_fired_at == utc("2026-01-02 04:10")
-
-
-def tick_in_processes(count, now, env=None):
-    """Start `count` `manage.py fire_schedules --now` processes at once; return their joined output."""
-    command = [sys.executable, MANAGE, "fire_schedules", "--now", now.isoformat()]
-    processes = [
-        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(count)
-    ]
-    output = ""
-    for process in processes:
-        stdout, stderr = process.communicate()
-        assert process.returncode == 0, stderr
-        assert "Traceback" not in stderr, stderr
-        output += stdout
-    return output
 
 
 @pytest.mark.django_db(transaction=True)

@@ -64,6 +64,8 @@ class Group(models.Model):
     enabled = models.BooleanField(default=True)
     stop_on_failure = models.BooleanField(default=False)
     modules = models.ManyToManyField(Module, through="GroupMember", related_name="groups")
+    # The minute of the last tick that started a run of the group: one tick, one group run.
+    fired_in_tick = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -79,6 +81,12 @@ class Group(models.Model):
         if enabled_again:
             # Like a schedule enabled again: the times missed while the group was off do not fire.
             self.schedules.update(counts_from=dj_timezone.now())
+
+    def claim_tick(self, minute):
+        """Record that the tick of `minute` starts a run of the group; return False when a tick of
+        that minute already did (another of the group's schedules, in this process or another)."""
+        not_yet = Q(fired_in_tick__isnull=True) | Q(fired_in_tick__lt=minute)
+        return Group.objects.filter(not_yet, pk=self.pk).update(fired_in_tick=minute) == 1
 
 
 class GroupMember(models.Model):

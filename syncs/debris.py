@@ -31,6 +31,7 @@ def abandon_dead_runs():
 def clean_after_abandoned_runs(now=None):
     """Release the lock and drop the staging table of each module whose run was abandoned lately,
     unless a live run holds the module (its staging table is in use); remove dead processes' SQL files."""
+    jrunner.remove_sql_files_of_dead_processes(pid_alive)
     since = (now or timezone.now()) - RECENT
     abandoned = RunLog.objects.filter(
         status=Status.ERROR, error__startswith=ABANDONED, finished_at__gte=since, dry_run=False
@@ -42,7 +43,6 @@ def clean_after_abandoned_runs(now=None):
         if holder is not None:
             release_lock(module, holder)
         drop_staging(module)
-    jrunner.remove_sql_files_of_dead_processes(pid_alive)
 
 
 def drop_staging(module):

@@ -68,6 +68,7 @@ def test_the_form_needs_its_csrf_token(make_items_module, staff_user):
 @pytest.mark.django_db(transaction=True)
 def test_a_queued_run_ends_cancelled_and_its_process_never_starts_it(staff_client, make_items_module):
     run = RunLog.objects.create(module=make_items_module(), trigger="manual")
+    assert "Cancel run" in staff_client.get(f"/runs/{run.id}/").content.decode()
 
     response = staff_client.post(f"/runs/{run.id}/cancel", follow=True)
 

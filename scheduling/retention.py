@@ -16,6 +16,7 @@ log = logging.getLogger("pipekit.scheduling")
 
 # Each batch is one short write transaction, so runs and pages writing meanwhile wait a moment only.
 BATCH = 500
+VACUUM_PAGES = 2000
 
 
 def kept_run_ids():
@@ -72,8 +73,10 @@ def give_space_back(convert=False):
     with connection.cursor() as cursor:
         if mode == 2 and not connection.in_atomic_block:
             # Through Python's cursor the pragma takes one step, freeing one page; a script runs it
-            # to its end. A script commits first, hence never inside a caller's transaction.
-            connection.connection.executescript("PRAGMA incremental_vacuum")
+            # to its end. A script commits first, hence never inside a caller's transaction. Each
+            # script frees VACUUM_PAGES pages, so it too holds the write lock a moment only.
+            while cursor.execute("PRAGMA freelist_count").fetchone()[0]:
+                connection.connection.executescript(f"PRAGMA incremental_vacuum({VACUUM_PAGES})")
         elif mode == 0 and convert:
             cursor.execute("PRAGMA auto_vacuum = INCREMENTAL")
             cursor.execute("VACUUM")

@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 
@@ -24,6 +25,7 @@ ROWS_WRITTEN = re.compile(r"^(\d+) rows written \(([a-z-]+)\)$", re.M)
 POST_COUNT = re.compile(r"^-post statement \d+: (-?\d+) rows$", re.M)
 TSV_ESCAPE = re.compile(r"\\(.)")
 TSV_UNESCAPED = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r", "0": "\0"}
+SQL_FILE_PREFIX = "pipekit-"
 
 
 class JrunnerError(Exception):
@@ -225,7 +227,8 @@ def _sql_files(statements):
     paths = []
     try:
         for sql in statements:
-            fd, path = tempfile.mkstemp(prefix="pipekit-", suffix=".sql")
+            # Named after this process, so the files of one killed before removing them can be found.
+            fd, path = tempfile.mkstemp(prefix=f"{SQL_FILE_PREFIX}{os.getpid()}-", suffix=".sql")
             paths.append(path)
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(sql)
@@ -234,6 +237,16 @@ def _sql_files(statements):
         for path in paths:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
+
+
+def remove_sql_files_of_dead_processes(alive):
+    """Remove the SQL files left in the temporary folder by processes that died before removing
+    them (a kill -9); alive(pid) says whether a process is still running."""
+    folder = Path(tempfile.gettempdir())
+    for path in folder.glob(f"{SQL_FILE_PREFIX}*-*.sql"):
+        pid = path.name.removeprefix(SQL_FILE_PREFIX).partition("-")[0]
+        if pid.isdigit() and not alive(int(pid)):
+            path.unlink(missing_ok=True)
 
 
 def _source_args(conn):

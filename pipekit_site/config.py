@@ -22,6 +22,7 @@ KNOWN_KEYS = {
     "base_url",
     "email",
     "crontab_comment",
+    "run_retention_days",
 }
 EMAIL_KEYS = {"host", "port", "username", "password", "use_tls", "from", "to"}
 
@@ -47,6 +48,14 @@ def _bool(path, data, key, default):
     value = data.get(key, default)
     if not isinstance(value, bool):
         _fail(path, key, f"must be true or false, not {value!r}")
+    return value
+
+
+def _positive_int(path, data, key, default):
+    value = data.get(key, default)
+    # YAML reads `yes` as True, and bool is an int in Python: refuse it by name.
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        _fail(path, key, f"must be a whole number of at least 1, not {value!r}")
     return value
 
 
@@ -135,6 +144,7 @@ def load(path=None):
         "base_url": base_url.rstrip("/"),
         "email": _email(path, data),
         "crontab_comment": str(data.get("crontab_comment") or f"pipekit:{path}"),
+        "run_retention_days": _positive_int(path, data, "run_retention_days", 90),
     }
 
 

@@ -21,6 +21,7 @@ PIPEKIT_SECRETS_FILE = CONFIG["secrets_file"]
 PIPEKIT_JRUNNER = CONFIG["jrunner"]
 PIPEKIT_BASE_URL = CONFIG["base_url"]
 PIPEKIT_EMAIL_TO = CONFIG["email"]["to"]
+PIPEKIT_RUN_RETENTION_DAYS = CONFIG["run_retention_days"]
 CSRF_TRUSTED_ORIGINS = [PIPEKIT_BASE_URL]
 
 INSTALLED_APPS = [
@@ -74,7 +75,13 @@ TEMPLATES = [
 DATABASES = {"default": dj_database_url.parse(CONFIG["database"], conn_max_age=60)}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Runs and the web write the same file from several processes: wait, don't fail.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+    # A new file gives the pages freed by pruning back to the disk (scheduling/retention.py); on an
+    # existing one this does nothing until `manage.py prune_runs` converts it.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA auto_vacuum = INCREMENTAL",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

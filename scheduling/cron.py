@@ -1,6 +1,6 @@
-from scheduling.tick import fire_schedules
+from scheduling.tick import tick as scheduler_tick
 
 
 def tick():
-    """Fire every due schedule (run each minute by the crontab entry, settings.CRONJOBS)."""
-    fire_schedules()
+    """One scheduler tick (run each minute by the crontab entry, settings.CRONJOBS)."""
+    scheduler_tick()

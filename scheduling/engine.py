@@ -64,15 +64,18 @@ def start_detached_group_run(group, *, trigger, triggered_by="", dry_run=False):
     group_run = GroupRun.objects.create(
         group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
     )
-    start_detached_command("run_group", "--group-run-id", str(group_run.pk))
+    start_detached_command(group_run, "run_group", "--group-run-id", str(group_run.pk))
     return group_run
 
 
-def abandon_dead_runs(group):
-    """End the group's runs whose process on this host is gone (a kill -9, a reboot)."""
-    unfinished = group.runs.filter(
+def abandon_dead_runs(group=None):
+    """End the group's (by default every group's) runs whose process on this host is gone (a kill -9,
+    a reboot)."""
+    unfinished = GroupRun.objects.filter(
         status__in=Status.unfinished(), host=socket.gethostname(), pid__isnull=False
     )
+    if group is not None:
+        unfinished = unfinished.filter(group=group)
     for group_run in unfinished:
         abandon_if_dead(group_run)
 

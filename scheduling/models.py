@@ -6,6 +6,7 @@ from croniter import CroniterBadDateError, croniter
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone as dj_timezone
 
 from syncs.models import Module, RunRecord, Status
@@ -63,6 +64,8 @@ class Group(models.Model):
     enabled = models.BooleanField(default=True)
     stop_on_failure = models.BooleanField(default=False)
     modules = models.ManyToManyField(Module, through="GroupMember", related_name="groups")
+    # The minute of the last tick that started a run of the group: one tick, one group run.
+    fired_in_tick = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -78,6 +81,12 @@ class Group(models.Model):
         if enabled_again:
             # Like a schedule enabled again: the times missed while the group was off do not fire.
             self.schedules.update(counts_from=dj_timezone.now())
+
+    def claim_tick(self, minute):
+        """Record that the tick of `minute` starts a run of the group; return False when a tick of
+        that minute already did (another of the group's schedules, in this process or another)."""
+        not_yet = Q(fired_in_tick__isnull=True) | Q(fired_in_tick__lt=minute)
+        return Group.objects.filter(not_yet, pk=self.pk).update(fired_in_tick=minute) == 1
 
 
 class GroupMember(models.Model):
@@ -207,3 +216,24 @@ class Schedule(models.Model):
         if when.fold == 0 or when.replace(fold=0).utcoffset() == when.utcoffset():
             return False
         return croniter.expand(self.expression)[0][1] != ["*"]
+
+
+class Chore(models.Model):
+    """A task the tick does now and then (pruning runs once a day): when it was last done."""
+
+    name = models.CharField(max_length=50, unique=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def claim(cls, name, every, now=None):
+        """Return whether the chore is due (not done within `every`), marking it done now.
+
+        One conditional UPDATE decides, so of ticks racing in processes or on several hosts
+        sharing the state database exactly one gets True."""
+        now = now or dj_timezone.now()
+        cls.objects.get_or_create(name=name)
+        due = Q(done_at__isnull=True) | Q(done_at__lte=now - every)
+        return cls.objects.filter(due, name=name).update(done_at=now) == 1

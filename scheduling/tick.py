@@ -1,19 +1,68 @@
-"""The scheduler tick: find the due schedules, claim each slot once, start its group run.
+"""The scheduler tick: housekeeping, then find the due schedules, claim each slot once, start
+its group run.
 
-A slot is claimed by a conditional UPDATE of `last_fired_at` whose row count decides, so
-ticks racing in threads, processes or on several hosts sharing the state database start
-exactly one group run per slot."""
+A slot is claimed by a conditional UPDATE of `last_fired_at` whose row count decides, and a
+group by one of `Group.fired_in_tick`, so ticks racing in threads, processes or on several hosts
+sharing the state database start exactly one group run per slot and per group and tick."""
 
 import logging
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from django.utils import timezone
 
 from scheduling.engine import abandon_dead_runs, start_detached_group_run
-from scheduling.models import Schedule
-from syncs.models import Status, Trigger
+from scheduling.models import Chore, GroupRun, Schedule
+from scheduling.retention import give_space_back, prune_runs
+from syncs import debris
+from syncs.detached import end_unstarted, remove_outputs_of_started_runs
+from syncs.models import RunLog, Status, Trigger
 
 log = logging.getLogger("pipekit.scheduling")
+
+
+# A detached process starts its run within seconds; a run queued longer has none that will.
+UNSTARTED_AFTER = timedelta(minutes=1)
+
+
+def tick(now=None, start=start_detached_group_run):
+    """One tick of the scheduler (each minute, from cron): housekeeping, then the due schedules at
+    `now` (default: the clock). Return the group runs started."""
+    housekeeping()
+    return fire_schedules(now, start)
+
+
+def housekeeping():
+    """What the tick does besides firing schedules, always at the real time; one failing chore
+    (a destination down) stops neither the others nor the schedules."""
+    now = timezone.now()
+    for chore in (end_unstarted_runs, clean_after_killed_runs, prune_once_a_day):
+        try:
+            chore(now)
+        except Exception:
+            log.exception("the tick's %s failed", chore.__name__)
+
+
+def end_unstarted_runs(now):
+    """End the runs and group runs queued for over a minute: no process started them, nor will."""
+    for model in (RunLog, GroupRun):
+        for run in model.objects.filter(status=Status.QUEUED, created_at__lt=now - UNSTARTED_AFTER):
+            if end_unstarted(run, "no process started it within a minute"):
+                log.warning("%s never started: %s", run, run.error)
+    remove_outputs_of_started_runs()
+
+
+def clean_after_killed_runs(now):
+    """End the runs whose process on this host is gone and remove what they left behind."""
+    abandon_dead_runs()
+    debris.abandon_dead_runs()
+    debris.clean_after_abandoned_runs(now)
+
+
+def prune_once_a_day(now):
+    """Prune old runs if no tick, in any process or on any host, did in the last day."""
+    if Chore.claim("prune_runs", timedelta(days=1), now):
+        prune_runs(now)
+        give_space_back()
 
 
 def due_schedules(now):
@@ -43,29 +92,39 @@ def claim(schedule, slot):
 
 
 def running_group_run(group):
-    """Return the group's run that is running in a process that may be alive, or None."""
-    # Queued runs do not count: no process has taken them yet, and their modules are not locked.
-    for group_run in group.runs.filter(status=Status.RUNNING):
+    """Return the group's run that is queued or running in a process that may be alive, or None."""
+    # A queued run counts: its process is starting (or, after a minute, the tick ends it).
+    for group_run in group.runs.filter(status__in=Status.unfinished()):
         if group_run.stale_reason() is None:
             return group_run
     return None
 
 
-def fire(schedule, slot, start=start_detached_group_run):
+def fire(schedule, slot, minute, start=start_detached_group_run):
     """Start the schedule's group run (a detached process by default) and return its GroupRun.
 
-    Return None, starting nothing, while the group's previous run still runs: the module locks
-    would refuse every member of a new run, which would then end in error and send a failure notice."""
+    Return None, starting nothing, while the group's previous run is queued or running (the module
+    locks would refuse every member of a new run, which would then end in error and send a failure
+    notice), or when another of its schedules started it in this tick (`minute`)."""
     # Whatever `start` does, a run of the group whose process died must not stay running beside the new one.
     abandon_dead_runs(schedule.group)
     running = running_group_run(schedule.group)
     if running:
         log.warning(
-            "schedule %s (%s): the %s slot is skipped, group run %s is still running",
+            "schedule %s (%s): the %s slot is skipped, group run %s is still %s",
             schedule.pk,
             schedule,
             slot.isoformat(),
             running.pk,
+            running.status,
+        )
+        return None
+    if not schedule.group.claim_tick(minute):
+        log.info(
+            "schedule %s (%s): the %s slot is skipped, another schedule started the group in this tick",
+            schedule.pk,
+            schedule,
+            slot.isoformat(),
         )
         return None
     log.info("schedule %s (%s): firing the %s slot", schedule.pk, schedule, slot.isoformat())
@@ -76,14 +135,16 @@ def fire_schedules(now=None, start=start_detached_group_run):
     """Fire every due schedule once for its latest slot; return the group runs started.
 
     `start(group, trigger=...)` starts a group run; the default starts a detached process. A slot
-    whose group is still running stays claimed but starts nothing: the next slot fires instead."""
+    whose group is still running, or was started by another schedule in this tick, stays claimed
+    but starts nothing: the next slot fires instead."""
     now = now or timezone.now()
+    minute = now.replace(second=0, microsecond=0)
     runs = []
     for schedule, slot in due_schedules(now):
         if not claim(schedule, slot):
             continue
         try:
-            run = fire(schedule, slot, start)
+            run = fire(schedule, slot, minute, start)
         except Exception:
             # The slot stays claimed (never fire twice); the error goes to cron's mail and the log.
             log.exception("schedule %s (%s): could not start the group run", schedule.pk, schedule)

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from pipekit_site.auth import staff_required
 from scheduling import engine
 from scheduling.models import Group, GroupRun
-from syncs.models import Trigger
+from syncs.models import Status, Trigger
 from syncs.summaries import last_runs
 
 RECENT_GROUP_RUNS = 20
@@ -82,13 +82,15 @@ def group_run_detail(request, group_run_id):
 @require_POST
 def group_run_cancel(request, group_run_id):
     group_run = get_object_or_404(GroupRun, pk=group_run_id)
-    if group_run.request_cancel():
+    if not group_run.request_cancel():
+        messages.info(
+            request, f"Group run {group_run.id} had already finished ({group_run.get_status_display()})."
+        )
+    elif group_run.status == Status.CANCELLED:
+        messages.success(request, f"Group run {group_run.id} was cancelled before it started.")
+    else:
         messages.success(
             request,
             f"Cancel requested: group run {group_run.id} stops its current module and skips the rest.",
-        )
-    else:
-        messages.info(
-            request, f"Group run {group_run.id} had already finished ({group_run.get_status_display()})."
         )
     return redirect("scheduling:group_run_detail", group_run.id)

@@ -1,4 +1,5 @@
-"""A run's live log: jrunner progress collapsed to the latest count, written at most ~2 times a second."""
+"""A run's live log: jrunner progress collapsed to the latest count, written at most ~2 times a second,
+and capped to its first and last lines so a chatty run cannot grow the state database without end."""
 
 import re
 import time
@@ -6,6 +7,9 @@ import time
 from django.utils import timezone
 
 BARE_NUMBER = re.compile(r"^\s*\d+\s*$")
+# A log longer than HEAD_LINES + TAIL_LINES keeps these and a count of the lines between.
+HEAD_LINES = 200
+TAIL_LINES = 800
 
 
 def collapse(lines, line):
@@ -22,19 +26,30 @@ class LiveLog:
 
     interval = 0.5
 
-    def __init__(self, run, text=""):
+    def __init__(self, run):
         self.run = run
-        self.lines = text.splitlines()
+        self.lines = []
+        self.left_out = 0
         self.last_write = 0.0
         self.dirty = False
 
     @property
     def text(self):
-        return "\n".join(self.lines) + ("\n" if self.lines else "")
+        lines = self.lines
+        if self.left_out:
+            lines = [*lines[:HEAD_LINES], f"… {self.left_out} lines left out …", *lines[HEAD_LINES:]]
+        return "\n".join(lines) + ("\n" if lines else "")
+
+    def _cap(self):
+        # The line after the head is the oldest of the tail: it leaves as each new line arrives.
+        if len(self.lines) > HEAD_LINES + TAIL_LINES:
+            del self.lines[HEAD_LINES]
+            self.left_out += 1
 
     def line(self, line):
         """Add a line of jrunner output."""
         collapse(self.lines, line.rstrip("\r\n"))
+        self._cap()
         self.dirty = True
         if time.monotonic() - self.last_write >= self.interval:
             self.flush()
@@ -44,6 +59,7 @@ class LiveLog:
         stamp = timezone.localtime().strftime("%H:%M:%S")
         for line in message.splitlines() or [""]:
             self.lines.append(f"{stamp} {line}")
+            self._cap()
         self.flush()
 
     def flush(self):

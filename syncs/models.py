@@ -231,6 +231,10 @@ def pid_alive(pid):
     return True
 
 
+# How the error of an abandoned run starts (the tick looks for them to clean up after).
+ABANDONED = "abandoned: "
+
+
 class RunRecord(models.Model):
     """The lifecycle a module run (RunLog) and a group run (GroupRun) share: queued → running →
     finished, each step one conditional UPDATE, so no process overwrites what another wrote."""
@@ -267,7 +271,12 @@ class RunRecord(models.Model):
         return type(self).objects.filter(pk=self.pk, status__in=Status.unfinished())
 
     def request_cancel(self):
-        """Ask the process running this run to stop; return whether the run was still unfinished."""
+        """Stop the run; return whether it was still unfinished.
+
+        A queued run ends `cancelled` at once, so the process meant to run it finds it no longer
+        queued and starts nothing; a running one is asked to stop (the flag its process polls)."""
+        if self._end([Status.QUEUED], Status.CANCELLED, "cancelled before it started", cancel_requested=True):
+            return True
         updated = self._unfinished().update(cancel_requested=True)
         self.refresh_from_db()
         return bool(updated)
@@ -293,8 +302,17 @@ class RunRecord(models.Model):
         (cancel_requested) survives; the in-memory copy is refreshed to what is stored."""
         if status not in Status.finished():
             raise ValueError(f"{status!r} is not a final status")
+        return self._end(Status.unfinished(), status, error, **{name: getattr(self, name) for name in fields})
+
+    def never_started(self, why):
+        """End a queued run that no process started (or will) as `error`, saying why.
+
+        Return whether it was still queued: one a process started meanwhile is left to it."""
+        return self._end([Status.QUEUED], Status.ERROR, why)
+
+    def _end(self, statuses, status, error, **values):
         ending = {"status": status, "error": error, "finished_at": timezone.now()}
-        updated = self._unfinished().update(**ending, **{name: getattr(self, name) for name in fields})
+        updated = type(self).objects.filter(pk=self.pk, status__in=statuses).update(**ending, **values)
         self.refresh_from_db(fields=[*ending, "cancel_requested"])
         return bool(updated)
 
@@ -313,7 +331,7 @@ class RunRecord(models.Model):
         """Finish an unfinished run whose process is gone, so it does not show as running forever.
 
         Return whether it was still unfinished; one that finished meanwhile keeps its own ending."""
-        return self.finish(Status.ERROR, f"abandoned: {why}")
+        return self.finish(Status.ERROR, f"{ABANDONED}{why}")
 
 
 # The lifecycle columns, in the order the admin shows them on both kinds of run.

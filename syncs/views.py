@@ -83,10 +83,12 @@ def run_detail(request, run_id):
 @require_POST
 def run_cancel(request, run_id):
     run = get_object_or_404(RunLog, pk=run_id)
-    if run.request_cancel():
-        messages.success(request, f"Cancel requested: run {run.id} stops within a few seconds.")
-    else:
+    if not run.request_cancel():
         messages.info(request, f"Run {run.id} had already finished ({run.get_status_display()}).")
+    elif run.status == Status.CANCELLED:
+        messages.success(request, f"Run {run.id} was cancelled before it started.")
+    else:
+        messages.success(request, f"Cancel requested: run {run.id} stops within a few seconds.")
     return redirect("syncs:run_detail", run.id)
 
 

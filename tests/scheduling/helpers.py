@@ -1,9 +1,16 @@
 """What the scheduling tests share: times, a start that only records, waiting for detached runs."""
 
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 
+from django.conf import settings
+from django.utils import timezone
+
 from scheduling.models import GroupRun
+
+MANAGE = str(settings.BASE_DIR / "manage.py")
 
 
 def utc(text):
@@ -11,9 +18,9 @@ def utc(text):
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def queue_only(group, *, trigger):
-    """A `start` for fire_schedules that records the group run without starting a process."""
-    return GroupRun.objects.create(group=group, trigger=trigger)
+def record_only(group, *, trigger):
+    """A `start` for fire_schedules that records a group run, as if it ran at once, without a process."""
+    return GroupRun.objects.create(group=group, trigger=trigger, status="success", finished_at=timezone.now())
 
 
 def wait_until_finished(group_runs):
@@ -23,3 +30,20 @@ def wait_until_finished(group_runs):
             return
         time.sleep(0.5)
     raise AssertionError(f"group runs still unfinished: {list(group_runs.values_list('pk', 'status'))}")
+
+
+def tick_in_processes(count, now, env=None):
+    """Start `count` `manage.py fire_schedules --now` processes (a tick each) at once; return their
+    joined output, stdout then stderr (where the tick logs) of each."""
+    command = [sys.executable, MANAGE, "fire_schedules", "--now", now.isoformat()]
+    processes = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(count)
+    ]
+    output = ""
+    for process in processes:
+        stdout, stderr = process.communicate()
+        assert process.returncode == 0, stderr
+        assert "Traceback" not in stderr, stderr
+        output += stdout + stderr
+    return output

@@ -2,14 +2,17 @@ from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from scheduling.tick import fire_schedules
+from scheduling.tick import tick
 
 
 class Command(BaseCommand):
     # Started by cron and the web for every run: the system checks belong to `check` and `doctor`,
     # not to each start.
     requires_system_checks = []
-    help = "Start a group run for every due schedule (the crontab entry runs this each minute)."
+    help = (
+        "One scheduler tick, as the crontab entry runs each minute: housekeeping, then a group run "
+        "for every due schedule."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -26,6 +29,6 @@ class Command(BaseCommand):
                 raise CommandError(f"--now {now!r} is not an ISO date and time") from None
             if now.tzinfo is None:
                 raise CommandError(f"--now {now.isoformat()} needs a zone, e.g. +00:00")
-        for run in fire_schedules(now):
+        for run in tick(now):
             if options["verbosity"] >= 1:
                 self.stdout.write(f"started group run {run.pk} of {run.group.name} ({run.trigger})")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from syncs.models import RunLog
+from syncs.models import RunLog, Status
 
 
 class Command(BaseCommand):
@@ -15,4 +15,7 @@ class Command(BaseCommand):
             raise CommandError(f"there is no run {run_id}")
         if not run.request_cancel():
             raise CommandError(f"run {run_id} already finished ({run.status})")
-        self.stdout.write(f"Cancel requested for run {run_id} of {run.module.name}.")
+        if run.status == Status.CANCELLED:
+            self.stdout.write(f"Run {run_id} of {run.module.name} was cancelled before it started.")
+        else:
+            self.stdout.write(f"Cancel requested for run {run_id} of {run.module.name}.")

@@ -19,6 +19,11 @@ def test_defaults_put_state_under_var_next_to_the_config(tmp_path):
     assert conf["database"] == f"sqlite:///{tmp_path}/var/pipekit.db"
     assert conf["secrets_file"] == tmp_path / "var" / "secrets.env"
     assert conf["debug"] is False
+    assert conf["run_retention_days"] == 90
+
+
+def test_runs_may_be_kept_longer(tmp_path):
+    assert config.load(write(tmp_path, "run_retention_days: 400\n"))["run_retention_days"] == 400
 
 
 def test_a_postgres_url_is_kept(tmp_path):
@@ -37,6 +42,9 @@ def test_a_postgres_url_is_kept(tmp_path):
         ("email: {to: [nobody]}\n", "email.to"),
         ("email: {password: hunter2}\n", "email.password"),
         ("base_url: localhost\n", "base_url"),
+        ("run_retention_days: 0\n", "run_retention_days"),
+        ("run_retention_days: ninety\n", "run_retention_days"),
+        ("run_retention_days: yes\n", "run_retention_days"),
     ],
 )
 def test_a_bad_value_fails_naming_its_key(tmp_path, text, key):

@@ -13,14 +13,12 @@ from django.utils import timezone
 
 from scheduling.models import GroupMember, GroupRun
 from scheduling.tick import fire_schedules
-from tests.scheduling.helpers import queue_only, utc, wait_until_finished
+from tests.scheduling.helpers import record_only, tick_in_processes, utc, wait_until_finished
 from tests.syncs.locks import dead_pid
-
-MANAGE = str(settings.BASE_DIR / "manage.py")
 
 
 def fire(now):
-    return fire_schedules(utc(now), start=queue_only)
+    return fire_schedules(utc(now), start=record_only)
 
 
 def test_it_fires_a_due_schedule_with_its_trigger(make_schedule):
@@ -81,9 +79,9 @@ def test_a_schedule_of_a_disabled_group_does_not_fire(make_schedule):
 def fired_now_and_at_the_next_time(schedule):
     """Tick at the real current time, then at the schedule's next time; return how many runs each started."""
     now = timezone.now()
-    first = fire_schedules(now, start=queue_only)
+    first = fire_schedules(now, start=record_only)
     [next_time] = schedule.next_fire_times(1, after=now)
-    return len(first), len(fire_schedules(next_time, start=queue_only))
+    return len(first), len(fire_schedules(next_time, start=record_only))
 
 
 def test_a_schedule_enabled_again_does_not_fire_the_times_it_missed(make_schedule):
@@ -118,7 +116,7 @@ def test_saving_a_schedule_without_changing_its_times_keeps_its_catch_up(make_sc
 
 def test_each_due_schedule_fires_and_the_others_wait(make_schedule):
     daily = make_schedule("0 4 * * *")
-    hourly = make_schedule("@hourly", group=daily.group)
+    hourly = make_schedule("@hourly")
     weekly = make_schedule("0 4 * * 0")  # 2026-01-04 is a Sunday
     runs = fire("2026-01-02 04:00")
     assert {r.trigger for r in runs} == {f"schedule:{daily.pk}", f"schedule:{hourly.pk}"}
@@ -180,10 +178,29 @@ def test_a_running_group_run_whose_process_is_gone_does_not_stop_the_slot(make_s
     assert dead.error.startswith("abandoned: ")
 
 
-def test_a_queued_group_run_does_not_stop_the_slot(make_schedule):
+def test_a_queued_group_run_counts_as_running(make_schedule, caplog):
     schedule = make_schedule("0 4 * * *")
-    queue_only(schedule.group, trigger="manual")
-    assert len(fire("2026-01-02 04:00")) == 1
+    queued = GroupRun.objects.create(group=schedule.group, trigger="manual")
+
+    assert fire("2026-01-02 04:00") == []
+    assert f"group run {queued.pk} is still queued" in caplog.text
+    assert GroupRun.objects.count() == 1
+
+
+def test_two_schedules_of_a_group_due_in_the_same_tick_start_one_group_run(make_schedule, caplog):
+    daily = make_schedule("0 4 * * *")
+    hourly = make_schedule("@hourly", group=daily.group)
+    every_five = make_schedule("*/5 * * * *", group=daily.group, last_fired_at=utc("2026-01-02 03:55"))
+
+    [run] = fire("2026-01-02 04:00:20")
+
+    assert run.trigger == f"schedule:{daily.pk}"
+    assert caplog.text.count("another schedule started the group in this tick") == 2
+    for schedule in (daily, hourly, every_five):
+        schedule.refresh_from_db()
+        assert schedule.last_fired_at == utc("2026-01-02 04:00")
+    # The next tick starts the group again.
+    assert len(fire("2026-01-02 04:05")) == 1
 
 
 def test_the_command_refuses_a_time_without_a_zone(db):
@@ -201,7 +218,7 @@ def tick_in_threads(count, now):
     def tick():
         try:
             barrier.wait()
-            fire_schedules(now, start=queue_only)
+            fire_schedules(now, start=record_only)
         except Exception as exc:
             errors.append(exc)
         finally:
@@ -226,20 +243,17 @@ def test_ticks_racing_in_threads_start_one_group_run_per_slot(make_schedule):
         assert schedule.last_fired_at == utc("2026-01-02 04:10")
 
 
-def tick_in_processes(count, now, env=None):
-    """Start `count` `manage.py fire_schedules --now` processes at once; return their joined output."""
-    command = [sys.executable, MANAGE, "fire_schedules", "--now", now.isoformat()]
-    processes = [
-        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for _ in range(count)
-    ]
-    output = ""
-    for process in processes:
-        stdout, stderr = process.communicate()
-        assert process.returncode == 0, stderr
-        assert "Traceback" not in stderr, stderr
-        output += stdout
-    return output
+@pytest.mark.django_db(transaction=True)
+def test_ticks_racing_in_processes_start_one_group_run_per_group_and_tick(make_schedule):
+    daily = make_schedule("0 4 * * *")
+    for cron in ["@hourly", "*/5 * * * *", "*/2 * * * *"]:
+        make_schedule(cron, group=daily.group)
+
+    output = tick_in_processes(4, utc("2026-01-02 04:00"))
+
+    assert output.count("started group run") == 1
+    assert GroupRun.objects.count() == 1
+    wait_until_finished(GroupRun.objects.all())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -269,11 +283,12 @@ def test_ticks_racing_in_processes_on_a_postgresql_state_database_start_one_grou
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=settings.BASE_DIR, env=env, check=True
     )
-    [(group_id,)] = pg_db.rows(
-        "INSERT INTO scheduling_group (name, description, enabled, stop_on_failure)"
-        " VALUES ('nightly', '', true, false) RETURNING id"
-    )
-    for cron in ["*/5 * * * *", "0 * * * *"]:
+    for name, cron in [("often", "*/5 * * * *"), ("hourly", "0 * * * *")]:
+        [(group_id,)] = pg_db.rows(
+            "INSERT INTO scheduling_group (name, description, enabled, stop_on_failure)"
+            " VALUES (%s, '', true, false) RETURNING id",
+            (name,),
+        )
         pg_db.execute(
             "INSERT INTO scheduling_schedule (group_id, cron, timezone, enabled, created_at, counts_from)"
             " VALUES (%s, %s, 'Europe/Paris', true, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
@@ -282,6 +297,8 @@ def test_ticks_racing_in_processes_on_a_postgresql_state_database_start_one_grou
 
     for now in ["2026-01-02 04:00", "2026-01-02 04:05:30"]:
         tick_in_processes(4, utc(now), env)
+        # A group run still queued or running would make the next slot skip.
+        wait_until_no_unfinished_group_run(pg_db)
 
     fired = pg_db.rows(
         "SELECT s.cron, count(r.id), max(s.last_fired_at) FROM scheduling_schedule s"
@@ -291,11 +308,15 @@ def test_ticks_racing_in_processes_on_a_postgresql_state_database_start_one_grou
         ("*/5 * * * *", 2, "2026-01-02T04:05:00+00:00"),
         ("0 * * * *", 1, "2026-01-02T04:00:00+00:00"),
     ]
+    assert pg_db.rows("SELECT DISTINCT status FROM scheduling_grouprun") == [("success",)]
+
+
+def wait_until_no_unfinished_group_run(pg_db):
     for _ in range(1200):
         if not pg_db.rows("SELECT id FROM scheduling_grouprun WHERE status IN ('queued', 'running')"):
-            break
+            return
         time.sleep(0.5)
-    assert pg_db.rows("SELECT DISTINCT status FROM scheduling_grouprun") == [("success",)]
+    raise AssertionError("group runs still unfinished")
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,7 +5,7 @@ import pytest
 
 from scheduling.models import Schedule
 from scheduling.tick import fire_schedules
-from tests.scheduling.helpers import queue_only, utc
+from tests.scheduling.helpers import record_only, utc
 
 NEW_YORK = ZoneInfo("America/New_York")
 SPRING_FORWARD = "2026-03-08"  # 02:00 EST becomes 03:00 EDT: 02:00-02:59 does not happen
@@ -23,7 +23,7 @@ def fires_during(day, schedule, zone=NEW_YORK):
     end = local_midnight((date.fromisoformat(day) + timedelta(days=1)).isoformat(), zone).astimezone(UTC)
     fired = []
     while now < end:
-        if fire_schedules(now + timedelta(seconds=7), start=queue_only):
+        if fire_schedules(now + timedelta(seconds=7), start=record_only):
             schedule.refresh_from_db()
             fired.append(schedule.last_fired_at.astimezone(zone).strftime("%H:%M%z"))
         now += timedelta(minutes=1)
@@ -91,8 +91,8 @@ def test_an_hourly_schedule_fires_every_real_hour_across_both_changes(new_york_s
 def test_a_schedule_without_a_zone_fires_in_the_configured_one(make_schedule, settings):
     settings.TIME_ZONE = "Asia/Tokyo"
     schedule = make_schedule("0 4 * * *", timezone="")
-    assert fire_schedules(utc("2026-01-01 18:59"), start=queue_only) == []
-    assert len(fire_schedules(utc("2026-01-01 19:00"), start=queue_only)) == 1
+    assert fire_schedules(utc("2026-01-01 18:59"), start=record_only) == []
+    assert len(fire_schedules(utc("2026-01-01 19:00"), start=record_only)) == 1
     schedule.refresh_from_db()
     assert schedule.last_fired_at == utc("2026-01-01 19:00")
 

@@ -50,3 +50,13 @@ def test_a_finished_group_run_is_left_as_it_was(staff_client, db):
     group_run.refresh_from_db()
     assert group_run.cancel_requested is False
     assert "had already finished (Success)" in response.content.decode()
+
+
+def test_a_queued_group_run_ends_cancelled_before_it_starts(staff_client, db):
+    group_run = GroupRun.objects.create(group=Group.objects.create(name="nightly"))
+
+    response = staff_client.post(f"/group-runs/{group_run.id}/cancel", follow=True)
+
+    group_run.refresh_from_db()
+    assert (group_run.status, group_run.started_at) == (Status.CANCELLED, None)
+    assert f"Group run {group_run.id} was cancelled before it started." in response.content.decode()

@@ -96,3 +96,14 @@ def test_non_staff_cannot_cancel(client, user_auth, make_items_module):
     assert client.post(f"/api/runs/{run.id}/cancel", headers=user_auth).status_code == 403
     run.refresh_from_db()
     assert run.cancel_requested is False
+
+
+def test_cancelling_a_queued_run_ends_it_before_it_starts(client, staff_auth, make_items_module):
+    run = RunLog.objects.create(module=make_items_module())
+
+    response = client.post(f"/api/runs/{run.id}/cancel", headers=staff_auth)
+
+    run.refresh_from_db()
+    assert response.status_code == 202
+    assert response.json()["status"] == "cancelled"
+    assert (run.status, run.started_at) == (Status.CANCELLED, None)

@@ -31,3 +31,14 @@ def test_it_refuses_a_finished_run(make_items_module):
 def test_it_names_an_unknown_run():
     with pytest.raises(CommandError, match="there is no run 999"):
         call_command("cancel_run", "999")
+
+
+@pytest.mark.django_db
+def test_it_ends_a_queued_run_before_it_starts(make_items_module, capsys):
+    run = RunLog.objects.create(module=make_items_module())
+
+    call_command("cancel_run", str(run.pk))
+
+    assert capsys.readouterr().out == f"Run {run.pk} of items was cancelled before it started.\n"
+    run.refresh_from_db()
+    assert (run.status, run.started_at) == (Status.CANCELLED, None)

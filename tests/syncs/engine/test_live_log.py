@@ -56,3 +56,26 @@ def test_a_run_keeps_only_the_latest_progress_count(pg_db, pg_db2, make_connecti
     numbers = [i for i, line in enumerate(lines) if re.fullmatch(r"\s*\d+\s*", line)]
     assert all(b != a + 1 for a, b in zip(numbers, numbers[1:], strict=False))
     assert any("300000" in line for line in lines)
+
+
+@pytest.mark.django_db
+def test_a_long_log_keeps_its_head_and_tail_and_counts_the_lines_left_out(make_items_module):
+    run = RunLog.objects.create(module=make_items_module())
+    log = LiveLog(run)
+
+    log.note("starting")
+    longest = 0
+    for n in range(1, 5001):
+        log.line(f"line {n}")
+        log.flush()
+        longest = max(longest, len(RunLog.objects.get(pk=run.pk).live_log.splitlines()))
+    log.note("done")
+
+    lines = RunLog.objects.get(pk=run.pk).live_log.splitlines()
+    assert longest == 1001
+    assert len(lines) == 1001
+    assert lines[0].endswith(" starting")
+    assert lines[1:200] == [f"line {n}" for n in range(1, 200)]
+    assert lines[200] == "… 4002 lines left out …"
+    assert lines[201:-1] == [f"line {n}" for n in range(4202, 5001)]
+    assert lines[-1].endswith(" done")

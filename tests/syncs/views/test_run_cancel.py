@@ -1,4 +1,12 @@
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
 from syncs.models import RunLog, Status
+
+MANAGE = str(settings.BASE_DIR / "manage.py")
 
 
 def test_it_sends_anonymous_users_to_the_login_page_and_changes_nothing(client, make_items_module):
@@ -55,3 +63,25 @@ def test_the_form_needs_its_csrf_token(make_items_module, staff_user):
     assert client.post(f"/runs/{run.id}/cancel").status_code == 403
     run.refresh_from_db()
     assert run.cancel_requested is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_run_ends_cancelled_and_its_process_never_starts_it(staff_client, make_items_module):
+    run = RunLog.objects.create(module=make_items_module(), trigger="manual")
+    assert "Cancel run" in staff_client.get(f"/runs/{run.id}/").content.decode()
+
+    response = staff_client.post(f"/runs/{run.id}/cancel", follow=True)
+
+    run.refresh_from_db()
+    assert run.status == Status.CANCELLED
+    assert run.error == "cancelled before it started"
+    assert f"Run {run.id} was cancelled before it started." in response.content.decode()
+    # The detached process meant to run it starts later: it refuses, and nothing moves.
+    process = subprocess.run(
+        [sys.executable, MANAGE, "run_module", "--run-id", str(run.id)], capture_output=True, text=True
+    )
+    assert process.returncode == 1
+    assert f"run {run.id} is cancelled, not queued" in process.stderr
+    run.refresh_from_db()
+    assert (run.status, run.started_at, run.live_log) == (Status.CANCELLED, None, "")
+    assert make_items_module.dest_db.rows("SELECT count(*) FROM items_copy") == [(0,)]

@@ -1,0 +1,54 @@
+"""What a killed run leaves behind, cleaned up by the scheduler tick rather than only by the
+module's next run: the run still `running`, the module lock, the staging table, jrunner's SQL files."""
+
+import logging
+import socket
+from datetime import timedelta
+
+from django.utils import timezone
+
+from connections import jrunner
+from connections.secrets import SecretError
+from syncs.locks import lock_holder, release_lock
+from syncs.models import ABANDONED, Module, RunLog, Status, pid_alive
+from syncs.plan import build_plan
+
+log = logging.getLogger("pipekit.syncs")
+
+# Runs abandoned this recently have their staging dropped: a run abandoned by a page (a group's
+# dead run) is seen by the next ticks too. Dropping an absent table again costs one jrunner start.
+RECENT = timedelta(minutes=10)
+
+
+def abandon_dead_runs():
+    """End the module runs whose process on this host is gone (a kill -9, a reboot)."""
+    for run in RunLog.objects.filter(status=Status.RUNNING, host=socket.gethostname(), pid__isnull=False):
+        reason = run.stale_reason()
+        if reason:
+            run.abandon(reason)
+
+
+def clean_after_abandoned_runs(now=None):
+    """Release the lock and drop the staging table of each module whose run was abandoned lately,
+    unless a live run holds the module (its staging table is in use); remove dead processes' SQL files."""
+    jrunner.remove_sql_files_of_dead_processes(pid_alive)
+    since = (now or timezone.now()) - RECENT
+    abandoned = RunLog.objects.filter(
+        status=Status.ERROR, error__startswith=ABANDONED, finished_at__gte=since, dry_run=False
+    )
+    for module in Module.objects.filter(pk__in=abandoned.values("module")):
+        holder = lock_holder(module)
+        if holder is not None and holder.stale_reason() is None:
+            continue
+        if holder is not None:
+            release_lock(module, holder)
+        drop_staging(module)
+
+
+def drop_staging(module):
+    """Drop the module's staging table if it exists, through jrunner; log a failure and go on."""
+    plan = build_plan(module)
+    try:
+        jrunner.execute(module.dest, [plan.drop])
+    except (jrunner.JrunnerError, SecretError) as exc:
+        log.warning("could not drop the staging table %s of %s: %s", plan.staging, module.name, exc)

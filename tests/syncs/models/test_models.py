@@ -4,7 +4,6 @@ import socket
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from connections.models import Connection
 from syncs.models import FailedRun, Hook, Module, RunLog, Status, Trigger, Watermark
@@ -205,8 +204,21 @@ def test_a_trigger_is_built_and_read_in_one_place():
     assert Trigger.of(Trigger.SCHEDULE, 3) == "schedule:3"
     assert Trigger.kind("schedule:3") == Trigger.SCHEDULE
     assert Trigger.kind("cli") == Trigger.CLI
-    assert Trigger.matching("group") == Q(trigger__startswith="group:")
-    assert Trigger.matching("api") == Q(trigger="api")
+
+
+def test_the_database_files_each_run_under_the_kind_of_its_trigger(conn):
+    m = module(conn)
+    m.save()
+    for trigger in ["group:7", "schedule:3", "api", "manual", "group:12"]:
+        RunLog.objects.create(module=m, trigger=trigger)
+
+    def matching(kind):
+        return sorted(RunLog.objects.filter(Trigger.matching(kind)).values_list("trigger", flat=True))
+
+    assert matching("group") == ["group:12", "group:7"]
+    assert matching("schedule") == ["schedule:3"]
+    assert matching("api") == ["api"]
+    assert matching("cli") == []
 
 
 def test_a_run_is_stale_once_finished_or_once_its_process_on_this_host_is_gone(conn):

@@ -7,15 +7,16 @@ from syncs.models import RunLog, Status
 
 
 def finished_run(module, *, seconds, rows, status=Status.SUCCESS, ago=0):
-    started = timezone.now() - timedelta(minutes=ago)
-    return RunLog.objects.create(
+    """A run created `ago` minutes ago that ran `seconds` and ends now, as the engine ends runs."""
+    run = RunLog.objects.create(
         module=module,
-        status=status,
-        created_at=started,
-        started_at=started,
-        finished_at=started + timedelta(seconds=seconds),
+        status=Status.RUNNING,
+        created_at=timezone.now() - timedelta(minutes=ago),
+        started_at=timezone.now() - timedelta(seconds=seconds),
         rows_merged=rows,
     )
+    run.finish(status, fields=["rows_merged"])
+    return run
 
 
 def test_it_sends_anonymous_users_to_the_login_page(client, db):

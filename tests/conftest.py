@@ -1,9 +1,9 @@
-import base64
 import time
 
 import pytest
 
 from tests.dbs import MariaDatabase, PgDatabase, SqliteDatabase, unique_name
+from tests.pipekit_site.auth import basic
 
 # The fixtures that need the PostgreSQL and MariaDB test servers (scripts/test-servers.sh).
 SERVER_FIXTURES = {"pg_db", "pg_db2", "maria_db", "maria_db2"}
@@ -169,22 +169,17 @@ def wait_finished():
     return wait
 
 
-def _basic_auth(username, password):
-    token = base64.b64encode(f"{username}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
-
-
 @pytest.fixture
 def staff_auth(staff_user):
     """HTTP Basic headers for the staff user alice, for the JSON API."""
-    return _basic_auth("alice", "alice-password")
+    return basic("alice", "alice-password")
 
 
 @pytest.fixture
 def user_auth(django_user_model):
     """HTTP Basic headers for carol, a user who is not staff."""
     django_user_model.objects.create_user("carol", password="carol-password")
-    return _basic_auth("carol", "carol-password")
+    return basic("carol", "carol-password")
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def test_it_reads_a_group_run_with_its_module_runs(client, staff_auth, make_item
 
 def test_unknown_ids_are_json_404s(client, staff_auth):
     for method, url in [("get", "/api/group-runs/999"), ("post", "/api/groups/999/run")]:
-        response = getattr(client, method)(url, headers=staff_auth)
+        response = getattr(client, method)(url, content_type="application/json", headers=staff_auth)
         assert response.status_code == 404, url
         assert "error" in response.json()
 

@@ -83,7 +83,7 @@ def test_listing_refuses_post(client, staff_auth):
 def post_run(client, module, headers, body=None):
     return client.post(
         f"/api/modules/{module.id}/run",
-        data=json.dumps(body) if body is not None else "",
+        data=json.dumps(body if body is not None else {}),
         content_type="application/json",
         headers=headers,
     )
@@ -112,7 +112,7 @@ def test_a_bad_body_is_a_400_naming_the_problem_and_starts_nothing(client, staff
 
 
 def test_starting_a_run_of_an_unknown_module_is_a_json_404(client, staff_auth):
-    response = client.post("/api/modules/999/run", headers=staff_auth)
+    response = client.post("/api/modules/999/run", content_type="application/json", headers=staff_auth)
     assert response.status_code == 404
     assert "error" in response.json()
 

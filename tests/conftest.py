@@ -112,6 +112,16 @@ def make_connection(drivers):
 
 
 @pytest.fixture
+def history(drivers):
+    """Return a function adding grouped modules with runs (tests/history.py add_history)."""
+    from tests.history import add_history
+
+    return lambda modules, runs_per_module=2: add_history(
+        drivers["sqlite"], modules=modules, runs_per_module=runs_per_module
+    )
+
+
+@pytest.fixture
 def make_module():
     """Return a function that creates a Module; columns are (name, dest_type) pairs, one name at both ends."""
     from connections.columns import column_id, make_column

@@ -6,6 +6,7 @@ import pytest
 from connections.models import Connection
 from scheduling.models import Group, GroupMember
 from syncs.models import Hook, RunLog, Status, Watermark
+from tests.history import queries
 from tests.syncs.locks import hold_lock
 
 
@@ -157,3 +158,29 @@ def test_post_run_of_a_running_module_is_a_409_naming_the_run(client, staff_auth
         "run_id": holder.id,
     }
     assert RunLog.objects.count() == 1
+
+
+def test_the_list_has_pages_of_at_most_limit_modules(client, staff_auth, history):
+    history(modules=7)
+    first = client.get("/api/modules?limit=5", headers=staff_auth).json()
+    second = client.get(first["next"], headers=staff_auth).json()
+    assert [len(first["modules"]), len(second["modules"])] == [5, 2]
+    assert (first["count"], first["pages"], second["page"], second["next"]) == (7, 2, 2, None)
+    names = [m["name"] for m in first["modules"] + second["modules"]]
+    assert names == sorted(names) and len(set(names)) == 7
+
+
+def test_a_bad_page_or_limit_is_a_400_or_404_naming_it(client, staff_auth, history):
+    history(modules=2)
+    assert "limit must be" in client.get("/api/modules?limit=501", headers=staff_auth).json()["error"]
+    assert client.get("/api/modules?page=0", headers=staff_auth).status_code == 400
+    assert client.get("/api/modules?page=3", headers=staff_auth).status_code == 404
+
+
+def test_its_queries_do_not_grow_with_modules_runs_or_groups(client, staff_auth, history):
+    small = history(modules=3)[0]
+    few = queries(client, "/api/modules", **staff_auth)
+    one = queries(client, f"/api/modules/{small.id}", **staff_auth)
+    big = history(modules=120, runs_per_module=25)[0]
+    assert queries(client, "/api/modules", **staff_auth) == few
+    assert queries(client, f"/api/modules/{big.id}", **staff_auth) == one

@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from connections.models import Connection
 from syncs.models import Hook, Module, RunLog, Status, Watermark
+from tests.history import queries
 
 
 @pytest.fixture
@@ -174,3 +175,19 @@ def test_watermark_and_hook_lists_render(admin_client, orders):
     assert (
         "orders.analyze_orders" in admin_client.get(reverse("admin:syncs_hook_changelist")).content.decode()
     )
+
+
+@pytest.mark.parametrize("model", ["runlog", "failedrun", "module"])
+def test_a_list_takes_as_many_queries_however_many_rows(admin_client, history, model):
+    url = reverse(f"admin:syncs_{model}_changelist")
+    history(modules=2)
+    few = queries(admin_client, url)
+    history(modules=60, runs_per_module=3)
+    assert queries(admin_client, url) == few
+
+
+def test_the_run_log_list_counts_no_further_than_its_cap(admin_client, history, monkeypatch):
+    monkeypatch.setattr("syncs.admin.COUNT_CAP", 30)
+    history(modules=20, runs_per_module=3)
+    listing = admin_client.get(reverse("admin:syncs_runlog_changelist"))
+    assert listing.context["cl"].result_count == 31

@@ -1,8 +1,10 @@
+import zoneinfo
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from syncs.models import RunLog, Status
+from tests.history import queries
 
 
 def at(text):
@@ -91,3 +93,32 @@ def test_it_pages_by_fifty_and_keeps_the_filters_in_the_page_links(staff_client,
     assert run_ids(first) + run_ids(second) == newest_first
     assert f"?status=success&amp;before={run_ids(first)[-1]}" in first.content.decode()
     assert "Older" not in second.content.decode() and "Newest" in second.content.decode()
+
+
+def test_its_queries_do_not_grow_with_the_runs(staff_client, history):
+    history(modules=2)
+    first_page = queries(staff_client, "/runs/")
+    history(modules=40, runs_per_module=3)
+    assert queries(staff_client, "/runs/") == first_page
+    assert queries(staff_client, "/runs/?trigger=group&status=success") == first_page
+
+
+def test_a_deep_page_costs_what_the_first_does(staff_client, history):
+    history(modules=40, runs_per_module=3)
+    oldest = RunLog.objects.order_by("created_at", "id")[5]
+    first = queries(staff_client, "/runs/")
+    # One more query: the keyset's anchor run.
+    assert queries(staff_client, f"/runs/?before={oldest.id}") == first + 1
+
+
+def test_days_are_whole_days_in_the_configured_time_zone(staff_client, make_items_module, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    module = make_items_module()
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    late = RunLog.objects.create(module=module, created_at=datetime(2026, 3, 5, 23, 30, tzinfo=paris))
+    RunLog.objects.create(module=module, created_at=datetime(2026, 3, 6, 0, 30, tzinfo=paris))
+    RunLog.objects.create(module=module, created_at=datetime(2026, 3, 4, 23, 59, tzinfo=paris))
+
+    response = staff_client.get("/runs/", {"since": "2026-03-05", "until": "2026-03-05"})
+
+    assert run_ids(response) == [late.id]

@@ -4,6 +4,7 @@ import socket
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from connections.models import Connection
 from syncs.models import FailedRun, Hook, Module, RunLog, Status, Trigger, Watermark
@@ -257,3 +258,24 @@ def test_failed_runs_are_the_same_rows_as_run_logs(conn):
     m.save()
     failed = RunLog.objects.create(module=m, status=Status.ERROR)
     assert FailedRun.objects.get(pk=failed.pk).module == m
+
+
+def test_a_module_keeps_the_duration_and_rows_of_its_last_twenty_successful_real_runs(conn):
+    m = module(conn)
+    m.save()
+
+    def ended(status, rows, dry_run=False):
+        run = RunLog.objects.create(
+            module=m, status=Status.RUNNING, dry_run=dry_run, started_at=timezone.now(), rows_merged=rows
+        )
+        run.finish(status, fields=["rows_merged"])
+
+    for rows in range(25):
+        ended(Status.SUCCESS, rows)
+    ended(Status.ERROR, 99)
+    ended(Status.DRY_RUN, 98, dry_run=True)
+    ended(Status.CANCELLED, 97)
+
+    m.refresh_from_db()
+    assert [rows for _, rows in m.trend] == list(range(5, 25))
+    assert all(0 <= seconds < 60 for seconds, _ in m.trend)

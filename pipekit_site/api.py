@@ -9,7 +9,7 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import page_not_found
 
-from pipekit_site.auth import api_user
+from pipekit_site.auth import api_user, credentials
 
 
 def json_error(status, message, **headers):
@@ -52,7 +52,8 @@ def api_view(*methods):
                 return json_error(403, f"User {user.username!r} is not staff.")
             if request.method not in methods:
                 return json_error(405, f"Method {request.method} not allowed.", Allow=", ".join(methods))
-            if request.method == "POST" and not is_json_or_token(request):
+            token = credentials(request)[0]
+            if request.method == "POST" and token is None and request.content_type != "application/json":
                 return json_error(
                     415,
                     "A POST needs Content-Type: application/json or an API token (Authorization: Bearer …).",
@@ -66,12 +67,6 @@ def api_view(*methods):
         return wrapper
 
     return decorator
-
-
-def is_json_or_token(request):
-    return request.content_type == "application/json" or request.headers.get(
-        "Authorization", ""
-    ).lower().startswith("bearer ")
 
 
 def find(queryset, pk, what):

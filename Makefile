@@ -5,7 +5,8 @@ PORT ?= 8000
 JAVA_SRC := $(shell find jrunner/src -name '*.java' 2>/dev/null)
 # Tests that also run with the state database on PostgreSQL.
 PG_STATE_TESTS := tests/pipekit_site tests/connections/models tests/syncs/models \
-	tests/scheduling/models tests/scheduling/engine/test_fire_schedules.py
+	tests/scheduling/models tests/scheduling/engine/test_fire_schedules.py \
+	tests/syncs/views/test_run_history.py tests/syncs/views/test_module_list.py
 
 .PHONY: setup system run test lint jrunner
 

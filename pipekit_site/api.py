@@ -9,7 +9,7 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import page_not_found
 
-from pipekit_site.auth import basic_auth_user
+from pipekit_site.auth import api_user, credentials
 
 
 def json_error(status, message, **headers):
@@ -24,25 +24,40 @@ def not_found(request, exception):
 
 
 def api_view(*methods):
-    """Make a JSON API view: HTTP Basic auth, staff only, the given methods, JSON errors.
+    """Make a JSON API view: token or HTTP Basic auth, staff only, the given methods, JSON errors.
 
-    CSRF does not apply: the credentials travel with each request, never in a cookie."""
+    No cookie authenticates, so Django's CSRF check does not apply; but a browser may replay
+    Basic credentials it has cached, so a POST must carry a JSON body or a token, which no
+    cross-site form can send."""
 
     def decorator(view):
         @csrf_exempt
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            user = basic_auth_user(request)
+            user, retry_after = api_user(request)
+            if retry_after:
+                return json_error(
+                    429,
+                    f"Too many failed authentications; try again in {retry_after} s.",
+                    **{"Retry-After": str(retry_after)},
+                )
             if user is None:
                 return json_error(
                     401,
-                    "Authentication required: HTTP Basic with a staff user's login.",
+                    "Authentication required: an API token (Authorization: Bearer …) or HTTP Basic "
+                    "with a staff user's login.",
                     **{"WWW-Authenticate": 'Basic realm="Pipekit", charset="UTF-8"'},
                 )
             if not user.is_staff:
                 return json_error(403, f"User {user.username!r} is not staff.")
             if request.method not in methods:
                 return json_error(405, f"Method {request.method} not allowed.", Allow=", ".join(methods))
+            token = credentials(request)[0]
+            if request.method == "POST" and token is None and request.content_type != "application/json":
+                return json_error(
+                    415,
+                    "A POST needs Content-Type: application/json or an API token (Authorization: Bearer …).",
+                )
             request.user = user
             try:
                 return view(request, *args, **kwargs)

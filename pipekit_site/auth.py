@@ -1,16 +1,23 @@
 """Who may see the back office and call the API: staff users only.
 
-Pages use the session login; the API uses HTTP Basic against the same Django users, so
-scripts need no session or CSRF token (pipekit_site.api.api_view). Imports no app."""
+Pages use the session login; the API uses a user's API token (`Authorization: Bearer …`) or,
+for compatibility, HTTP Basic against the same Django users, so scripts need no session or CSRF
+token (pipekit_site.api.api_view). Imports no app (pipekit_site.models is the project's own)."""
 
 import base64
 import binascii
+import ipaddress
+import logging
 from functools import wraps
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django_htmx.http import HttpResponseClientRedirect
+
+from pipekit_site.models import ApiToken, AuthFailure
+
+log = logging.getLogger(__name__)
 
 
 def staff_required(view):
@@ -34,15 +41,55 @@ def staff_required(view):
     return wrapper
 
 
-def basic_auth_user(request):
-    """Return the active user named by the request's HTTP Basic credentials, or None."""
-    kind, _, encoded = request.headers.get("Authorization", "").partition(" ")
-    if kind.lower() != "basic" or not encoded:
-        return None
+def client_address(request):
+    """The address the request came from. Behind the local nginx (a loopback peer) that is the
+    last X-Forwarded-For entry, the one nginx added; anything before it the client wrote."""
+    peer = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.headers.get("X-Forwarded-For", "")
     try:
-        username, sep, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+        behind_proxy = ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        behind_proxy = False
+    if behind_proxy and forwarded:
+        return forwarded.split(",")[-1].strip()[:45]
+    return peer
+
+
+def credentials(request):
+    """Return (token, username, password) from the Authorization header; missing parts are None.
+
+    A Bearer header gives the token; a Basic one the user name and password."""
+    kind, _, value = request.headers.get("Authorization", "").partition(" ")
+    if kind.lower() == "bearer" and value.strip():
+        return value.strip(), None, None
+    if kind.lower() != "basic" or not value:
+        return None, None, None
+    try:
+        username, sep, password = base64.b64decode(value, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        return None
-    if not sep:
-        return None
-    return authenticate(request, username=username, password=password)
+        return None, None, None
+    return (None, username, password) if sep else (None, None, None)
+
+
+def api_user(request):
+    """Return (user, retry_after): the user the API request authenticates as, or None.
+
+    retry_after is the seconds to wait when the client address or the user name failed too often
+    lately; then no credential is checked at all. A failure is recorded and logged without the
+    secret."""
+    token, username, password = credentials(request)
+    if token is None and username is None:
+        return None, 0
+    address = client_address(request)
+    wait = AuthFailure.retry_after(address, username or "")
+    if wait:
+        return None, wait
+    if token is not None:
+        user = ApiToken.user_for(token)
+    else:
+        user = authenticate(request, username=username, password=password)
+    if user is None:
+        AuthFailure.note(address, username or "")
+        how = "an unknown or revoked token" if token is not None else f"a wrong password for {username!r}"
+        log.warning("API authentication failed from %s: %s", address, how)
+    return user, 0

@@ -14,7 +14,7 @@ from connections import columns as module_columns
 from connections import jrunner
 from connections.models import Connection, Driver
 from connections.secrets import SecretError
-from scheduling.models import Group, GroupMember, Schedule
+from scheduling.models import Group, GroupMember, Schedule, with_members
 from syncs import schema
 from syncs.actions import create_module
 from syncs.models import Hook, Module, Watermark
@@ -118,7 +118,7 @@ def _module_entry(module):
 
 def _group_entry(group):
     entry = _entry(group, GROUP_KEYS)
-    entry["members"] = _FlowList(m.module.name for m in group.members.select_related("module"))
+    entry["members"] = _FlowList(m.module.name for m in group.members.all())
     schedules = [_entry(s, SCHEDULE_KEYS, _Flow) for s in group.schedules.all()]
     if schedules:
         entry["schedules"] = schedules
@@ -137,7 +137,7 @@ def export_config():
                 "watermarks__connection", "hooks__connection"
             )
         ],
-        "groups": [_group_entry(g) for g in Group.objects.prefetch_related("schedules")],
+        "groups": [_group_entry(g) for g in with_members(Group.objects)],
     }
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=sys.maxsize)
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from pipekit_site import health
+from pipekit_site import health, views
 
 admin.site.site_header = "Pipekit administration"
 admin.site.site_title = "Pipekit"
@@ -12,6 +12,7 @@ urlpatterns = [
     path("health", health.health, name="health"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tokens/", views.api_tokens, name="api_tokens"),
     path("admin/", admin.site.urls),
     path("", include("scheduling.urls")),
     path("", include("syncs.urls")),

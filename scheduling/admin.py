@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 
 from scheduling.models import Group, GroupMember, GroupRun, Schedule
+from syncs.admin import RunListAdmin, TriggerKindFilter
 from syncs.models import LIFECYCLE_FIELDS, RunLog
+from syncs.summaries import LONG_FIELDS
 
 
 class GroupMemberInline(admin.TabularInline):
@@ -48,18 +50,15 @@ class RunLogInline(admin.TabularInline):
     show_change_link = True
     can_delete = False
 
+    def get_queryset(self, request):
+        # The module's name for each row comes joined, not one query per run.
+        return super().get_queryset(request).select_related("module").defer(*LONG_FIELDS)
+
 
 @admin.register(GroupRun)
-class GroupRunAdmin(admin.ModelAdmin):
+class GroupRunAdmin(RunListAdmin):
     list_display = ["id", "group", "status", "trigger", "started_at", "finished_at"]
-    list_filter = ["status", "group", "trigger", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["status", "group", TriggerKindFilter, ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["group"]
-    date_hierarchy = "created_at"
     inlines = [RunLogInline]
     fields = ["group", *LIFECYCLE_FIELDS]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

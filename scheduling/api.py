@@ -5,9 +5,10 @@ from django.urls import reverse
 
 from pipekit_site.api import api_view, find, read_dry_run
 from scheduling import engine
-from scheduling.models import Group, GroupRun
+from scheduling.models import Group, GroupRun, with_members
 from syncs.api import run_summary
 from syncs.models import Trigger
+from syncs.summaries import LONG_FIELDS
 
 
 def group_run_summary(group_run):
@@ -29,7 +30,7 @@ def group_run_summary(group_run):
 
 @api_view("GET")
 def group_list(request):
-    groups = Group.objects.prefetch_related("members__module", "schedules")
+    groups = with_members(Group.objects)
     return JsonResponse(
         {
             "groups": [
@@ -78,7 +79,7 @@ def group_run_start(request, group_id):
 def group_run_detail(request, group_run_id):
     group_run = find(GroupRun.objects.select_related("group"), group_run_id, "group run")
     engine.abandon_if_dead(group_run)
-    runs = group_run.runs.select_related("module").order_by("created_at", "id")
+    runs = group_run.runs.select_related("module").defer(*LONG_FIELDS).order_by("created_at", "id")
     data = group_run_summary(group_run)
     data["runs"] = [
         {**run_summary(run), "module": {"id": run.module_id, "name": run.module.name}} for run in runs

@@ -104,6 +104,17 @@ class GroupMember(models.Model):
         return f"{self.group.name}: {self.module.name}"
 
 
+def with_members(groups):
+    """Groups with their members (and each member's module) and schedules, in three queries.
+
+    The modules come joined to the members: prefetching them separately would list every
+    grouped module's id in one query, which SQLite refuses past about a thousand."""
+    members = GroupMember.objects.select_related("module").defer(
+        "module__source_query", "module__columns", "module__description", "module__trend"
+    )
+    return groups.prefetch_related(models.Prefetch("members", members), "schedules")
+
+
 class GroupRun(RunRecord):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="runs")
 

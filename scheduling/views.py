@@ -1,26 +1,20 @@
 from django.contrib import messages
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from pipekit_site.auth import staff_required
 from scheduling import engine
-from scheduling.models import Group, GroupRun
-from syncs.models import Status, Trigger
-from syncs.summaries import last_runs
+from scheduling.models import Group, GroupRun, with_members
+from syncs.models import RunLog, Status, Trigger
+from syncs.summaries import LONG_FIELDS, latest_runs
 
 RECENT_GROUP_RUNS = 20
 
 
 @staff_required
 def group_list(request):
-    groups = list(Group.objects.prefetch_related("members__module", "schedules"))
-    newest_first = [F("created_at").desc(), F("id").desc()]
-    ranked = GroupRun.objects.annotate(
-        rank=Window(RowNumber(), partition_by=F("group_id"), order_by=newest_first)
-    )
-    latest = {run.group_id: run for run in ranked.filter(rank=1)}
+    groups = list(with_members(Group.objects))
+    latest = latest_runs(GroupRun.objects, "group", [group.id for group in groups])
     for group_run in latest.values():
         engine.abandon_if_dead(group_run)
     for group in groups:
@@ -34,7 +28,7 @@ def group_detail(request, group_id):
     # Before the members' last runs: ending a dead group run ends its module runs too.
     engine.abandon_dead_runs(group)
     members = list(group.members.select_related("module"))
-    latest = last_runs([member.module_id for member in members])
+    latest = latest_runs(RunLog.objects.defer(*LONG_FIELDS), "module", [m.module_id for m in members])
     for member in members:
         member.last_run = latest.get(member.module_id)
     context = {

@@ -2,6 +2,7 @@
 
 Connections appear by name only: no response carries a password or secret reference."""
 
+from django.core.paginator import EmptyPage, Paginator
 from django.http import JsonResponse
 from django.urls import reverse
 
@@ -9,9 +10,11 @@ from pipekit_site.api import api_view, find, json_error, read_dry_run
 from syncs import detached
 from syncs.locks import ModuleLocked
 from syncs.models import Module, RunLog, Trigger
-from syncs.summaries import last_runs
+from syncs.summaries import LONG_FIELDS, latest_runs
 
 RECENT_RUNS = 20
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
 
 
 def run_summary(run):
@@ -66,17 +69,49 @@ def module_summary(module, last_run):
     }
 
 
+def read_paging(request):
+    """Return (page, limit, None) from ?page and ?limit, or (None, None, error response)."""
+    page, limit = request.GET.get("page", "1"), request.GET.get("limit", str(DEFAULT_LIMIT))
+    if not page.isdigit() or int(page) < 1:
+        return None, None, json_error(400, f"page must be a whole number from 1, not {page!r}.")
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+        return (
+            None,
+            None,
+            json_error(400, f"limit must be a whole number from 1 to {MAX_LIMIT}, not {limit!r}."),
+        )
+    return int(page), int(limit), None
+
+
 @api_view("GET")
 def module_list(request):
-    modules = list(Module.objects.select_related("source", "dest").prefetch_related("groups"))
-    latest = last_runs([m.id for m in modules])
-    return JsonResponse({"modules": [module_summary(m, latest.get(m.id)) for m in modules]})
+    """One page of modules by name (?page=1&limit=100, at most 500), with the page's links."""
+    number, limit, error = read_paging(request)
+    if error:
+        return error
+    modules = Module.objects.select_related("source", "dest").prefetch_related("groups")
+    paginator = Paginator(modules, limit)
+    try:
+        page = paginator.page(number)
+    except EmptyPage:
+        return json_error(404, f"No page {number}: there are {paginator.num_pages} of {limit}.")
+    latest = latest_runs(RunLog.objects.defer(*LONG_FIELDS), "module", [m.id for m in page])
+    url = reverse("syncs:api_module_list")
+    return JsonResponse(
+        {
+            "modules": [module_summary(m, latest.get(m.id)) for m in page],
+            "count": paginator.count,
+            "page": number,
+            "pages": paginator.num_pages,
+            "next": f"{url}?page={number + 1}&limit={limit}" if page.has_next() else None,
+        }
+    )
 
 
 @api_view("GET")
 def module_detail(request, module_id):
     module = find(Module.objects.select_related("source", "dest"), module_id, "module")
-    runs = list(module.runs.all()[:RECENT_RUNS])
+    runs = list(module.runs.defer(*LONG_FIELDS)[:RECENT_RUNS])
     data = module_summary(module, runs[0] if runs else None)
     data.update(
         source_query=module.source_query,

@@ -17,6 +17,10 @@ identifier_validator = RegexValidator(
 )
 
 
+# How many successful runs the module list's trend shows.
+TREND_RUNS = 20
+
+
 class Strategy(models.TextChoices):
     FULL = "full", "Full refresh"
     INCREMENTAL = "incremental", "Incremental (delete by key + insert)"
@@ -44,6 +48,9 @@ class Module(models.Model):
         "syncs.RunLog", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     locked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # [seconds, rows] of the last TREND_RUNS successful real runs, oldest first, kept by
+    # RunLog.finish so the module list draws trends without reading the run history.
+    trend = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -108,6 +115,15 @@ class Module(models.Model):
     def query_tokens(self):
         """Return the {token} names used in the source query, in order, without repeats."""
         return list(dict.fromkeys(TOKEN_RE.findall(self.source_query)))
+
+    def add_to_trend(self, seconds, rows):
+        """Append one successful run to the stored trend, keeping the last TREND_RUNS.
+
+        Read and write without a lock: only the run holding the module's lock succeeds, so no
+        two runs of one module get here at once."""
+        trend = Module.objects.filter(pk=self.pk).values_list("trend", flat=True).get()
+        self.trend = [*trend, [seconds, rows]][-TREND_RUNS:]
+        Module.objects.filter(pk=self.pk).update(trend=self.trend)
 
 
 def connection_or_dest_field(what):
@@ -214,10 +230,18 @@ class Trigger(models.TextChoices):
     @classmethod
     def matching(cls, kind):
         """Return the filter that selects the runs started by that kind of trigger."""
-        kind = cls(kind)
-        if kind in (cls.GROUP, cls.SCHEDULE):
-            return models.Q(trigger__startswith=f"{kind.value}:")
-        return models.Q(trigger=kind.value)
+        return models.Q(trigger_kind=cls(kind).value)
+
+    @classmethod
+    def kind_expression(cls):
+        """The SQL of a stored trigger's kind, for RunRecord.trigger_kind."""
+        return models.Case(
+            *(
+                models.When(trigger__startswith=f"{kind.value}:", then=models.Value(kind.value))
+                for kind in (cls.GROUP, cls.SCHEDULE)
+            ),
+            default=models.F("trigger"),
+        )
 
 
 def pid_alive(pid):
@@ -242,6 +266,10 @@ class RunRecord(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     dry_run = models.BooleanField(default=False)
     trigger = models.CharField(max_length=50, default=Trigger.MANUAL)
+    # The trigger without its id, computed by the database, so history filters by kind on an index.
+    trigger_kind = models.GeneratedField(
+        expression=Trigger.kind_expression(), output_field=models.CharField(max_length=50), db_persist=True
+    )
     triggered_by = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -357,10 +385,14 @@ class RunLog(RunRecord):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            # The module list and history pages: latest runs of one module.
-            models.Index(fields=["module", "-created_at"], name="runlog_module_recent"),
+            # Run history, newest first, unfiltered or by dates; its keyset pages.
+            models.Index(fields=["-created_at", "-id"], name="runlog_recent"),
+            # The module list's last run, the module page and history by module.
+            models.Index(fields=["module", "-created_at", "-id"], name="runlog_module_recent"),
             # Run history filtered by status, newest first.
-            models.Index(fields=["status", "-created_at"], name="runlog_status_recent"),
+            models.Index(fields=["status", "-created_at", "-id"], name="runlog_status_recent"),
+            # Run history filtered by trigger.
+            models.Index(fields=["trigger_kind", "-created_at", "-id"], name="runlog_trigger_recent"),
             # Pollers and the stale-lock check look only at unfinished runs.
             models.Index(
                 fields=["status"],
@@ -371,6 +403,14 @@ class RunLog(RunRecord):
 
     def __str__(self):
         return f"run {self.pk} of {self.module.name} ({self.status})"
+
+    def finish(self, status, error="", *, fields=()):
+        finished = super().finish(status, error, fields=fields)
+        if finished and self.status == Status.SUCCESS and not self.dry_run and self.started_at:
+            seconds = (self.finished_at - self.started_at).total_seconds()
+            rows = self.rows_merged if self.rows_merged is not None else (self.rows_staged or 0)
+            self.module.add_to_trend(seconds, rows)
+        return finished
 
     def summary_line(self):
         """Return the one-line summary of a finished run: status, rows, seconds (and the error)."""

@@ -1,30 +1,31 @@
-"""Per-module run summaries for list pages and the API, one query each whatever the module count."""
+"""The newest run of each module (or group) for list pages and the API: one indexed lookup per
+row shown, never a ranking of the whole run history."""
 
-from django.db.models import F, Window
-from django.db.models.functions import RowNumber
-
-from syncs.models import RunLog, Status
+from django.db.models import OuterRef, Subquery
 
 # Lists need none of a run's long texts.
-LONG_FIELDS = ["live_log", "stdout", "stderr", "resolved_sql", "merge_sql", "hook_results"]
+LONG_FIELDS = [
+    "live_log",
+    "stdout",
+    "stderr",
+    "resolved_sql",
+    "merge_sql",
+    "hook_results",
+    "watermark_values",
+]
 
 
-def _ranked(runs):
-    newest_first = [F("created_at").desc(), F("id").desc()]
-    return runs.annotate(rank=Window(RowNumber(), partition_by=F("module_id"), order_by=newest_first))
+def newest_run(runs, owner):
+    """The subquery of the newest of `runs` whose `owner` (a foreign key) is the outer row."""
+    return runs.filter(**{owner: OuterRef("pk")}).order_by("-created_at", "-id")[:1]
 
 
-def last_runs(module_ids):
-    """Return {module id: its latest run} for the modules that have run."""
-    runs = _ranked(RunLog.objects.filter(module_id__in=module_ids).defer(*LONG_FIELDS)).filter(rank=1)
-    return {run.module_id: run for run in runs}
+def latest_runs(runs, owner, owner_ids):
+    """Return {owner id: its newest run} among `runs` (RunLog or GroupRun), for the given owners.
 
-
-def recent_successes(module_ids, count):
-    """Return {module id: its last `count` successful real runs, oldest first}."""
-    runs = RunLog.objects.filter(module_id__in=module_ids, status=Status.SUCCESS, dry_run=False)
-    runs = _ranked(runs.defer(*LONG_FIELDS))
-    by_module = {}
-    for run in runs.filter(rank__lte=count).order_by("created_at", "id"):
-        by_module.setdefault(run.module_id, []).append(run)
-    return by_module
+    One query: each owner's newest run id comes from the (owner, created_at) index."""
+    owners = runs.model._meta.get_field(owner).related_model
+    newest_ids = owners.objects.filter(pk__in=owner_ids).values(
+        run=Subquery(newest_run(runs, owner).values("pk"))
+    )
+    return {getattr(run, f"{owner}_id"): run for run in runs.filter(pk__in=newest_ids)}

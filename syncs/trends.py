@@ -22,15 +22,14 @@ def _polyline(values, css_class):
     return format_html('<polyline class="{}" points="{}"/>', css_class, coordinates)
 
 
-def trend_svg(runs):
-    """Return an inline SVG of the runs' durations and row counts, oldest first; '' for fewer than 2."""
-    runs = [r for r in runs if r.started_at and r.finished_at]
-    if len(runs) < 2:
+def trend_svg(points):
+    """Return an inline SVG of [seconds, rows] points (Module.trend), oldest first; '' for fewer than 2."""
+    if len(points) < 2:
         return ""
-    seconds = [(r.finished_at - r.started_at).total_seconds() for r in runs]
-    rows = [r.rows_merged if r.rows_merged is not None else (r.rows_staged or 0) for r in runs]
+    seconds = [point[0] for point in points]
+    rows = [point[1] for point in points]
     title = (
-        f"Last {len(runs)} successful runs, oldest first: duration {min(seconds):.1f}–{max(seconds):.1f} s "
+        f"Last {len(points)} successful runs, oldest first: duration {min(seconds):.1f}–{max(seconds):.1f} s "
         f"(blue), rows {min(rows):,}–{max(rows):,} (grey)"
     )
     return format_html(

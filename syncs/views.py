@@ -1,31 +1,63 @@
+from datetime import datetime, time, timedelta
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from pipekit_site.auth import staff_required
 from syncs import detached
 from syncs.locks import ModuleLocked
 from syncs.models import Module, RunLog, Status, Trigger
-from syncs.summaries import last_runs, recent_successes
+from syncs.summaries import LONG_FIELDS, latest_runs, newest_run
 from syncs.trends import trend_svg
 
-TREND_RUNS = 20
 RECENT_RUNS = 20
+MODULE_PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 50
+NEVER_RUN = "never"
 
 
-def _with_summaries(modules):
-    """Give each module its latest run (`last_run`) and its trend picture (`trend`)."""
+def with_summaries(modules):
+    """Give each module its latest run (`last_run`) and its trend picture (`trend_svg`)."""
     modules = list(modules)
-    ids = [m.id for m in modules]
-    latest = last_runs(ids)
-    successes = recent_successes(ids, TREND_RUNS)
+    latest = latest_runs(RunLog.objects.defer(*LONG_FIELDS), "module", [m.id for m in modules])
     for module in modules:
         module.last_run = latest.get(module.id)
-        module.trend = trend_svg(successes.get(module.id, []))
+        module.trend_svg = trend_svg(module.trend)
     return modules
+
+
+class ModuleSearch(forms.Form):
+    name = forms.CharField(required=False)
+    group = forms.CharField(required=False)
+    connection = forms.CharField(required=False)
+    status = forms.ChoiceField(
+        choices=[("", "any status"), *Status.choices, (NEVER_RUN, "never run")], required=False
+    )
+
+    def filter(self, modules):
+        """Narrow the modules by the valid fields: names contain the text; status is the last run's."""
+        self.is_valid()
+        data = self.cleaned_data
+        if data.get("name"):
+            modules = modules.filter(name__icontains=data["name"])
+        if data.get("group"):
+            modules = modules.filter(groups__name__icontains=data["group"]).distinct()
+        if data.get("connection"):
+            text = data["connection"]
+            modules = modules.filter(Q(source__name__icontains=text) | Q(dest__name__icontains=text))
+        if data.get("status"):
+            last_status = Subquery(newest_run(RunLog.objects, "module").values("status"))
+            modules = modules.annotate(last_status=last_status)
+            if data["status"] == NEVER_RUN:
+                modules = modules.filter(last_status__isnull=True)
+            else:
+                modules = modules.filter(last_status=data["status"])
+        return modules
 
 
 @staff_required
@@ -35,8 +67,16 @@ def module_list(request):
     if request.htmx and row_of.isdigit():
         # A running module's row polls for itself until its run ends.
         module = get_object_or_404(modules, pk=row_of)
-        return render(request, "syncs/module_list.html#row", {"module": _with_summaries([module])[0]})
-    return render(request, "syncs/module_list.html", {"modules": _with_summaries(modules)})
+        return render(request, "syncs/module_list.html#row", {"module": with_summaries([module])[0]})
+    form = ModuleSearch(request.GET)
+    page = Paginator(form.filter(modules), MODULE_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "modules": with_summaries(page.object_list),
+        "any": Module.objects.exists(),
+    }
+    return render(request, "syncs/module_list.html", context)
 
 
 @staff_required
@@ -92,33 +132,75 @@ def run_cancel(request, run_id):
     return redirect("syncs:run_detail", run.id)
 
 
+# What a row of run history shows (syncs/run_rows.html); nothing else is read.
+HISTORY_FIELDS = [
+    "id",
+    "module__name",
+    "status",
+    "error",
+    "trigger",
+    "triggered_by",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "rows_merged",
+    "load_path",
+]
+
+
+def day_start(day):
+    """The first instant of a calendar day in the current time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 class RunFilter(forms.Form):
-    module = forms.ModelChoiceField(Module.objects.all(), required=False, empty_label="all modules")
+    module = forms.CharField(required=False, help_text="Part of a module name.")
     status = forms.ChoiceField(choices=[("", "any status"), *Status.choices], required=False)
     trigger = forms.ChoiceField(choices=[("", "any trigger"), *Trigger.choices], required=False)
     since = forms.DateField(required=False, label="from", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
 
     def filter(self, runs):
-        """Narrow the runs by the fields that are valid; an invalid field is ignored (and shown)."""
+        """Narrow the runs by the fields that are valid; an invalid field is ignored (and shown).
+
+        Days are ranges of created_at in the current time zone, so an index serves them."""
         self.is_valid()
         data = self.cleaned_data
         if data.get("module"):
-            runs = runs.filter(module=data["module"])
+            runs = runs.filter(module__in=Module.objects.filter(name__icontains=data["module"]))
         if data.get("status"):
             runs = runs.filter(status=data["status"])
         if data.get("trigger"):
             runs = runs.filter(Trigger.matching(data["trigger"]))
         if data.get("since"):
-            runs = runs.filter(created_at__date__gte=data["since"])
+            runs = runs.filter(created_at__gte=day_start(data["since"]))
         if data.get("until"):
-            runs = runs.filter(created_at__date__lte=data["until"])
+            runs = runs.filter(created_at__lt=day_start(data["until"] + timedelta(days=1)))
         return runs
+
+
+def older_than(runs, before):
+    """Keyset paging: the runs after run `before` in newest-first order (all runs if it is unknown)."""
+    anchor = RunLog.objects.filter(pk=before).values_list("created_at", flat=True).first()
+    if anchor is None:
+        return runs
+    return runs.filter(created_at__lte=anchor).filter(Q(created_at__lt=anchor) | Q(id__lt=before))
 
 
 @staff_required
 def run_history(request):
+    """Newest first, HISTORY_PAGE_SIZE at a time; ?before=<run id> pages on by keyset, so a deep
+    page costs what the first does."""
     form = RunFilter(request.GET)
-    runs = form.filter(RunLog.objects.select_related("module").defer("live_log", "stdout", "stderr"))
-    page = Paginator(runs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "syncs/run_history.html", {"form": form, "page": page})
+    runs = form.filter(RunLog.objects.select_related("module").only(*HISTORY_FIELDS))
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        runs = older_than(runs, int(before))
+    rows = list(runs[: HISTORY_PAGE_SIZE + 1])
+    context = {
+        "form": form,
+        "runs": rows[:HISTORY_PAGE_SIZE],
+        "older": rows[HISTORY_PAGE_SIZE - 1].id if len(rows) > HISTORY_PAGE_SIZE else None,
+        "paged": before.isdigit(),
+    }
+    return render(request, "syncs/run_history.html", context)

@@ -1,9 +1,9 @@
-import base64
 import time
 
 import pytest
 
 from tests.dbs import MariaDatabase, PgDatabase, SqliteDatabase, unique_name
+from tests.pipekit_site.auth import basic
 
 # The fixtures that need the PostgreSQL and MariaDB test servers (scripts/test-servers.sh).
 SERVER_FIXTURES = {"pg_db", "pg_db2", "maria_db", "maria_db2"}
@@ -112,6 +112,16 @@ def make_connection(drivers):
 
 
 @pytest.fixture
+def history(drivers):
+    """Return a function adding grouped modules with runs (tests/history.py add_history)."""
+    from tests.history import add_history
+
+    return lambda modules, runs_per_module=2: add_history(
+        drivers["sqlite"], modules=modules, runs_per_module=runs_per_module
+    )
+
+
+@pytest.fixture
 def make_module():
     """Return a function that creates a Module; columns are (name, dest_type) pairs, one name at both ends."""
     from connections.columns import column_id, make_column
@@ -169,22 +179,17 @@ def wait_finished():
     return wait
 
 
-def _basic_auth(username, password):
-    token = base64.b64encode(f"{username}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
-
-
 @pytest.fixture
 def staff_auth(staff_user):
     """HTTP Basic headers for the staff user alice, for the JSON API."""
-    return _basic_auth("alice", "alice-password")
+    return basic("alice", "alice-password")
 
 
 @pytest.fixture
 def user_auth(django_user_model):
     """HTTP Basic headers for carol, a user who is not staff."""
     django_user_model.objects.create_user("carol", password="carol-password")
-    return _basic_auth("carol", "carol-password")
+    return basic("carol", "carol-password")
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ def pages(make_items_module):
         "/groups/",
         f"/groups/{group.id}/",
         f"/group-runs/{group_run.id}/",
+        "/tokens/",
     ]
 
 

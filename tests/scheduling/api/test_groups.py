@@ -2,6 +2,7 @@ import pytest
 
 from scheduling.models import Group, GroupMember, GroupRun, Schedule
 from syncs.models import RunLog, Status
+from tests.history import queries
 
 
 def test_it_answers_401_with_a_basic_challenge_without_credentials(client, db):
@@ -44,7 +45,7 @@ def test_it_reads_a_group_run_with_its_module_runs(client, staff_auth, make_item
 
 def test_unknown_ids_are_json_404s(client, staff_auth):
     for method, url in [("get", "/api/group-runs/999"), ("post", "/api/groups/999/run")]:
-        response = getattr(client, method)(url, headers=staff_auth)
+        response = getattr(client, method)(url, content_type="application/json", headers=staff_auth)
         assert response.status_code == 404, url
         assert "error" in response.json()
 
@@ -87,3 +88,19 @@ def test_a_bad_body_is_a_400_and_starts_nothing(client, staff_auth, db):
     )
     assert response.status_code == 400
     assert not GroupRun.objects.exists()
+
+
+def test_it_lists_fifty_groups_of_twenty_modules(client, staff_auth, history):
+    history(modules=1000, runs_per_module=1)
+    response = client.get("/api/groups", headers=staff_auth)
+    assert response.status_code == 200
+    assert sum(len(group["members"]) for group in response.json()["groups"]) == 1000
+
+
+def test_its_queries_do_not_grow_with_groups_members_or_runs(client, staff_auth, history):
+    group_run = GroupRun.objects.get(group=history(modules=20)[0].groups.get())
+    few = queries(client, "/api/groups", **staff_auth)
+    one_run = queries(client, f"/api/group-runs/{group_run.id}", **staff_auth)
+    bigger = GroupRun.objects.get(group=history(modules=100, runs_per_module=3)[0].groups.get())
+    assert queries(client, "/api/groups", **staff_auth) == few
+    assert queries(client, f"/api/group-runs/{bigger.id}", **staff_auth) == one_run

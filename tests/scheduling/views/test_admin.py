@@ -4,6 +4,7 @@ from django.urls import reverse
 from connections.models import Connection
 from scheduling.models import Group, GroupMember, GroupRun, Schedule
 from syncs.models import Module, RunLog, Status
+from tests.history import queries
 
 
 @pytest.fixture
@@ -109,3 +110,12 @@ def test_group_runs_are_listed_with_filters_and_shown_read_only_with_their_runs(
     assert 'name="_save"' not in html
     assert admin_client.post(url, {"status": "success"}).status_code == 403
     assert admin_client.get(reverse("admin:scheduling_grouprun_add")).status_code == 403
+
+
+def test_the_group_run_list_and_page_take_as_many_queries_however_many_runs(admin_client, history):
+    small = GroupRun.objects.get(group=history(modules=2)[0].groups.get())
+    listing = queries(admin_client, reverse("admin:scheduling_grouprun_changelist"))
+    page = queries(admin_client, reverse("admin:scheduling_grouprun_change", args=[small.pk]))
+    big = GroupRun.objects.get(group=history(modules=20, runs_per_module=3)[0].groups.get())
+    assert queries(admin_client, reverse("admin:scheduling_grouprun_changelist")) == listing
+    assert queries(admin_client, reverse("admin:scheduling_grouprun_change", args=[big.pk])) == page

@@ -1,5 +1,6 @@
 from scheduling.models import Group, GroupMember, GroupRun, Schedule
 from syncs.models import RunLog, Status
+from tests.history import queries
 
 
 def test_it_sends_anonymous_users_to_the_login_page(client, db):
@@ -56,3 +57,10 @@ def test_it_offers_run_now_and_dry_run_and_lists_recent_group_runs(staff_client,
     assert page.count(f'<form method="post" action="/groups/{group.id}/run">') == 2
     assert 'name="dry_run" value="1"' in page
     assert f'href="/group-runs/{group_run.id}/"' in page
+
+
+def test_its_queries_do_not_grow_with_members_or_runs(staff_client, history):
+    small = history(modules=2)[0].groups.get()
+    few = queries(staff_client, f"/groups/{small.id}/")
+    big = history(modules=20, runs_per_module=5)[0].groups.get()
+    assert queries(staff_client, f"/groups/{big.id}/") == few

@@ -1,5 +1,6 @@
 from scheduling.models import Group, GroupMember, GroupRun, Schedule
 from syncs.models import Status
+from tests.history import queries
 
 
 def test_it_sends_anonymous_users_to_the_login_page(client, db):
@@ -29,3 +30,18 @@ def test_it_lists_groups_with_members_schedules_and_last_run(staff_client, make_
     assert "0 4 * * *" in page and "America/New_York" in page
     assert f'href="/group-runs/{last.id}/" class="pill error"' in page
     assert "<strong>idle</strong>" in page and "disabled" in page and "never run" in page
+
+
+def test_it_lists_fifty_groups_of_twenty_modules(staff_client, history):
+    # SQLite refuses an expression of a thousand terms: the members' modules come joined.
+    history(modules=1000, runs_per_module=1)
+    page = staff_client.get("/groups/")
+    assert page.status_code == 200
+    assert page.content.decode().count("/modules/") >= 1000
+
+
+def test_its_queries_do_not_grow_with_groups_members_or_runs(staff_client, history):
+    history(modules=20)
+    few = queries(staff_client, "/groups/")
+    history(modules=100, runs_per_module=3)
+    assert queries(staff_client, "/groups/") == few

@@ -1,5 +1,6 @@
 from scheduling.models import Group, GroupMember, GroupRun
 from syncs.models import RunLog, Status
+from tests.history import queries
 
 
 def test_it_sends_anonymous_users_to_the_login_page(client, db):
@@ -49,3 +50,10 @@ def test_it_polls_while_running_and_stops_once_finished(staff_client, db):
     assert fragment.strip().startswith('<div id="group-run-live"') and "<html" not in fragment
     assert 'hx-trigger="every 2s"' in fragment
     assert 'hx-trigger="every 2s"' not in ended
+
+
+def test_its_queries_do_not_grow_with_the_runs(staff_client, history):
+    small = GroupRun.objects.get(group=history(modules=2)[0].groups.get())
+    few = queries(staff_client, f"/group-runs/{small.id}/")
+    big = GroupRun.objects.get(group=history(modules=20, runs_per_module=3)[0].groups.get())
+    assert queries(staff_client, f"/group-runs/{big.id}/") == few

@@ -6,6 +6,7 @@ import pytest
 from connections.models import Connection
 from scheduling.models import Group, GroupMember
 from syncs.models import Hook, RunLog, Status, Watermark
+from tests.history import queries
 from tests.syncs.locks import hold_lock
 
 
@@ -83,7 +84,7 @@ def test_listing_refuses_post(client, staff_auth):
 def post_run(client, module, headers, body=None):
     return client.post(
         f"/api/modules/{module.id}/run",
-        data=json.dumps(body) if body is not None else "",
+        data=json.dumps(body if body is not None else {}),
         content_type="application/json",
         headers=headers,
     )
@@ -127,7 +128,7 @@ def test_a_deeply_nested_body_is_a_json_400_and_starts_nothing(client, staff_aut
 
 
 def test_starting_a_run_of_an_unknown_module_is_a_json_404(client, staff_auth):
-    response = client.post("/api/modules/999/run", headers=staff_auth)
+    response = client.post("/api/modules/999/run", content_type="application/json", headers=staff_auth)
     assert response.status_code == 404
     assert "error" in response.json()
 
@@ -172,3 +173,29 @@ def test_post_run_of_a_running_module_is_a_409_naming_the_run(client, staff_auth
         "run_id": holder.id,
     }
     assert RunLog.objects.count() == 1
+
+
+def test_the_list_has_pages_of_at_most_limit_modules(client, staff_auth, history):
+    history(modules=7)
+    first = client.get("/api/modules?limit=5", headers=staff_auth).json()
+    second = client.get(first["next"], headers=staff_auth).json()
+    assert [len(first["modules"]), len(second["modules"])] == [5, 2]
+    assert (first["count"], first["pages"], second["page"], second["next"]) == (7, 2, 2, None)
+    names = [m["name"] for m in first["modules"] + second["modules"]]
+    assert names == sorted(names) and len(set(names)) == 7
+
+
+def test_a_bad_page_or_limit_is_a_400_or_404_naming_it(client, staff_auth, history):
+    history(modules=2)
+    assert "limit must be" in client.get("/api/modules?limit=501", headers=staff_auth).json()["error"]
+    assert client.get("/api/modules?page=0", headers=staff_auth).status_code == 400
+    assert client.get("/api/modules?page=3", headers=staff_auth).status_code == 404
+
+
+def test_its_queries_do_not_grow_with_modules_runs_or_groups(client, staff_auth, history):
+    small = history(modules=3)[0]
+    few = queries(client, "/api/modules", **staff_auth)
+    one = queries(client, f"/api/modules/{small.id}", **staff_auth)
+    big = history(modules=120, runs_per_module=25)[0]
+    assert queries(client, "/api/modules", **staff_auth) == few
+    assert queries(client, f"/api/modules/{big.id}", **staff_auth) == one

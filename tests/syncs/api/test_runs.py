@@ -62,7 +62,7 @@ def test_an_unknown_run_is_a_json_404(client, staff_auth):
 def test_it_cancels_a_running_run(client, staff_auth, make_items_module):
     run = RunLog.objects.create(module=make_items_module(), status=Status.RUNNING)
 
-    response = client.post(f"/api/runs/{run.id}/cancel", headers=staff_auth)
+    response = client.post(f"/api/runs/{run.id}/cancel", content_type="application/json", headers=staff_auth)
 
     run.refresh_from_db()
     assert response.status_code == 202
@@ -73,7 +73,7 @@ def test_it_cancels_a_running_run(client, staff_auth, make_items_module):
 def test_cancelling_a_finished_run_is_a_409_that_changes_nothing(client, staff_auth, make_items_module):
     run = RunLog.objects.create(module=make_items_module(), status=Status.ERROR)
 
-    response = client.post(f"/api/runs/{run.id}/cancel", headers=staff_auth)
+    response = client.post(f"/api/runs/{run.id}/cancel", content_type="application/json", headers=staff_auth)
 
     run.refresh_from_db()
     assert response.status_code == 409
@@ -88,7 +88,12 @@ def test_cancel_refuses_get_and_needs_no_csrf_token(make_items_module, staff_aut
     client = Client(enforce_csrf_checks=True)
 
     assert client.get(f"/api/runs/{run.id}/cancel", headers=staff_auth).status_code == 405
-    assert client.post(f"/api/runs/{run.id}/cancel", headers=staff_auth).status_code == 202
+    assert (
+        client.post(
+            f"/api/runs/{run.id}/cancel", content_type="application/json", headers=staff_auth
+        ).status_code
+        == 202
+    )
 
 
 def test_non_staff_cannot_cancel(client, user_auth, make_items_module):

@@ -4,7 +4,7 @@ import socket
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.utils import timezone
 
 from connections.dialects import get_dialect
 from connections.models import Connection
@@ -249,8 +249,21 @@ def test_a_trigger_is_built_and_read_in_one_place():
     assert Trigger.of(Trigger.SCHEDULE, 3) == "schedule:3"
     assert Trigger.kind("schedule:3") == Trigger.SCHEDULE
     assert Trigger.kind("cli") == Trigger.CLI
-    assert Trigger.matching("group") == Q(trigger__startswith="group:")
-    assert Trigger.matching("api") == Q(trigger="api")
+
+
+def test_the_database_files_each_run_under_the_kind_of_its_trigger(conn):
+    m = module(conn)
+    m.save()
+    for trigger in ["group:7", "schedule:3", "api", "manual", "group:12"]:
+        RunLog.objects.create(module=m, trigger=trigger)
+
+    def matching(kind):
+        return sorted(RunLog.objects.filter(Trigger.matching(kind)).values_list("trigger", flat=True))
+
+    assert matching("group") == ["group:12", "group:7"]
+    assert matching("schedule") == ["schedule:3"]
+    assert matching("api") == ["api"]
+    assert matching("cli") == []
 
 
 def test_a_run_is_stale_once_finished_or_once_its_process_on_this_host_is_gone(conn):
@@ -289,3 +302,24 @@ def test_failed_runs_are_the_same_rows_as_run_logs(conn):
     m.save()
     failed = RunLog.objects.create(module=m, status=Status.ERROR)
     assert FailedRun.objects.get(pk=failed.pk).module == m
+
+
+def test_a_module_keeps_the_duration_and_rows_of_its_last_twenty_successful_real_runs(conn):
+    m = module(conn)
+    m.save()
+
+    def ended(status, rows, dry_run=False):
+        run = RunLog.objects.create(
+            module=m, status=Status.RUNNING, dry_run=dry_run, started_at=timezone.now(), rows_merged=rows
+        )
+        run.finish(status, fields=["rows_merged"])
+
+    for rows in range(25):
+        ended(Status.SUCCESS, rows)
+    ended(Status.ERROR, 99)
+    ended(Status.DRY_RUN, 98, dry_run=True)
+    ended(Status.CANCELLED, 97)
+
+    m.refresh_from_db()
+    assert [rows for _, rows in m.trend] == list(range(5, 25))
+    assert all(0 <= seconds < 60 for seconds, _ in m.trend)

@@ -3,6 +3,7 @@ from django.utils import timezone
 from connections.models import Connection
 from scheduling.models import Group, GroupMember
 from syncs.models import Hook, RunLog, Status, Watermark
+from tests.history import queries
 
 
 def test_it_sends_anonymous_users_to_the_login_page(client, make_items_module):
@@ -72,3 +73,10 @@ def test_recent_runs_poll_while_one_is_going_and_come_as_a_fragment(staff_client
     assert 'id="recent-runs"' in fragment and "<html" not in fragment
     assert 'hx-trigger="every 2s"' in fragment
     assert 'hx-trigger="every 2s"' not in after
+
+
+def test_its_queries_do_not_grow_with_the_runs(staff_client, history):
+    small = history(modules=1, runs_per_module=1)[0]
+    few = queries(staff_client, f"/modules/{small.id}/")
+    big = history(modules=1, runs_per_module=40)[0]
+    assert queries(staff_client, f"/modules/{big.id}/") == few

@@ -4,18 +4,20 @@ from django.utils import timezone
 
 from scheduling.models import Group, GroupMember
 from syncs.models import RunLog, Status
+from tests.history import queries
 
 
 def finished_run(module, *, seconds, rows, status=Status.SUCCESS, ago=0):
-    started = timezone.now() - timedelta(minutes=ago)
-    return RunLog.objects.create(
+    """A run created `ago` minutes ago that ran `seconds` and ends now, as the engine ends runs."""
+    run = RunLog.objects.create(
         module=module,
-        status=status,
-        created_at=started,
-        started_at=started,
-        finished_at=started + timedelta(seconds=seconds),
+        status=Status.RUNNING,
+        created_at=timezone.now() - timedelta(minutes=ago),
+        started_at=timezone.now() - timedelta(seconds=seconds),
         rows_merged=rows,
     )
+    run.finish(status, fields=["rows_merged"])
+    return run
 
 
 def test_it_sends_anonymous_users_to_the_login_page(client, db):
@@ -108,3 +110,35 @@ def test_an_expired_session_on_a_poll_gets_a_client_redirect_to_login(client, ma
     assert response.status_code == 200
     assert response["HX-Redirect"] == "/login/?next=/"
     assert response.content == b""
+
+
+def test_its_queries_do_not_grow_with_modules_runs_or_groups(staff_client, history):
+    history(modules=3)
+    few = queries(staff_client, "/")
+    history(modules=80, runs_per_module=4)
+    assert queries(staff_client, "/") == few
+
+
+def test_it_shows_fifty_modules_a_page_with_links_that_keep_the_search(staff_client, history):
+    history(modules=60)
+    first = staff_client.get("/", {"connection": "hist"}).content.decode()
+    second = staff_client.get("/", {"connection": "hist", "page": 2}).content.decode()
+    assert first.count('<tr id="module-') == 50 and second.count('<tr id="module-') == 10
+    assert "60 modules" in first and "?connection=hist&amp;page=2" in first
+
+
+def test_it_searches_by_name_group_connection_and_last_status(staff_client, history, make_items_module):
+    grouped = history(modules=3)
+    items = make_items_module()
+    RunLog.objects.create(module=items, status=Status.ERROR)
+
+    def names(**search):
+        return [m.name for m in staff_client.get("/", search).context["modules"]]
+
+    assert names(name="m1") == ["m1"]
+    assert names(group="g0") == [m.name for m in grouped]
+    assert names(connection="source") == ["items"]
+    assert names(status="error") == ["items"]
+    assert names(status="success") == [m.name for m in grouped]
+    RunLog.objects.filter(module__in=grouped[:1]).delete()
+    assert names(status="never") == ["m0"]

@@ -1,8 +1,10 @@
+import zoneinfo
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from syncs.models import RunLog, Status
+from tests.history import queries
 
 
 def at(text):
@@ -10,7 +12,7 @@ def at(text):
 
 
 def run_ids(response):
-    return [run.id for run in response.context["page"].object_list]
+    return [run.id for run in response.context["runs"]]
 
 
 def test_it_sends_anonymous_users_to_the_login_page(client, db):
@@ -55,7 +57,7 @@ def test_it_filters_by_module_status_trigger_and_date(staff_client, make_items_m
     response = staff_client.get(
         "/runs/",
         {
-            "module": items.id,
+            "module": "item",
             "status": "error",
             "trigger": "schedule",
             "since": "2026-03-05",
@@ -76,14 +78,47 @@ def test_an_invalid_filter_is_shown_and_ignored(staff_client, make_items_module)
 def test_it_pages_by_fifty_and_keeps_the_filters_in_the_page_links(staff_client, make_items_module):
     module = make_items_module()
     start = timezone.now()
-    RunLog.objects.bulk_create(
+    runs = RunLog.objects.bulk_create(
         RunLog(module=module, status=Status.SUCCESS, created_at=start - timedelta(minutes=i))
         for i in range(60)
     )
+    # Two runs at the same instant across the page break: the keyset still shows each once.
+    RunLog.objects.filter(pk__in=[runs[49].pk, runs[50].pk]).update(created_at=runs[49].created_at)
 
     first = staff_client.get("/runs/", {"status": "success"})
-    second = staff_client.get("/runs/", {"status": "success", "page": 2})
+    second = staff_client.get("/runs/", {"status": "success", "before": run_ids(first)[-1]})
 
-    assert len(run_ids(first)) == 50 and len(run_ids(second)) == 10
-    assert "?status=success&amp;page=2" in first.content.decode()
-    assert "Page 2 of 2" in second.content.decode()
+    newest_first = list(RunLog.objects.order_by("-created_at", "-id").values_list("pk", flat=True))
+    assert len(run_ids(first)) == 50
+    assert run_ids(first) + run_ids(second) == newest_first
+    assert f"?status=success&amp;before={run_ids(first)[-1]}" in first.content.decode()
+    assert "Older" not in second.content.decode() and "Newest" in second.content.decode()
+
+
+def test_its_queries_do_not_grow_with_the_runs(staff_client, history):
+    history(modules=2)
+    first_page = queries(staff_client, "/runs/")
+    history(modules=40, runs_per_module=3)
+    assert queries(staff_client, "/runs/") == first_page
+    assert queries(staff_client, "/runs/?trigger=group&status=success") == first_page
+
+
+def test_a_deep_page_costs_what_the_first_does(staff_client, history):
+    history(modules=40, runs_per_module=3)
+    oldest = RunLog.objects.order_by("created_at", "id")[5]
+    first = queries(staff_client, "/runs/")
+    # One more query: the keyset's anchor run.
+    assert queries(staff_client, f"/runs/?before={oldest.id}") == first + 1
+
+
+def test_days_are_whole_days_in_the_configured_time_zone(staff_client, make_items_module, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    module = make_items_module()
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    late = RunLog.objects.create(module=module, created_at=datetime(2026, 3, 5, 23, 30, tzinfo=paris))
+    RunLog.objects.create(module=module, created_at=datetime(2026, 3, 6, 0, 30, tzinfo=paris))
+    RunLog.objects.create(module=module, created_at=datetime(2026, 3, 4, 23, 59, tzinfo=paris))
+
+    response = staff_client.get("/runs/", {"since": "2026-03-05", "until": "2026-03-05"})
+
+    assert run_ids(response) == [late.id]

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from pipekit_site.auth import staff_required
+from pipekit_site.auth import RUN, permission_required, staff_required
 from syncs import detached
 from syncs.locks import ModuleLocked
 from syncs.models import Module, RunLog, Status, Trigger
@@ -96,7 +96,7 @@ def module_detail(request, module_id):
     return render(request, "syncs/module_detail.html", context)
 
 
-@staff_required
+@permission_required(RUN)
 @require_POST
 def module_run(request, module_id):
     module = get_object_or_404(Module, pk=module_id)
@@ -119,7 +119,7 @@ def run_detail(request, run_id):
     return render(request, "syncs/run_detail.html", {"run": run})
 
 
-@staff_required
+@permission_required(RUN)
 @require_POST
 def run_cancel(request, run_id):
     run = get_object_or_404(RunLog, pk=run_id)

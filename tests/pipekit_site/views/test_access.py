@@ -49,7 +49,7 @@ def test_users_who_are_not_staff_get_403_everywhere(user_client, pages):
     for page in pages:
         response = user_client.get(page)
         assert response.status_code == 403, page
-        assert b"is not one" in response.content
+        assert b"Pipekit is for staff users." in response.content
 
 
 def test_staff_see_every_page(staff_client, pages):

@@ -7,26 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from scheduling.models import Group, GroupRun
 from syncs.models import Module, RunLog
-
-
-@pytest.fixture
-def pages(make_items_module):
-    module = make_items_module()
-    run = RunLog.objects.create(module=module)
-    group = Group.objects.create(name="nightly")
-    group_run = GroupRun.objects.create(group=group)
-    return [
-        "/",
-        f"/modules/{module.id}/",
-        "/runs/",
-        f"/runs/{run.id}/",
-        "/groups/",
-        f"/groups/{group.id}/",
-        f"/group-runs/{group_run.id}/",
-        "/tokens/",
-    ]
 
 
 def test_anonymous_users_are_sent_to_the_login_page_from_every_page(client, pages):

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from pipekit_site.auth import RUN, permission_required, staff_required
 from syncs import detached
-from syncs.locks import ModuleLocked
+from syncs.locks import ModuleLocked, unlock
 from syncs.models import Module, RunLog, Status, Trigger
 from syncs.summaries import LONG_FIELDS, latest_runs, newest_run
 from syncs.trends import trend_svg
@@ -109,6 +109,26 @@ def module_run(request, module_id):
         messages.error(request, f"Not started: {module.name} is {exc}.")
         return redirect("syncs:run_detail", exc.holder_id)
     return redirect("syncs:run_detail", run.id)
+
+
+@permission_required(RUN)
+@require_POST
+def module_unlock(request, module_id):
+    """Clear a stale lock, as `manage.py unlock` does; a holder still running here keeps it."""
+    module = get_object_or_404(Module, pk=module_id)
+    try:
+        holder = unlock(module, by=f"{request.user.username} on the module page")
+    except ModuleLocked as exc:
+        messages.error(request, f"Not unlocked: run {exc.holder_id} is still running; cancel it instead.")
+        return redirect("syncs:run_detail", exc.holder_id)
+    if holder is None:
+        messages.info(request, f"{module.name} was not locked.")
+    else:
+        messages.success(
+            request,
+            f"Cleared the lock of {module.name} held by run {holder.pk}; that run is now {holder.status}.",
+        )
+    return redirect("syncs:module_detail", module.pk)
 
 
 @staff_required

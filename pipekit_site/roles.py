@@ -3,45 +3,40 @@
 viewer sees everything; operator also runs, cancels and unlocks; editor also changes what runs.
 Superusers pass every check without a role."""
 
+from functools import reduce
+from operator import or_
+
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
-# The apps whose models every role may view.
-VIEWED_APPS = ["connections", "syncs", "scheduling"]
-RUN = "syncs.run_module"
-# The models an editor adds, changes and deletes, as app_label.model_name.
+from pipekit_site.auth import RUN
+
+
+def _permission(app_label, codename):
+    return Q(content_type__app_label=app_label, codename=codename)
+
+
+VIEWER = Q(content_type__app_label__in=["connections", "syncs", "scheduling"], codename__startswith="view_")
+OPERATOR = VIEWER | _permission(*RUN.split("."))
+# What runs, and where to: an editor adds, changes and deletes these models.
 EDITED_MODELS = [
-    "connections.connection",
-    "syncs.module",
-    "syncs.watermark",
-    "syncs.hook",
-    "scheduling.group",
-    "scheduling.groupmember",
-    "scheduling.schedule",
+    ("connections", "connection"),
+    ("syncs", "module"),
+    ("syncs", "watermark"),
+    ("syncs", "hook"),
+    ("scheduling", "group"),
+    ("scheduling", "groupmember"),
+    ("scheduling", "schedule"),
 ]
-
-
-def _viewer():
-    return Q(content_type__app_label__in=VIEWED_APPS, codename__startswith="view_")
-
-
-def _operator():
-    app_label, codename = RUN.split(".")
-    return _viewer() | Q(content_type__app_label=app_label, codename=codename)
-
-
-def _editor():
-    edits = Q()
-    for label in EDITED_MODELS:
-        app_label, model = label.split(".")
-        edits |= Q(
-            content_type__app_label=app_label,
-            codename__in=[f"{action}_{model}" for action in ("add", "change", "delete")],
-        )
-    return _operator() | edits
-
-
-ROLES = {"viewer": _viewer, "operator": _operator, "editor": _editor}
+EDITOR = OPERATOR | reduce(
+    or_,
+    (
+        _permission(app_label, f"{action}_{model}")
+        for app_label, model in EDITED_MODELS
+        for action in ("add", "change", "delete")
+    ),
+)
+ROLES = {"viewer": VIEWER, "operator": OPERATOR, "editor": EDITOR}
 
 
 def sync_roles(**kwargs):
@@ -49,4 +44,4 @@ def sync_roles(**kwargs):
     app, so every model's permissions exist; it also runs after a test flush)."""
     for name, permissions in ROLES.items():
         group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(Permission.objects.filter(permissions()))
+        group.permissions.set(Permission.objects.filter(permissions))

@@ -9,7 +9,7 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import page_not_found
 
-from pipekit_site.auth import api_user, credentials
+from pipekit_site.auth import VIEW, api_user, credentials, refusal
 
 
 def json_error(status, message, **headers):
@@ -23,8 +23,9 @@ def not_found(request, exception):
     return page_not_found(request, exception)
 
 
-def api_view(*methods):
-    """Make a JSON API view: token or HTTP Basic auth, staff only, the given methods, JSON errors.
+def api_view(*methods, permission=VIEW):
+    """Make a JSON API view: token or HTTP Basic auth, staff with the permission (pipekit_site.auth
+    refusal), the given methods, JSON errors.
 
     No cookie authenticates, so Django's CSRF check does not apply; but a browser may replay
     Basic credentials it has cached, so a POST must carry a JSON body or a token, which no
@@ -48,8 +49,9 @@ def api_view(*methods):
                     "with a staff user's login.",
                     **{"WWW-Authenticate": 'Basic realm="Pipekit", charset="UTF-8"'},
                 )
-            if not user.is_staff:
-                return json_error(403, f"User {user.username!r} is not staff.")
+            reason = refusal(user, permission)
+            if reason:
+                return json_error(403, f"User {user.username!r} may not do this. {reason}")
             if request.method not in methods:
                 return json_error(405, f"Method {request.method} not allowed.", Allow=", ".join(methods))
             token = credentials(request)[0]

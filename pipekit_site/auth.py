@@ -1,4 +1,4 @@
-"""Who may see the back office and call the API: staff users only.
+"""Who may see the back office and call the API: staff users with a role (pipekit_site.roles).
 
 Pages use the session login; the API uses a user's API token (`Authorization: Bearer …`) or,
 for compatibility, HTTP Basic against the same Django users, so scripts need no session or CSRF
@@ -20,25 +20,53 @@ from pipekit_site.models import ApiToken, AuthFailure
 log = logging.getLogger(__name__)
 
 
-def staff_required(view):
-    """Let staff through; send anonymous users to the login page; refuse others with 403.
+VIEW = "syncs.view_module"
+RUN = "syncs.run_module"
+ADD = "syncs.add_module"
+CHANGE = "syncs.change_module"
+# The least role holding each permission the pages and the API check.
+ROLE_FOR = {VIEW: "viewer", RUN: "operator", ADD: "editor", CHANGE: "editor"}
+NO_ROLE = "You have no role in Pipekit yet: ask an administrator to give you viewer, operator or editor."
+
+
+def refusal(user, permission):
+    """Why this authenticated user may not do what needs the permission, or None when they may."""
+    if not user.is_staff:
+        return "Pipekit is for staff users."
+    if not user.has_perm(VIEW):
+        return NO_ROLE
+    if not user.has_perm(permission):
+        return f"Your role does not allow this: it needs the {ROLE_FOR[permission]} role."
+    return None
+
+
+def permission_required(permission):
+    """Let staff with the permission through; send anonymous users to the login page; refuse
+    others with 403 and the reason.
 
     An htmx request whose session expired gets a client redirect, so the browser leaves the
     page for the login form instead of swapping the form into a fragment."""
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            if request.htmx:
-                back = request.htmx.current_url_abs_path or request.get_full_path()
-                return HttpResponseClientRedirect(redirect_to_login(back).url)
-            return redirect_to_login(request.get_full_path())
-        if not user.is_staff:
-            raise PermissionDenied("Pipekit is for staff users.")
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                if request.htmx:
+                    back = request.htmx.current_url_abs_path or request.get_full_path()
+                    return HttpResponseClientRedirect(redirect_to_login(back).url)
+                return redirect_to_login(request.get_full_path())
+            reason = refusal(request.user, permission)
+            if reason:
+                raise PermissionDenied(reason)
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+# Seeing the back office: any role.
+staff_required = permission_required(VIEW)
 
 
 def client_address(request):

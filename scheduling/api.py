@@ -4,6 +4,7 @@ from django.http import JsonResponse
 from django.urls import reverse
 
 from pipekit_site.api import api_view, find, read_dry_run
+from pipekit_site.auth import RUN
 from scheduling import engine
 from scheduling.models import Group, GroupRun, with_members
 from syncs.api import run_summary
@@ -62,7 +63,7 @@ def group_list(request):
     )
 
 
-@api_view("POST")
+@api_view("POST", permission=RUN)
 def group_run_start(request, group_id):
     group = find(Group.objects, group_id, "group")
     dry_run, error = read_dry_run(request)

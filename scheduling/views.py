@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from pipekit_site.auth import staff_required
+from pipekit_site.auth import RUN, permission_required, staff_required
 from scheduling import engine
 from scheduling.models import Group, GroupRun, with_members
 from syncs.models import RunLog, Status, Trigger
@@ -40,7 +40,7 @@ def group_detail(request, group_id):
     return render(request, "scheduling/group_detail.html", context)
 
 
-@staff_required
+@permission_required(RUN)
 @require_POST
 def group_run_start(request, group_id):
     group = get_object_or_404(Group, pk=group_id)
@@ -72,7 +72,7 @@ def group_run_detail(request, group_run_id):
     return render(request, "scheduling/group_run_detail.html", context)
 
 
-@staff_required
+@permission_required(RUN)
 @require_POST
 def group_run_cancel(request, group_run_id):
     group_run = get_object_or_404(GroupRun, pk=group_run_id)

@@ -79,12 +79,12 @@ class ModuleAdmin(admin.ModelAdmin):
     inlines = [WatermarkInline, HookInline]
     actions = ["enable", "disable"]
 
-    @admin.action(description="Enable selected modules")
+    @admin.action(description="Enable selected modules", permissions=["change"])
     def enable(self, request, queryset):
         count = queryset.update(enabled=True)
         self.message_user(request, f"{count} module(s) enabled.")
 
-    @admin.action(description="Disable selected modules")
+    @admin.action(description="Disable selected modules", permissions=["change"])
     def disable(self, request, queryset):
         count = queryset.update(enabled=False)
         self.message_user(request, f"{count} module(s) disabled.")

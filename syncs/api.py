@@ -7,6 +7,7 @@ from django.http import JsonResponse
 from django.urls import reverse
 
 from pipekit_site.api import api_view, find, json_error, read_dry_run
+from pipekit_site.auth import RUN
 from syncs import detached
 from syncs.locks import ModuleLocked
 from syncs.models import Module, RunLog, Trigger
@@ -141,7 +142,7 @@ def module_detail(request, module_id):
     return JsonResponse(data)
 
 
-@api_view("POST")
+@api_view("POST", permission=RUN)
 def module_run(request, module_id):
     module = find(Module.objects, module_id, "module")
     dry_run, error = read_dry_run(request)
@@ -164,7 +165,7 @@ def run_detail(request, run_id):
     return JsonResponse(run_data(find(RunLog.objects.select_related("module"), run_id, "run")))
 
 
-@api_view("POST")
+@api_view("POST", permission=RUN)
 def run_cancel(request, run_id):
     run = find(RunLog.objects.select_related("module"), run_id, "run")
     if not run.request_cancel():

@@ -51,8 +51,9 @@ def release_lock(module, run):
     Module.objects.filter(pk=module.pk, running_run=run).update(running_run=None, locked_at=None)
 
 
-def unlock(module):
-    """Clear the module's lock and return the run that held it (None when unlocked).
+def unlock(module, by):
+    """Clear the module's lock and return the run that held it (None when unlocked); `by` says who
+    cleared it, in the holder's error.
 
     Refuses (ModuleLocked) when the holder's process is still alive on this host."""
     holder = lock_holder(module)
@@ -66,6 +67,6 @@ def unlock(module):
     ):
         raise ModuleLocked(holder.pk)
     if Module.objects.filter(pk=module.pk, running_run=holder).update(running_run=None, locked_at=None):
-        holder.abandon("its lock was cleared with manage.py unlock")
+        holder.abandon(f"its lock was cleared by {by}")
     holder.refresh_from_db()
     return holder

@@ -56,6 +56,8 @@ class Module(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The operator role's (pipekit_site.roles): modules and groups, by page, API or command.
+        permissions = [("run_module", "Can run, cancel and unlock modules and groups")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(name__regex=IDENTIFIER_RE), name="module_name_is_identifier"

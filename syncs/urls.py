@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.module_list, name="module_list"),
     path("modules/<int:module_id>/", views.module_detail, name="module_detail"),
     path("modules/<int:module_id>/run", views.module_run, name="module_run"),
+    path("modules/<int:module_id>/unlock", views.module_unlock, name="module_unlock"),
     path("modules/<int:module_id>/columns/new", wizard.add_column, name="add_column"),
     path("modules/new/", wizard.wizard_start, name="wizard_start"),
     path("modules/new/tables", wizard.wizard_tables, name="wizard_tables"),

@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from pipekit_site.auth import staff_required
+from pipekit_site.auth import RUN, permission_required, staff_required
 from syncs import detached
-from syncs.locks import ModuleLocked
+from syncs.locks import ModuleLocked, unlock
 from syncs.models import Module, RunLog, Status, Trigger
 from syncs.summaries import LONG_FIELDS, latest_runs, newest_run
 from syncs.trends import trend_svg
@@ -96,7 +96,7 @@ def module_detail(request, module_id):
     return render(request, "syncs/module_detail.html", context)
 
 
-@staff_required
+@permission_required(RUN)
 @require_POST
 def module_run(request, module_id):
     module = get_object_or_404(Module, pk=module_id)
@@ -111,6 +111,26 @@ def module_run(request, module_id):
     return redirect("syncs:run_detail", run.id)
 
 
+@permission_required(RUN)
+@require_POST
+def module_unlock(request, module_id):
+    """Clear a stale lock, as `manage.py unlock` does; a holder still running here keeps it."""
+    module = get_object_or_404(Module, pk=module_id)
+    try:
+        holder = unlock(module, by=f"{request.user.username} on the module page")
+    except ModuleLocked as exc:
+        messages.error(request, f"Not unlocked: run {exc.holder_id} is still running; cancel it instead.")
+        return redirect("syncs:run_detail", exc.holder_id)
+    if holder is None:
+        messages.info(request, f"{module.name} was not locked.")
+    else:
+        messages.success(
+            request,
+            f"Cleared the lock of {module.name} held by run {holder.pk}; that run is now {holder.status}.",
+        )
+    return redirect("syncs:module_detail", module.pk)
+
+
 @staff_required
 def run_detail(request, run_id):
     run = get_object_or_404(RunLog.objects.select_related("module", "group_run__group"), pk=run_id)
@@ -119,7 +139,7 @@ def run_detail(request, run_id):
     return render(request, "syncs/run_detail.html", {"run": run})
 
 
-@staff_required
+@permission_required(RUN)
 @require_POST
 def run_cancel(request, run_id):
     run = get_object_or_404(RunLog, pk=run_id)

@@ -12,7 +12,7 @@ from connections import introspection
 from connections.columns import next_column_id
 from connections.jrunner import JrunnerError
 from connections.models import Connection
-from pipekit_site.auth import staff_required
+from pipekit_site.auth import ADD, CHANGE, permission_required
 from syncs import schema
 from syncs.actions import create_module
 from syncs.models import TOKEN_RE, Module
@@ -44,13 +44,13 @@ def _back_to_start(request):
     return redirect(reverse("syncs:wizard_start") + "?" + request.GET.urlencode())
 
 
-@staff_required
+@permission_required(ADD)
 def wizard_start(request):
     form = StartForm(request.GET or None)
     return render(request, "syncs/wizard_start.html", {"form": form})
 
 
-@staff_required
+@permission_required(ADD)
 def wizard_tables(request):
     chosen = _start_params(request)
     if chosen is None:
@@ -70,7 +70,7 @@ def wizard_tables(request):
     return render(request, "syncs/wizard_tables.html", context)
 
 
-@staff_required
+@permission_required(ADD)
 def wizard_columns(request):
     chosen = _start_params(request)
     schema_name, table = request.GET.get("schema", ""), request.GET.get("table", "")
@@ -108,7 +108,7 @@ def wizard_columns(request):
     return render(request, "syncs/wizard_columns.html", {**context, "formset": formset})
 
 
-@staff_required
+@permission_required(ADD)
 def wizard_sql(request):
     chosen = _start_params(request)
     if chosen is None:
@@ -166,7 +166,7 @@ def _check_against_source(form, columns, watermarks, source):
         )
 
 
-@staff_required
+@permission_required(ADD)
 def wizard_create(request):
     draft = request.session.get(DRAFT)
     if not draft:
@@ -245,7 +245,7 @@ def wizard_create(request):
     return redirect("syncs:module_detail", module.pk)
 
 
-@staff_required
+@permission_required(CHANGE)
 def add_column(request, module_id):
     module = get_object_or_404(Module.objects.select_related("source__driver", "dest__driver"), pk=module_id)
     form = AddColumnForm(request.POST or None, initial={"source_query": module.source_query})

@@ -146,14 +146,50 @@ def make_module():
 
 
 @pytest.fixture
-def staff_user(db, django_user_model):
-    return django_user_model.objects.create_user("alice", password="alice-password", is_staff=True)
+def make_staff(db, django_user_model):
+    """Return a function creating a staff user with a role (pipekit_site.roles; None for no role)
+    whose password is "<name>-password"."""
+    from django.contrib.auth.models import Group
+
+    def make(username, role):
+        user = django_user_model.objects.create_user(username, password=f"{username}-password", is_staff=True)
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staff_user(make_staff):
+    """alice, a staff user with the editor role: she may do everything but administer users."""
+    return make_staff("alice", "editor")
 
 
 @pytest.fixture
 def staff_client(client, staff_user):
-    """A test client logged in as the staff user alice."""
+    """A test client logged in as the staff user alice (editor)."""
     client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def viewer_client(make_staff):
+    """A test client logged in as vera, a staff user with the viewer role."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(make_staff("vera", "viewer"))
+    return client
+
+
+@pytest.fixture
+def operator_client(make_staff):
+    """A test client logged in as oscar, a staff user with the operator role."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(make_staff("oscar", "operator"))
     return client
 
 
@@ -181,7 +217,7 @@ def wait_finished():
 
 @pytest.fixture
 def staff_auth(staff_user):
-    """HTTP Basic headers for the staff user alice, for the JSON API."""
+    """HTTP Basic headers for the staff user alice (editor), for the JSON API."""
     return basic("alice", "alice-password")
 
 

@@ -43,8 +43,11 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, transactional_db, django_user_model):
-    """A browser page on the live server, logged in as a staff user."""
-    django_user_model.objects.create_user(OPERATOR[0], password=OPERATOR[1], is_staff=True)
+    """A browser page on the live server, logged in as a staff user with the editor role."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(OPERATOR[0], password=OPERATOR[1], is_staff=True)
+    user.groups.add(Group.objects.get(name="editor"))
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     # Chromium reports each script or style the Content-Security-Policy refused on the console.

@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from pipekit_site.auth import VIEW, refusal
 from pipekit_site.models import ApiToken
 
 
@@ -21,8 +22,11 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"No user named {options['user']!r}.")
-            if not user.is_staff:
-                self.stderr.write(f"Note: {user.username} is not staff, so the API refuses this token.")
+            reason = refusal(user, VIEW)
+            if reason:
+                self.stderr.write(
+                    f"Note: the API refuses this token until {user.username} may use it: {reason}"
+                )
             token, secret = ApiToken.issue(user, options["name"])
             self.stdout.write(f"Token {token.pk} for {user.username} (shown once, store it now):\n{secret}")
         elif action == "list":

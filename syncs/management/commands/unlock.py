@@ -15,7 +15,7 @@ class Command(BaseCommand):
         if module is None:
             raise CommandError(f"there is no module named {name!r}")
         try:
-            holder = unlock(module)
+            holder = unlock(module, by="manage.py unlock")
         except ModuleLocked as exc:
             raise CommandError(
                 f"{name} is held by run {exc.holder_id}, whose process is still running here; "

@@ -38,3 +38,13 @@ def test_an_unknown_user_or_token_is_an_error_naming_it(db):
         api_tokens("create", "zed")
     with pytest.raises(CommandError, match="No API token with id 42"):
         api_tokens("revoke", "42")
+
+
+def test_a_token_for_staff_without_a_role_comes_with_a_note_that_the_api_refuses_it(make_staff):
+    make_staff("nina", None)
+    err = StringIO()
+    call_command("api_tokens", "create", "nina", stdout=StringIO(), stderr=err)
+    assert err.getvalue().startswith(
+        "Note: the API refuses this token until nina may use it: You have no role"
+    )
+    assert ApiToken.objects.filter(user__username="nina").exists()

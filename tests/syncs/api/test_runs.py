@@ -19,7 +19,7 @@ def test_it_refuses_users_who_are_not_staff(client, user_auth, make_items_module
     run = RunLog.objects.create(module=make_items_module())
     response = client.get(f"/api/runs/{run.id}", headers=user_auth)
     assert response.status_code == 403
-    assert response.json() == {"error": "User 'carol' is not staff."}
+    assert response.json() == {"error": "User 'carol' may not do this. Pipekit is for staff users."}
 
 
 def test_a_session_login_is_not_enough(staff_client, make_items_module):

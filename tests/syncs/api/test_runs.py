@@ -106,7 +106,7 @@ def test_non_staff_cannot_cancel(client, user_auth, make_items_module):
 def test_cancelling_a_queued_run_ends_it_before_it_starts(client, staff_auth, make_items_module):
     run = RunLog.objects.create(module=make_items_module())
 
-    response = client.post(f"/api/runs/{run.id}/cancel", headers=staff_auth)
+    response = client.post(f"/api/runs/{run.id}/cancel", content_type="application/json", headers=staff_auth)
 
     run.refresh_from_db()
     assert response.status_code == 202

@@ -3,8 +3,10 @@
 Imports no app: the apps' API modules build on it."""
 
 import json
-from functools import wraps
+from functools import cache, wraps
+from pathlib import Path
 
+import yaml
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import page_not_found
@@ -14,6 +16,17 @@ from pipekit_site.auth import VIEW, api_user, credentials, refusal
 
 def json_error(status, message, **headers):
     return JsonResponse({"error": message}, status=status, headers=headers)
+
+
+@cache
+def openapi_document():
+    """The API's OpenAPI document (pipekit_site/openapi.yaml), as a dict."""
+    return yaml.safe_load((Path(__file__).parent / "openapi.yaml").read_text())
+
+
+def openapi(request):
+    """Serve the OpenAPI document. Open to anyone: it describes the API, not the data."""
+    return JsonResponse(openapi_document())
 
 
 def not_found(request, exception):

@@ -2,12 +2,26 @@ from pathlib import Path
 
 import pytest
 
+from pipekit_site.models import ApiToken
+from tests.pipekit_site.auth import bearer
 
-def test_it_is_open_and_reports_the_state_database_and_jrunner(client, db, settings):
+
+@pytest.fixture
+def counting_jrunner(settings, tmp_path):
+    """A stand-in jrunner that notes each time it is started in a file: return that file."""
+    starts = tmp_path / "starts"
+    script = tmp_path / "jrunner"
+    script.write_text(f'#!/bin/sh\necho started >> "{starts}"\necho "jrunner 9.9"\n')
+    script.chmod(0o755)
+    settings.PIPEKIT_JRUNNER = script
+    return starts
+
+
+def test_staff_see_the_state_database_and_jrunner(staff_client, settings):
     if not Path(settings.PIPEKIT_JRUNNER).exists():
         pytest.skip("jrunner is not built: make jrunner")
 
-    response = client.get("/health")
+    response = staff_client.get("/health")
 
     assert response.status_code == 200
     data = response.json()
@@ -17,14 +31,52 @@ def test_it_is_open_and_reports_the_state_database_and_jrunner(client, db, setti
     assert data["jrunner"]["ok"] is True
 
 
-def test_a_missing_jrunner_makes_it_503_and_says_which(client, db, settings, tmp_path):
+def test_strangers_are_told_only_ok(client, db, counting_jrunner):
+    response = client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_strangers_are_told_only_not_ok(client, db, settings, tmp_path):
     settings.PIPEKIT_JRUNNER = tmp_path / "no-such-jrunner"
 
     response = client.get("/health")
 
     assert response.status_code == 503
+    assert response.json() == {"status": "not ok"}
+    assert "no-such-jrunner" not in response.content.decode()
+
+
+def test_a_user_who_is_not_staff_is_a_stranger(user_client, counting_jrunner):
+    assert user_client.get("/health").json() == {"status": "ok"}
+
+
+def test_a_missing_jrunner_makes_it_503_and_tells_staff_which(staff_client, settings, tmp_path):
+    settings.PIPEKIT_JRUNNER = tmp_path / "no-such-jrunner"
+
+    response = staff_client.get("/health")
+
+    assert response.status_code == 503
     data = response.json()
-    assert data["status"] == "error"
+    assert data["status"] == "not ok"
     assert data["state_database"]["ok"] is True
     assert data["jrunner"]["ok"] is False
     assert "no-such-jrunner" in data["jrunner"]["detail"]
+
+
+def test_a_token_or_basic_login_shows_the_details(client, staff_user, staff_auth, counting_jrunner):
+    _, secret = ApiToken.issue(staff_user, "monitor")
+
+    for headers in (bearer(secret), staff_auth):
+        assert client.get("/health", headers=headers).json()["jrunner"] == {
+            "ok": True,
+            "detail": "jrunner 9.9",
+        }
+
+
+def test_jrunner_is_started_once_for_many_requests(client, db, counting_jrunner):
+    for _ in range(5):
+        assert client.get("/health").status_code == 200
+
+    assert counting_jrunner.read_text().splitlines() == ["started"]

@@ -21,6 +21,7 @@ from django.conf import settings
 
 CANCEL_POLL_SECONDS = 0.5
 ROWS_WRITTEN = re.compile(r"^(\d+) rows written \(([a-z-]+)\)$", re.M)
+EXTRA_COLUMNS = "extra source columns (not loaded): "
 POST_COUNT = re.compile(r"^-post statement \d+: (-?\d+) rows$", re.M)
 TSV_ESCAPE = re.compile(r"\\(.)")
 TSV_UNESCAPED = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r", "0": "\0"}
@@ -94,6 +95,7 @@ def migrate(
     table,
     *,
     columns=None,
+    source_columns=None,
     clear=False,
     trim=False,
     bulk=False,
@@ -106,6 +108,9 @@ def migrate(
     """Stream the rows of sql on source into table on dest, by column position, in one transaction.
 
     columns: the quoted destination columns to load, comma separated (default: the table's first).
+    source_columns: the source column labels expected, in load order ('' for a column the source
+    gives no name: taken by position); jrunner fails before any row moves when one is missing,
+    and takes them by name, leaving extra ones out (it prints EXTRA_COLUMNS).
     pre: statements run on dest and committed before the load; post: statements run on dest after
     the load, in its transaction (their update counts are MigrateResult.post_counts).
     on_line(line) gets each line jrunner prints, as it arrives, in the calling thread;
@@ -119,6 +124,11 @@ def migrate(
         args += ["-dt", table]
         if columns:
             args += ["-dcols", columns]
+        if source_columns is not None:
+            args += [
+                "-scols",
+                "\n".join(n.replace("\\", "\\\\").replace("\n", "\\n") for n in source_columns),
+            ]
         args += [flag for flag, on in (("-c", clear), ("-t", trim), ("-b", bulk)) if on]
         for flag, path in zip(["-pre"] * len(pre) + ["-post"] * len(post), files[1:], strict=True):
             args += [flag, path]

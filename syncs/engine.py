@@ -209,12 +209,12 @@ def _migrate(module, run, dest_table, log, cancel, *, columns=None, clear=False,
             dest,
             dest_table,
             columns=columns,
+            source_columns=[c["source_name"] for c in module.columns],
             clear=clear,
             bulk=dest.dialect.has_bulk_path,
             pre=pre,
             post=post,
-            # The merge's own counts are summed up in one note instead (see _load_staged).
-            on_line=lambda line: None if line.startswith("-post statement") else log.line(line),
+            on_line=lambda line: _jrunner_line(line, log),
             should_cancel=cancel,
             on_start=lambda pid: log.note(f"jrunner started (pid {pid})"),
         )
@@ -228,9 +228,27 @@ def _migrate(module, run, dest_table, log, cancel, *, columns=None, clear=False,
     return result
 
 
+def _jrunner_line(line, log):
+    if line.startswith(jrunner.EXTRA_COLUMNS):
+        extra = line.removeprefix(jrunner.EXTRA_COLUMNS)
+        log.note(
+            f"warning: schema drift: the source query returns columns the module does not have, "
+            f"left out: {extra}"
+        )
+    elif not line.startswith("-post statement"):
+        # The merge's own counts are summed up in one note instead (see _load_staged).
+        log.line(line)
+
+
+# jrunner checks the source query's column labels against the module's before any row moves.
+CHECK_STEP = {"source columns:": "checking the source query's columns (the destination is unchanged)"}
+
+
 def _load_direct(module, run, plan, log, cancel):
     log.note(f"loading source rows into {plan.table} (cleared in the same transaction)")
-    with step(f"loading source rows into {plan.table} (rolled back; the destination is unchanged)"):
+    with step(
+        f"loading source rows into {plan.table} (rolled back; the destination is unchanged)", CHECK_STEP
+    ):
         result = _migrate(module, run, plan.table, log, cancel, clear=True, columns=plan.columns)
     run.rows_staged = run.rows_merged = result.rows
     log.note(f"{result.rows} rows loaded ({result.load_path})")
@@ -246,6 +264,7 @@ def _load_staged(module, run, plan, log, cancel):
     try:
         # jrunner names a failing -pre or -post statement: staging DDL or merge, not the load.
         steps = {
+            **CHECK_STEP,
             "-pre statement": f"creating staging table {plan.staging}",
             "-post statement": f"merging into {plan.table} (rolled back; the destination is unchanged)",
         }

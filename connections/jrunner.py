@@ -21,6 +21,8 @@ from django.conf import settings
 
 CANCEL_POLL_SECONDS = 0.5
 ROWS_WRITTEN = re.compile(r"^(\d+) rows written \(([a-z-]+)\)$", re.M)
+# jrunner's message when the destination's commit itself failed: it may have taken effect.
+COMMIT_FAILED = "jrunner: commit: "
 EXTRA_COLUMNS = "extra source columns (not loaded): "
 POST_COUNT = re.compile(r"^-post statement \d+: (-?\d+) rows$", re.M)
 TSV_ESCAPE = re.compile(r"\\(.)")

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 
 from connections import jrunner
 from connections.secrets import SecretError
-from syncs.livelog import LiveLog
+from syncs.commits import merge_committed
+from syncs.livelog import JRUNNER_STARTED, LiveLog
 from syncs.locks import ModuleLocked, claim_lock, release_lock
 from syncs.models import RunLog, RunOn, Status, Strategy
 from syncs.plan import build_plan, render
@@ -120,13 +121,15 @@ def _run(module, run, log, cancel):
         else:
             _load_staged(module, run, plan, log, cancel)
     except (Cancelled, jrunner.JrunnerCancelled):
-        why = "stopped by SIGTERM" if stop_requested.is_set() else "cancelled on request"
-        status, error = Status.CANCELLED, f"{why}; the destination is unchanged"
+        status = Status.CANCELLED
+        error = "stopped by SIGTERM" if stop_requested.is_set() else "cancelled on request"
     except RunError as exc:
         status, error = Status.ERROR, str(exc)
     except Exception as exc:
         logger.exception("run %s of %s failed", run.pk, module.name)
         status, error = Status.ERROR, f"unexpected {exc.__class__.__name__}: {exc}"
+    if status != Status.SUCCESS and (plan and plan.started or status == Status.CANCELLED):
+        status, error = _settle(module, run, plan, status, error, log)
     if plan and plan.drop_error:
         status = Status.ERROR if status == Status.SUCCESS else status
         error = "; ".join(e for e in (error, plan.drop_error) if e)
@@ -138,6 +141,20 @@ def _run(module, run, log, cancel):
             status, error = Status.ERROR, hook_error
     log.note(f"finished: {status}")
     _finish(run, status, error)
+
+
+def _settle(module, run, plan, status, error, log):
+    """Say truthfully what a run that ended abnormally did to the destination: a cancel or a
+    failure may land after the merge committed, and then the run succeeded."""
+    if not (plan and plan.started) or plan.rolled_back:
+        return status, f"{error}; the destination is unchanged"
+    committed, why = merge_committed(module, run.pk)
+    if committed:
+        log.note(f"{error}, but the merge had committed before it landed: the run succeeded")
+        return Status.SUCCESS, ""
+    if committed is None:
+        return status, f"{error}; whether the merge committed is unknown (checking failed: {why})"
+    return status, f"{error}; the destination is unchanged"
 
 
 # What a run learns while it runs, written when it finishes.
@@ -192,7 +209,7 @@ def _prepare(module, run, log):
         # Loading twice (staging, then dest) costs twice the copy: a full refresh loads straight
         # into the destination where its TRUNCATE is transactional, so the clear rolls back too.
         direct = module.strategy == Strategy.FULL and module.dest.dialect.transactional_truncate
-        plan = build_plan(module, direct=direct)
+        plan = build_plan(module, run.pk, direct=direct)
     except (ValueError, KeyError) as exc:
         raise RunError(f"building the merge SQL: {exc}") from exc
     run.merge_sql = plan.script
@@ -200,8 +217,13 @@ def _prepare(module, run, log):
     return plan
 
 
-def _migrate(module, run, dest_table, log, cancel, *, columns=None, clear=False, pre=(), post=()):
+def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=False, pre=(), post=()):
     source, dest = module.source, module.dest
+
+    def started(pid):
+        plan.started = True
+        log.note(f"{JRUNNER_STARTED} (pid {pid})")
+
     try:
         result = jrunner.migrate(
             source,
@@ -216,10 +238,17 @@ def _migrate(module, run, dest_table, log, cancel, *, columns=None, clear=False,
             post=post,
             on_line=lambda line: _jrunner_line(line, log),
             should_cancel=cancel,
-            on_start=lambda pid: log.note(f"jrunner started (pid {pid})"),
+            on_start=started,
         )
     except jrunner.JrunnerError as exc:
         run.stderr = exc.stderr or ""
+        # jrunner reporting its own failure has rolled back, unless its commit failed; stopped
+        # or killed, it may have committed first.
+        plan.rolled_back = (
+            not isinstance(exc, jrunner.JrunnerCancelled)
+            and exc.returncode in (1, 2)
+            and not str(exc).startswith(jrunner.COMMIT_FAILED)
+        )
         raise
     finally:
         log.flush()
@@ -241,15 +270,30 @@ def _jrunner_line(line, log):
 
 
 # jrunner checks the source query's column labels against the module's before any row moves.
-CHECK_STEP = {"source columns:": "checking the source query's columns (the destination is unchanged)"}
+CHECK_STEP = {"source columns:": "checking the source query's columns"}
+COMMITS = "the bookkeeping table pipekit_commits"
 
 
 def _load_direct(module, run, plan, log, cancel):
     log.note(f"loading source rows into {plan.table} (cleared in the same transaction)")
-    with step(
-        f"loading source rows into {plan.table} (rolled back; the destination is unchanged)", CHECK_STEP
-    ):
-        result = _migrate(module, run, plan.table, log, cancel, clear=True, columns=plan.columns)
+    steps = {
+        **CHECK_STEP,
+        "-pre statement": f"creating {COMMITS}",
+        "-post statement": f"recording the load in {COMMITS} (rolled back)",
+    }
+    with step(f"loading source rows into {plan.table}", steps):
+        result = _migrate(
+            module,
+            run,
+            plan,
+            plan.table,
+            log,
+            cancel,
+            clear=True,
+            columns=plan.columns,
+            pre=plan.bookkeeping,
+            post=plan.record,
+        )
     run.rows_staged = run.rows_merged = result.rows
     log.note(f"{result.rows} rows loaded ({result.load_path})")
 
@@ -260,16 +304,19 @@ def _load_staged(module, run, plan, log, cancel):
         f"loading source rows into staging {plan.staging} and merging into {plan.table} "
         f"({module.strategy}, in the load's transaction)"
     )
-    post = plan.merge + ([plan.drop] if plan.drop_in_merge else [])
+    post = plan.merge + plan.record + ([plan.drop] if plan.drop_in_merge else [])
+    pre = plan.create + plan.bookkeeping
     try:
         # jrunner names a failing -pre or -post statement: staging DDL or merge, not the load.
+        books = range(len(plan.create) + 1, len(pre) + 1)
         steps = {
             **CHECK_STEP,
+            **{f"-pre statement {i} of": f"creating {COMMITS}" for i in books},
             "-pre statement": f"creating staging table {plan.staging}",
-            "-post statement": f"merging into {plan.table} (rolled back; the destination is unchanged)",
+            "-post statement": f"merging into {plan.table} (rolled back)",
         }
-        with step(f"loading source rows into staging {plan.staging} (the destination is unchanged)", steps):
-            result = _migrate(module, run, plan.staging, log, cancel, pre=plan.create, post=post)
+        with step(f"loading source rows into staging {plan.staging}", steps):
+            result = _migrate(module, run, plan, plan.staging, log, cancel, pre=pre, post=post)
         plan.dropped = plan.drop_in_merge
         run.rows_staged = result.rows
         # Every strategy's merge is deletes (none for append), then the insert from staging.

@@ -6,6 +6,8 @@ import time
 from django.utils import timezone
 
 BARE_NUMBER = re.compile(r"^\s*\d+\s*$")
+# The note a run writes once jrunner runs: from there on, its merge may have committed.
+JRUNNER_STARTED = "jrunner started"
 
 
 def collapse(lines, line):

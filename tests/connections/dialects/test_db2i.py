@@ -168,3 +168,11 @@ def test_it_has_no_bulk_path_and_no_transactional_truncate():
 )
 def test_it_maps_jdbc_types(jdbc_type, precision, scale, type_name, expected):
     assert dialect.map_type(jdbc_type, precision, scale, type_name) == expected
+
+
+def test_the_commits_table_is_created_ignoring_that_it_exists():
+    assert dialect.create_commits_sql("") == [
+        "BEGIN DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END; CREATE TABLE \"pipekit_commits\" (\n"
+        '  "module" VARCHAR(200) NOT NULL PRIMARY KEY,\n  "run_id" BIGINT NOT NULL,\n'
+        '  "committed_at" TIMESTAMP(6) NOT NULL\n); END'
+    ]

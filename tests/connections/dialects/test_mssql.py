@@ -192,3 +192,11 @@ def test_qualified_names_split_back_into_their_parts(parts):
     table = ".".join(dialect.quote_identifier(p) for p in parts)
     assert dialect.table_parts(table) == parts
     assert dialect.qualify(table) == table
+
+
+def test_the_commits_table_is_created_only_when_missing():
+    assert dialect.create_commits_sql("pipekit_staging")[1] == (
+        "IF OBJECT_ID(N'[pipekit_staging].[pipekit_commits]', N'U') IS NULL EXEC(N'CREATE TABLE "
+        "[pipekit_staging].[pipekit_commits] (\n  [module] nvarchar(200) NOT NULL PRIMARY KEY,\n"
+        "  [run_id] bigint NOT NULL,\n  [committed_at] datetime2(6) NOT NULL\n)')"
+    )

@@ -106,7 +106,7 @@ def test_a_staging_table_that_cannot_be_created_is_named_before_anything_moves(l
 
     assert run.status == Status.ERROR
     assert run.error.startswith(f'creating staging table "pipekit_staging"."{module.name}": ')
-    assert "-pre statement 2 of 3" in run.error
+    assert "-pre statement 2 of 4" in run.error
     assert items.read(dest) == items.expected(items.ROWS)
 
 
@@ -188,6 +188,9 @@ def test_a_killed_run_stops_its_jrunner_and_the_next_run_recovers(loaded):
     rerun = run_module(module, trigger="cli")
     assert rerun.status == Status.SUCCESS
     assert f"cleared the stale lock of run {run.pk}" in rerun.live_log
+    run.refresh_from_db()
+    assert run.status == Status.ERROR
+    assert run.error.endswith("its merge did not commit: the destination is unchanged")
     assert items.read(dest) == items.expected(items.ROWS + items.NEW)
 
 

@@ -109,7 +109,13 @@ final class Migrate {
                 // the destination's own file does not hold a read lock while the load commits.
                 Db.rollbackQuietly(src);
                 List<Integer> counts = Query.statements(dst, post, "-post statement ", "; the load was rolled back");
-                dst.commit();
+                try {
+                    dst.commit();
+                } catch (SQLException e) {
+                    // A connection lost during the commit leaves its outcome to the server.
+                    throw new SQLException("commit: " + Main.describe(e) + "; whether it took effect is unknown",
+                        e.getSQLState(), e);
+                }
                 out.println(stored + " rows written (" + path + ")");
                 for (int i = 0; i < counts.size(); i++) {
                     out.println("-post statement " + (i + 1) + ": " + counts.get(i) + " rows");

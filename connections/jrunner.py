@@ -51,10 +51,14 @@ class MigrateResult:
     post_counts: list
 
 
-def query(conn, sql):
-    """Run sql on conn; return (header, rows) with every value a string and NULL as None."""
+def query(conn, sql, *, lock_timeout=None, should_cancel=None):
+    """Run sql on conn; return (header, rows) with every value a string and NULL as None.
+
+    lock_timeout: seconds any wait for a lock may last (None: the database's default);
+    should_cancel: as for migrate."""
     with _sql_files([sql]) as files:
-        out = _run(_source_args(conn) + ["-sq", files[0], "-f", "tsv"], _env(source=conn), [conn])
+        args = _source_args(conn, lock_timeout) + ["-sq", files[0], "-f", "tsv"]
+        out, _ = _run(args, _env(source=conn), [conn], should_cancel)
     lines = out.split("\n")[:-1]
     header = [_tsv_value(v) for v in lines[0].split("\t")]
     return header, [[_tsv_value(v) for v in line.split("\t")] for line in lines[1:]]
@@ -63,7 +67,7 @@ def query(conn, sql):
 def metadata(conn, sql):
     """Describe the result columns of sql on conn, without fetching its rows."""
     with _sql_files([sql]) as files:
-        out = _run(_source_args(conn) + ["-sq", files[0], "-m"], _env(source=conn), [conn])
+        out, _ = _run(_source_args(conn) + ["-sq", files[0], "-m"], _env(source=conn), [conn])
     columns = []
     for line in out.split("\n")[1:-1]:
         name, type_code, type_name, precision, scale, nullable = line.split("\t")
@@ -80,13 +84,14 @@ def metadata(conn, sql):
     return columns
 
 
-def execute(conn, statements):
-    """Run statements on conn in one transaction; return their update counts (nothing committed on error)."""
+def execute(conn, statements, *, lock_timeout=None, should_cancel=None):
+    """Run statements on conn in one transaction; return their update counts (nothing committed on
+    error). lock_timeout and should_cancel: as for query."""
     with _sql_files(statements) as files:
-        args = _source_args(conn) + ["-x"]
+        args = _source_args(conn, lock_timeout) + ["-x"]
         for f in files:
             args += ["-sq", f]
-        out = _run(args, _env(source=conn), [conn])
+        out, _ = _run(args, _env(source=conn), [conn], should_cancel)
     return [int(line) for line in out.split()]
 
 
@@ -103,6 +108,7 @@ def migrate(
     bulk=False,
     pre=(),
     post=(),
+    lock_timeout=None,
     on_line=None,
     should_cancel=None,
     on_start=None,
@@ -120,7 +126,7 @@ def migrate(
     process group is killed and JrunnerCancelled raised; on_start(pid) gets jrunner's pid.
     """
     with _sql_files([sql, *pre, *post]) as files:
-        args = _source_args(source) + ["-sq", files[0], "-dcu", dest.jdbc_url]
+        args = _source_args(source, lock_timeout) + ["-sq", files[0], "-dcu", dest.jdbc_url]
         if dest.username:
             args += ["-dcn", dest.username]
         args += ["-dt", table]
@@ -135,12 +141,7 @@ def migrate(
         for flag, path in zip(["-pre"] * len(pre) + ["-post"] * len(post), files[1:], strict=True):
             args += [flag, path]
         env = _env(source=source, dest=dest)
-        stdout, stderr, returncode, cancelled = _stream(args, env, on_line, should_cancel, on_start)
-    stderr = _scrub(stderr, _passwords([source, dest]))
-    if cancelled:
-        raise JrunnerCancelled("cancelled; jrunner was stopped", stderr=stderr, returncode=returncode)
-    if returncode != 0:
-        raise JrunnerError(_message(stderr, returncode), stderr=stderr, returncode=returncode)
+        stdout, stderr = _run(args, env, [source, dest], should_cancel, on_line, on_start)
     match = ROWS_WRITTEN.search(stdout)
     post_counts = [int(count) for count in POST_COUNT.findall(stdout)]
     if not match or len(post_counts) != len(post):
@@ -208,14 +209,16 @@ def _kill(proc):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _run(args, env, conns):
-    """Run jrunner to completion; return its stdout, or raise JrunnerError."""
-    proc = _popen(args, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=False)
-    out, err = proc.communicate()
-    stderr = _scrub(err.decode("utf-8", "replace"), _passwords(conns))
-    if proc.returncode != 0:
-        raise JrunnerError(_message(stderr, proc.returncode), stderr=stderr, returncode=proc.returncode)
-    return out.decode("utf-8")
+def _run(args, env, conns, should_cancel=None, on_line=None, on_start=None):
+    """Run jrunner to completion; return (stdout, stderr), or raise JrunnerError (JrunnerCancelled
+    when should_cancel() turned true and jrunner's process group was killed)."""
+    stdout, stderr, returncode, cancelled = _stream(args, env, on_line, should_cancel, on_start)
+    stderr = _scrub(stderr, _passwords(conns))
+    if cancelled:
+        raise JrunnerCancelled("cancelled; jrunner was stopped", stderr=stderr, returncode=returncode)
+    if returncode != 0:
+        raise JrunnerError(_message(stderr, returncode), stderr=stderr, returncode=returncode)
+    return stdout, stderr
 
 
 def _popen(args, env, **kwargs):
@@ -248,8 +251,8 @@ def _sql_files(statements):
                 os.unlink(path)
 
 
-def _source_args(conn):
-    args = ["-scu", conn.jdbc_url]
+def _source_args(conn, lock_timeout=None):
+    args = ["-scu", conn.jdbc_url] + (["-lt", str(lock_timeout)] if lock_timeout else [])
     if conn.username:
         args += ["-scn", conn.username]
     return args

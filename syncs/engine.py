@@ -110,7 +110,7 @@ def _run(module, run, log, cancel):
     plan = None
     try:
         cancel.check()
-        plan = _prepare(module, run, log)
+        plan = _prepare(module, run, log, cancel)
         if run.dry_run:
             log.note("dry run: nothing was written")
             _finish(run, Status.DRY_RUN)
@@ -121,8 +121,7 @@ def _run(module, run, log, cancel):
         else:
             _load_staged(module, run, plan, log, cancel)
     except (Cancelled, jrunner.JrunnerCancelled):
-        status = Status.CANCELLED
-        error = "stopped by SIGTERM" if stop_requested.is_set() else "cancelled on request"
+        status, error = Status.CANCELLED, _why_cancelled()
     except RunError as exc:
         status, error = Status.ERROR, str(exc)
     except Exception as exc:
@@ -136,11 +135,20 @@ def _run(module, run, log, cancel):
     if error:
         log.note(f"failed: {error}")
     if not run.dry_run:
-        hook_error = _run_hooks(module, run, status, log)
-        if hook_error and status == Status.SUCCESS:
+        hook_error, stopped_hook = _run_hooks(module, run, status, log, cancel)
+        if stopped_hook and status == Status.SUCCESS:
+            status = Status.CANCELLED
+            error = f"{_why_cancelled()} during hook {stopped_hook}; the merge had committed"
+        elif stopped_hook:
+            error = f"{error}; {_why_cancelled()} during hook {stopped_hook}"
+        elif hook_error and status == Status.SUCCESS:
             status, error = Status.ERROR, hook_error
     log.note(f"finished: {status}")
     _finish(run, status, error)
+
+
+def _why_cancelled():
+    return "stopped by SIGTERM" if stop_requested.is_set() else "cancelled on request"
 
 
 def _settle(module, run, plan, status, error, log):
@@ -165,7 +173,7 @@ def _finish(run, status, error=""):
     run.finish(status, error, fields=OUTCOME_FIELDS)
 
 
-def _prepare(module, run, log):
+def _prepare(module, run, log, cancel):
     """Check and resolve everything a run needs before any data moves; record it on the run."""
     connections = [module.source, module.dest]
     watermarks = list(module.watermarks.select_related("connection", "module__dest"))
@@ -190,7 +198,9 @@ def _prepare(module, run, log):
         conn = watermark.resolver_connection()
         log.note(f"resolving watermark {watermark.name} on {conn.name}")
         with step(f"resolving watermark {watermark.name} on {conn.name}"):
-            _, rows = jrunner.query(conn, watermark.resolver_sql)
+            _, rows = jrunner.query(
+                conn, watermark.resolver_sql, lock_timeout=module.lock_timeout, should_cancel=cancel
+            )
         value = rows[0][0] if rows and rows[0] else None
         if value is None:
             if watermark.default_value is None:
@@ -207,8 +217,8 @@ def _prepare(module, run, log):
     run.resolved_sql = render(module.source_query, values)
     try:
         # Loading twice (staging, then dest) costs twice the copy: a full refresh loads straight
-        # into the destination where its TRUNCATE is transactional, so the clear rolls back too.
-        direct = module.strategy == Strategy.FULL and module.dest.dialect.transactional_truncate
+        # into the destination, cleared with DELETE in the load's transaction.
+        direct = module.strategy == Strategy.FULL and module.dest.dialect.direct_full_refresh
         plan = build_plan(module, run.pk, direct=direct)
     except (ValueError, KeyError) as exc:
         raise RunError(f"building the merge SQL: {exc}") from exc
@@ -236,6 +246,7 @@ def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=
             bulk=dest.dialect.has_bulk_path,
             pre=pre,
             post=post,
+            lock_timeout=module.lock_timeout,
             on_line=lambda line: _jrunner_line(line, log),
             should_cancel=cancel,
             on_start=started,
@@ -327,41 +338,51 @@ def _load_staged(module, run, plan, log, cancel):
         )
     finally:
         if not plan.dropped:
-            _drop_staging(module.dest, plan, log)
+            _drop_staging(module, plan, log)
 
 
-def _drop_staging(dest, plan, log):
+def _drop_staging(module, plan, log):
     log.note(f"dropping staging table {plan.staging}")
     try:
-        jrunner.execute(dest, [plan.drop])
+        jrunner.execute(module.dest, [plan.drop], lock_timeout=module.lock_timeout)
     except jrunner.JrunnerError as exc:
         # Reported after the outcome, so it never hides why the run failed.
         plan.drop_error = f"dropping staging table {plan.staging}: {exc}"
         log.note(plan.drop_error)
 
 
-def _run_hooks(module, run, status, log):
-    """Run the hooks matching the outcome in run_order; record each; return an error for the first failure."""
+def _run_hooks(module, run, status, log, cancel):
+    """Run the hooks matching the outcome in run_order; record each.
+
+    Return (an error for the first failure, the name of a hook a cancel stopped: the hooks after
+    it do not run). The hooks of a run that was cancelled cannot be cancelled again."""
     wanted = [RunOn.ALWAYS, RunOn.SUCCESS if status == Status.SUCCESS else RunOn.FAILURE]
+    should_cancel = None if status == Status.CANCELLED else cancel
     first_error = ""
     for hook in module.hooks.filter(enabled=True, run_on__in=wanted).order_by("run_order", "name"):
         conn = hook.target_connection()
         log.note(f"hook {hook.name} ({hook.run_on}) on {conn.name}")
         started = time.monotonic()
         try:
-            jrunner.execute(conn, [hook.sql])
+            jrunner.execute(conn, [hook.sql], lock_timeout=module.lock_timeout, should_cancel=should_cancel)
             result, error = "success", ""
+        except jrunner.JrunnerCancelled:
+            log.note(f"  stopped: {_why_cancelled()}")
+            run.hook_results.append(_hook_result(hook, "cancelled", "", started))
+            return first_error, hook.name
         except (jrunner.JrunnerError, SecretError) as exc:
             result, error = "error", str(exc)
             first_error = first_error or f"the merge committed, but hook {hook.name} failed: {error}"
             log.note(f"  failed: {error}")
-        run.hook_results.append(
-            {
-                "name": hook.name,
-                "run_on": hook.run_on,
-                "status": result,
-                "error": error,
-                "seconds": round(time.monotonic() - started, 3),
-            }
-        )
-    return first_error
+        run.hook_results.append(_hook_result(hook, result, error, started))
+    return first_error, None
+
+
+def _hook_result(hook, result, error, started):
+    return {
+        "name": hook.name,
+        "run_on": hook.run_on,
+        "status": result,
+        "error": error,
+        "seconds": round(time.monotonic() - started, 3),
+    }

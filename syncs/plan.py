@@ -46,7 +46,7 @@ def build_plan(module, run_id, direct=False):
         + "".join(f"{s};\n" for s in books["record"])
     )
     if direct:
-        # A transactional TRUNCATE keeps readers on the old rows until the load commits, so the
+        # The DELETE and the load commit together: readers see the old rows until then, and the
         # dest is never half-loaded.
         columns = ", ".join(dialect.quote_identifier(c["dest_name"]) for c in module.columns)
         script = (

@@ -34,9 +34,10 @@ class Dialect:
     default_staging_schema = ""
     # True where jrunner -b has a native bulk path into this database (COPY, LOAD DATA).
     has_bulk_path = False
-    # True where TRUNCATE is transactional, so a full refresh may load straight into the
-    # destination with jrunner -c (clear and load in one transaction).
-    transactional_truncate = False
+    # True where a full refresh loads straight into the destination with jrunner -c (a DELETE
+    # and the load in one transaction, so readers see the old rows until the commit): where
+    # jrunner's bulk path makes that cheaper than staging.
+    direct_full_refresh = False
     # True where DDL is transactional, so staging is dropped in the merge's own transaction.
     transactional_ddl = False
 

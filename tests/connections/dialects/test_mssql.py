@@ -139,8 +139,8 @@ def test_append_merge_sql_only_inserts():
     assert dialect.merge_sql("append", "sales.orders", "[pipekit_staging].[orders]", COLUMNS, []) == [INSERT]
 
 
-def test_it_has_no_bulk_path_and_no_transactional_truncate():
-    assert (dialect.has_bulk_path, dialect.transactional_truncate) == (False, False)
+def test_it_has_no_bulk_path_and_no_direct_full_refresh():
+    assert (dialect.has_bulk_path, dialect.direct_full_refresh) == (False, False)
 
 
 @pytest.mark.parametrize(

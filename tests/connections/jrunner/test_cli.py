@@ -57,6 +57,10 @@ def test_version_names_the_drivers_it_found(run):
         (["-scu", "jdbc:sqlite:x.db", "-sq", "x.sql", "-dt", "t"], "missing -dcu"),
         (["-scu", "jdbc:sqlite:x.db", "-sq", "x.sql", "-m", "-x"], "-m and -x cannot be combined"),
         (["-scu"], "-scu needs a value"),
+        (
+            ["-scu", "jdbc:sqlite:x.db", "-sq", "x.sql", "-lt", "0"],
+            "-lt takes a whole number of seconds above 0",
+        ),
         (["-scu", "jdbc:sqlite:x.db", "-sq", "/nonexistent/q.sql"], "-sq /nonexistent/q.sql: cannot read"),
     ],
 )

@@ -65,8 +65,8 @@ final class Migrate {
     static void run(Options o, String sql, List<String> pre, List<String> post, PrintStream out) throws Exception {
         Db.Flavor source = Db.flavor(o.sourceUrl);
         Db.Flavor dest = Db.flavor(o.destUrl);
-        try (Connection src = Db.source(o.sourceUrl, o.sourceUser, o.sourcePassword);
-             Connection dst = Db.dest(o.destUrl, o.destUser, o.destPassword, o.bulk)) {
+        try (Connection src = Db.source(o.sourceUrl, o.sourceUser, o.sourcePassword, o.lockTimeout);
+             Connection dst = Db.dest(o.destUrl, o.destUser, o.destPassword, o.bulk, o.lockTimeout)) {
             try {
                 if (!pre.isEmpty()) {
                     // Committed on their own: MariaDB commits DDL at once anyway, and a long load must
@@ -183,11 +183,11 @@ final class Migrate {
 
     /** Empty the table inside the load's transaction, so a failed load leaves the old rows in place. */
     private static void clear(Connection dst, Db.Flavor dest, Options o, Table table) throws SQLException {
-        // TRUNCATE is transactional in Postgres, but would wait forever on our own source
-        // connection if the query reads the same database's table.
-        boolean truncate = dest == Db.Flavor.POSTGRES && !o.destUrl.equals(o.sourceUrl);
+        // DELETE, never TRUNCATE: PostgreSQL's TRUNCATE holds an ACCESS EXCLUSIVE lock until the
+        // commit, so every reader of the table would wait for the whole load; under DELETE they
+        // keep reading the old rows (MVCC) until the new ones commit.
         try (Statement st = dst.createStatement()) {
-            st.executeUpdate((truncate ? "TRUNCATE TABLE " : "DELETE FROM ") + table.name());
+            st.executeUpdate("DELETE FROM " + table.name());
         }
     }
 }

@@ -16,6 +16,8 @@ final class Options {
         "          table's first columns); -scols: the source column labels expected, in load order, one",
         "          per line (a missing one fails the load, extra ones are left out); -pre: dest statements",
         "          committed before the load; -post: dest statements in the load's transaction",
+        "  any mode but -version: [-lt SECONDS] waits at most that long for a lock (PostgreSQL lock_timeout,",
+        "          MariaDB innodb_lock_wait_timeout and lock_wait_timeout, SQLite busy timeout)",
         "  jrunner -version",
         "Passwords may come from JRUNNER_SOURCE_PASSWORD / JRUNNER_DEST_PASSWORD instead of -scp / -dcp.");
 
@@ -44,6 +46,7 @@ final class Options {
     String destTable;
     String destColumns;
     String[] sourceColumns;
+    int lockTimeout;
     boolean clear;
     boolean trim;
     boolean bulk;
@@ -67,6 +70,7 @@ final class Options {
                 case "-dt" -> o.destTable = value(args, ++i, flag);
                 case "-dcols" -> o.destColumns = value(args, ++i, flag);
                 case "-scols" -> o.sourceColumns = SourceColumns.parse(value(args, ++i, flag));
+                case "-lt" -> o.lockTimeout = seconds(value(args, ++i, flag), flag);
                 case "-pre" -> o.preFiles.add(value(args, ++i, flag));
                 case "-post" -> o.postFiles.add(value(args, ++i, flag));
                 case "-m" -> metadata = true;
@@ -126,6 +130,18 @@ final class Options {
             o.format = "csv";
         }
         return o;
+    }
+
+    private static int seconds(String text, String flag) throws UsageError {
+        try {
+            int seconds = Integer.parseInt(text);
+            if (seconds > 0) {
+                return seconds;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below.
+        }
+        throw new UsageError(flag + " takes a whole number of seconds above 0, not " + text);
     }
 
     private static String value(String[] args, int i, String flag) throws UsageError {

@@ -29,24 +29,13 @@ SLOW_HOOK = {
 
 
 @pytest.fixture
-def loaded(request, pg_db, make_connection, make_module):
+def loaded(pg_db, items_between):
     """Return a function making a module from pg_db (ROWS + NEW) to a destination holding ROWS;
     an append module loads only NEW, so every strategy ends with ROWS + NEW."""
 
     def make(dest_name, strategy):
-        dest = request.getfixturevalue(dest_name)
-        items.create(pg_db)
-        items.insert(pg_db, items.ROWS + items.NEW)
-        items.create(dest)
-        items.insert(dest, items.ROWS)
-        module = make_module(
-            make_connection(pg_db),
-            make_connection(dest),
-            columns=items.columns(dest),
-            source_query=NEW_ONLY if strategy == "append" else SLOW_SELECT,
-            dest_table="public.items" if dest.kind == "postgres" else "items",
-            strategy=strategy,
-            merge_key=["id"],
+        module, _, dest = items_between(
+            "pg_db", dest_name, strategy, NEW_ONLY if strategy == "append" else SLOW_SELECT
         )
         return module, dest
 

@@ -21,25 +21,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def loaded(request, pg_db, make_connection, make_module):
+def loaded(pg_db, items_between):
     """Return a function making a module from pg_db to a dest db that already holds ROWS."""
 
     def make(dest_name="pg_db2", strategy="full", query=items.SELECT, **fields):
-        dest = request.getfixturevalue(dest_name)
-        items.create(pg_db)
-        items.insert(pg_db, items.ROWS + items.NEW)
-        items.create(dest)
-        items.insert(dest, items.ROWS)
-        module = make_module(
-            make_connection(pg_db),
-            make_connection(dest),
-            columns=items.columns(dest),
-            source_query=query,
-            dest_table="public.items" if dest.kind == "postgres" else "items",
-            strategy=strategy,
-            merge_key=["id"],
-            **fields,
-        )
+        module, _, dest = items_between("pg_db", dest_name, strategy, query, **fields)
         return module, dest
 
     return make

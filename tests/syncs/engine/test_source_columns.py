@@ -14,28 +14,10 @@ PAIRS = [("pg_db", "pg_db2"), ("maria_db", "pg_db2"), ("sqlite_db", "maria_db")]
 
 
 @pytest.fixture
-def drifting(request, make_connection, make_module):
+def drifting(items_between):
     """Return a function making a module between a pair of databases: the source holds ROWS + NEW,
     the destination ROWS."""
-
-    def make(pair, strategy, query):
-        source, dest = (request.getfixturevalue(name) for name in pair)
-        items.create(source)
-        items.insert(source, items.ROWS + items.NEW)
-        items.create(dest)
-        items.insert(dest, items.ROWS)
-        module = make_module(
-            make_connection(source),
-            make_connection(dest),
-            columns=items.columns(dest),
-            source_query=query,
-            dest_table="public.items" if dest.kind == "postgres" else "items",
-            strategy=strategy,
-            merge_key=["id"],
-        )
-        return module, source, dest
-
-    return make
+    return lambda pair, strategy, query: items_between(*pair, strategy, query)
 
 
 def assert_unchanged(module, dest):
@@ -94,3 +76,14 @@ def test_column_labels_differing_only_in_case_still_match(drifting, pair):
     assert run.status == Status.SUCCESS, run.error
     assert items.read(dest) == items.expected(items.ROWS + items.NEW)
     assert "schema drift" not in run.live_log
+
+
+def test_a_query_with_no_columns_fails_the_run_saying_so(drifting, pg_db, pg_db2):
+    module, _, dest = drifting(("pg_db", "pg_db2"), "full", "SELECT FROM items")
+
+    run = run_module(module, trigger="cli")
+
+    assert run.status == Status.ERROR
+    assert run.error.startswith("checking the source query's columns: jrunner: source columns: ")
+    assert "the query returns no columns; nothing was loaded" in run.error
+    assert_unchanged(module, dest)

@@ -42,6 +42,9 @@ final class SourceColumns {
      * reported on out as "extra source columns (not loaded): …".
      */
     static int[] pick(String[] expected, String[] labels, PrintStream out) throws SQLException {
+        if (labels.length == 0) {
+            throw new SQLException("source columns: the query returns no columns; nothing was loaded");
+        }
         int[] pick = new int[expected.length];
         boolean[] used = new boolean[labels.length];
         List<String> missing = new ArrayList<>();

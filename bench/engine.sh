@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Engine benchmark (issue 7, item 11), PostgreSQL to PostgreSQL on the local server, in one run:
 #   1. the COPY pipe: psql COPY TO STDOUT | psql COPY FROM STDIN, 1,000,000 rows (the yardstick)
-#   2. a full-refresh module of the same rows, everything included (manage.py run_module)
+#   2. a full-refresh module of the same rows, everything included (manage.py run_module), into
+#      the empty table, then again replacing them
 #   3. an incremental module with 1% of the rows changed over a 1,000,000-row destination
 #   4. an incremental module run that finds nothing new (the fixed overhead)
 # Usage: bench/engine.sh [ROWS]   (default 1000000). Prints the figures and the ratios.
@@ -44,6 +45,8 @@ database: $state/state.db
 secret_key_file: $state/secret_key
 secrets_file: $state/secrets.env
 YAML
+# JRUNNER=path runs another jrunner build (to compare with an older one).
+[ -n "${JRUNNER:-}" ] && echo "jrunner: $JRUNNER" >> "$state/config.yaml"
 export PIPEKIT_CONFIG=$state/config.yaml
 py=.venv/bin/python
 $py manage.py migrate --no-input -v 0
@@ -79,6 +82,13 @@ $py manage.py run_module bench_full
 t1=$(now)
 full=$(seconds "$t0" "$t1")
 echo "full refresh module (run_module):        ${full} s  = $(ratio "$full" "$pipe") x the COPY pipe"
+
+# Again, now replacing the rows the first run loaded (the clear's cost shows here).
+t0=$(now)
+$py manage.py run_module bench_full
+t1=$(now)
+again=$(seconds "$t0" "$t1")
+echo "full refresh replacing $rows rows:     ${again} s  = $(ratio "$again" "$pipe") x the COPY pipe"
 
 # The incremental destination starts as a copy of the source; then 1% of the rows change.
 $py manage.py run_module bench_inc > /dev/null

@@ -22,6 +22,9 @@ from django.conf import settings
 
 CANCEL_POLL_SECONDS = 0.5
 ROWS_WRITTEN = re.compile(r"^(\d+) rows written \(([a-z-]+)\)$", re.M)
+# jrunner's message when the destination's commit itself failed: it may have taken effect.
+COMMIT_FAILED = "jrunner: commit: "
+EXTRA_COLUMNS = "extra source columns (not loaded): "
 POST_COUNT = re.compile(r"^-post statement \d+: (-?\d+) rows$", re.M)
 TSV_ESCAPE = re.compile(r"\\(.)")
 TSV_UNESCAPED = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r", "0": "\0"}
@@ -50,10 +53,14 @@ class MigrateResult:
     post_counts: list
 
 
-def query(conn, sql):
-    """Run sql on conn; return (header, rows) with every value a string and NULL as None."""
+def query(conn, sql, *, lock_timeout=None, should_cancel=None):
+    """Run sql on conn; return (header, rows) with every value a string and NULL as None.
+
+    lock_timeout: seconds any wait for a lock may last (None: the database's default);
+    should_cancel: as for migrate."""
     with _sql_files([sql]) as files:
-        out = _run(_source_args(conn) + ["-sq", files[0], "-f", "tsv"], _env(source=conn), [conn])
+        args = _source_args(conn, lock_timeout) + ["-sq", files[0], "-f", "tsv"]
+        out, _ = _run(args, _env(source=conn), [conn], should_cancel)
     lines = out.split("\n")[:-1]
     header = [_tsv_value(v) for v in lines[0].split("\t")]
     return header, [[_tsv_value(v) for v in line.split("\t")] for line in lines[1:]]
@@ -62,7 +69,7 @@ def query(conn, sql):
 def metadata(conn, sql):
     """Describe the result columns of sql on conn, without fetching its rows."""
     with _sql_files([sql]) as files:
-        out = _run(_source_args(conn) + ["-sq", files[0], "-m"], _env(source=conn), [conn])
+        out, _ = _run(_source_args(conn) + ["-sq", files[0], "-m"], _env(source=conn), [conn])
     columns = []
     for line in out.split("\n")[1:-1]:
         name, type_code, type_name, precision, scale, nullable = line.split("\t")
@@ -79,13 +86,14 @@ def metadata(conn, sql):
     return columns
 
 
-def execute(conn, statements):
-    """Run statements on conn in one transaction; return their update counts (nothing committed on error)."""
+def execute(conn, statements, *, lock_timeout=None, should_cancel=None):
+    """Run statements on conn in one transaction; return their update counts (nothing committed on
+    error). lock_timeout and should_cancel: as for query."""
     with _sql_files(statements) as files:
-        args = _source_args(conn) + ["-x"]
+        args = _source_args(conn, lock_timeout) + ["-x"]
         for f in files:
             args += ["-sq", f]
-        out = _run(args, _env(source=conn), [conn])
+        out, _ = _run(args, _env(source=conn), [conn], should_cancel)
     return [int(line) for line in out.split()]
 
 
@@ -96,11 +104,13 @@ def migrate(
     table,
     *,
     columns=None,
+    source_columns=None,
     clear=False,
     trim=False,
     bulk=False,
     pre=(),
     post=(),
+    lock_timeout=None,
     on_line=None,
     should_cancel=None,
     on_start=None,
@@ -108,6 +118,9 @@ def migrate(
     """Stream the rows of sql on source into table on dest, by column position, in one transaction.
 
     columns: the quoted destination columns to load, comma separated (default: the table's first).
+    source_columns: the source column labels expected, in load order ('' for a column the source
+    gives no name: taken by position); jrunner fails before any row moves when one is missing,
+    and takes them by name, leaving extra ones out (it prints EXTRA_COLUMNS).
     pre: statements run on dest and committed before the load; post: statements run on dest after
     the load, in its transaction (their update counts are MigrateResult.post_counts).
     on_line(line) gets each line jrunner prints, as it arrives, in the calling thread;
@@ -115,22 +128,22 @@ def migrate(
     process group is killed and JrunnerCancelled raised; on_start(pid) gets jrunner's pid.
     """
     with _sql_files([sql, *pre, *post]) as files:
-        args = _source_args(source) + ["-sq", files[0], "-dcu", dest.jdbc_url]
+        args = _source_args(source, lock_timeout) + ["-sq", files[0], "-dcu", dest.jdbc_url]
         if dest.username:
             args += ["-dcn", dest.username]
         args += ["-dt", table]
         if columns:
             args += ["-dcols", columns]
+        if source_columns is not None:
+            args += [
+                "-scols",
+                "\n".join(n.replace("\\", "\\\\").replace("\n", "\\n") for n in source_columns),
+            ]
         args += [flag for flag, on in (("-c", clear), ("-t", trim), ("-b", bulk)) if on]
         for flag, path in zip(["-pre"] * len(pre) + ["-post"] * len(post), files[1:], strict=True):
             args += [flag, path]
         env = _env(source=source, dest=dest)
-        stdout, stderr, returncode, cancelled = _stream(args, env, on_line, should_cancel, on_start)
-    stderr = _scrub(stderr, _passwords([source, dest]))
-    if cancelled:
-        raise JrunnerCancelled("cancelled; jrunner was stopped", stderr=stderr, returncode=returncode)
-    if returncode != 0:
-        raise JrunnerError(_message(stderr, returncode), stderr=stderr, returncode=returncode)
+        stdout, stderr = _run(args, env, [source, dest], should_cancel, on_line, on_start)
     match = ROWS_WRITTEN.search(stdout)
     post_counts = [int(count) for count in POST_COUNT.findall(stdout)]
     if not match or len(post_counts) != len(post):
@@ -198,14 +211,16 @@ def _kill(proc):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _run(args, env, conns):
-    """Run jrunner to completion; return its stdout, or raise JrunnerError."""
-    proc = _popen(args, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=False)
-    out, err = proc.communicate()
-    stderr = _scrub(err.decode("utf-8", "replace"), _passwords(conns))
-    if proc.returncode != 0:
-        raise JrunnerError(_message(stderr, proc.returncode), stderr=stderr, returncode=proc.returncode)
-    return out.decode("utf-8")
+def _run(args, env, conns, should_cancel=None, on_line=None, on_start=None):
+    """Run jrunner to completion; return (stdout, stderr), or raise JrunnerError (JrunnerCancelled
+    when should_cancel() turned true and jrunner's process group was killed)."""
+    stdout, stderr, returncode, cancelled = _stream(args, env, on_line, should_cancel, on_start)
+    stderr = _scrub(stderr, _passwords(conns))
+    if cancelled:
+        raise JrunnerCancelled("cancelled; jrunner was stopped", stderr=stderr, returncode=returncode)
+    if returncode != 0:
+        raise JrunnerError(_message(stderr, returncode), stderr=stderr, returncode=returncode)
+    return stdout, stderr
 
 
 def _popen(args, env, **kwargs):
@@ -249,8 +264,8 @@ def remove_sql_files_of_dead_processes(alive):
             path.unlink(missing_ok=True)
 
 
-def _source_args(conn):
-    args = ["-scu", conn.jdbc_url]
+def _source_args(conn, lock_timeout=None):
+    args = ["-scu", conn.jdbc_url] + (["-lt", str(lock_timeout)] if lock_timeout else [])
     if conn.username:
         args += ["-scn", conn.username]
     return args

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 
 from connections import jrunner
 from connections.secrets import SecretError
-from syncs.livelog import LiveLog
+from syncs.commits import merge_committed
+from syncs.livelog import JRUNNER_STARTED, LiveLog
 from syncs.locks import ModuleLocked, claim_lock, release_lock
 from syncs.models import RunLog, RunOn, Status, Strategy
 from syncs.plan import build_plan, render
@@ -109,7 +110,7 @@ def _run(module, run, log, cancel):
     plan = None
     try:
         cancel.check()
-        plan = _prepare(module, run, log)
+        plan = _prepare(module, run, log, cancel)
         if run.dry_run:
             log.note("dry run: nothing was written")
             _finish(run, Status.DRY_RUN)
@@ -120,24 +121,48 @@ def _run(module, run, log, cancel):
         else:
             _load_staged(module, run, plan, log, cancel)
     except (Cancelled, jrunner.JrunnerCancelled):
-        why = "stopped by SIGTERM" if stop_requested.is_set() else "cancelled on request"
-        status, error = Status.CANCELLED, f"{why}; the destination is unchanged"
+        status, error = Status.CANCELLED, _why_cancelled()
     except RunError as exc:
         status, error = Status.ERROR, str(exc)
     except Exception as exc:
         logger.exception("run %s of %s failed", run.pk, module.name)
         status, error = Status.ERROR, f"unexpected {exc.__class__.__name__}: {exc}"
+    if status != Status.SUCCESS and (plan and plan.started or status == Status.CANCELLED):
+        status, error = _settle(module, run, plan, status, error, log)
     if plan and plan.drop_error:
         status = Status.ERROR if status == Status.SUCCESS else status
         error = "; ".join(e for e in (error, plan.drop_error) if e)
     if error:
         log.note(f"failed: {error}")
     if not run.dry_run:
-        hook_error = _run_hooks(module, run, status, log)
-        if hook_error and status == Status.SUCCESS:
+        hook_error, stopped_hook = _run_hooks(module, run, status, log, cancel)
+        if stopped_hook and status == Status.SUCCESS:
+            status = Status.CANCELLED
+            error = f"{_why_cancelled()} during hook {stopped_hook}; the merge had committed"
+        elif stopped_hook:
+            error = f"{error}; {_why_cancelled()} during hook {stopped_hook}"
+        elif hook_error and status == Status.SUCCESS:
             status, error = Status.ERROR, hook_error
     log.note(f"finished: {status}")
     _finish(run, status, error)
+
+
+def _why_cancelled():
+    return "stopped by SIGTERM" if stop_requested.is_set() else "cancelled on request"
+
+
+def _settle(module, run, plan, status, error, log):
+    """Say truthfully what a run that ended abnormally did to the destination: a cancel or a
+    failure may land after the merge committed, and then the run succeeded."""
+    if not (plan and plan.started) or plan.rolled_back:
+        return status, f"{error}; the destination is unchanged"
+    committed, why = merge_committed(module, run.pk)
+    if committed:
+        log.note(f"{error}, but the merge had committed before it landed: the run succeeded")
+        return Status.SUCCESS, ""
+    if committed is None:
+        return status, f"{error}; whether the merge committed is unknown (checking failed: {why})"
+    return status, f"{error}; the destination is unchanged"
 
 
 # What a run learns while it runs, written when it finishes.
@@ -148,7 +173,7 @@ def _finish(run, status, error=""):
     run.finish(status, error, fields=OUTCOME_FIELDS)
 
 
-def _prepare(module, run, log):
+def _prepare(module, run, log, cancel):
     """Check and resolve everything a run needs before any data moves; record it on the run."""
     connections = [module.source, module.dest]
     watermarks = list(module.watermarks.select_related("connection", "module__dest"))
@@ -177,7 +202,9 @@ def _prepare(module, run, log):
         conn = watermark.resolver_connection()
         log.note(f"resolving watermark {watermark.name} on {conn.name}")
         with step(f"resolving watermark {watermark.name} on {conn.name}"):
-            _, rows = jrunner.query(conn, watermark.resolver_sql)
+            _, rows = jrunner.query(
+                conn, watermark.resolver_sql, lock_timeout=module.lock_timeout, should_cancel=cancel
+            )
         value = rows[0][0] if rows and rows[0] else None
         if value is None:
             if watermark.default_value is None:
@@ -194,9 +221,9 @@ def _prepare(module, run, log):
     run.resolved_sql = render(module.source_query, values, module.source.dialect)
     try:
         # Loading twice (staging, then dest) costs twice the copy: a full refresh loads straight
-        # into the destination where its TRUNCATE is transactional, so the clear rolls back too.
-        direct = module.strategy == Strategy.FULL and module.dest.dialect.transactional_truncate
-        plan = build_plan(module, direct=direct)
+        # into the destination, cleared with DELETE in the load's transaction.
+        direct = module.strategy == Strategy.FULL and module.dest.dialect.direct_full_refresh
+        plan = build_plan(module, run.pk, direct=direct)
     except (ValueError, KeyError) as exc:
         raise RunError(f"building the merge SQL: {exc}") from exc
     run.merge_sql = plan.script
@@ -204,8 +231,13 @@ def _prepare(module, run, log):
     return plan
 
 
-def _migrate(module, run, dest_table, log, cancel, *, columns=None, clear=False, pre=(), post=()):
+def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=False, pre=(), post=()):
     source, dest = module.source, module.dest
+
+    def started(pid):
+        plan.started = True
+        log.note(f"{JRUNNER_STARTED} (pid {pid})")
+
     try:
         result = jrunner.migrate(
             source,
@@ -213,17 +245,25 @@ def _migrate(module, run, dest_table, log, cancel, *, columns=None, clear=False,
             dest,
             dest_table,
             columns=columns,
+            source_columns=[c["source_name"] for c in module.columns],
             clear=clear,
             bulk=dest.dialect.has_bulk_path,
             pre=pre,
             post=post,
-            # The merge's own counts are summed up in one note instead (see _load_staged).
-            on_line=lambda line: None if line.startswith("-post statement") else log.line(line),
+            lock_timeout=module.lock_timeout,
+            on_line=lambda line: _jrunner_line(line, log),
             should_cancel=cancel,
-            on_start=lambda pid: log.note(f"jrunner started (pid {pid})"),
+            on_start=started,
         )
     except jrunner.JrunnerError as exc:
         run.stderr = exc.stderr or ""
+        # jrunner reporting its own failure has rolled back, unless its commit failed; stopped
+        # or killed, it may have committed first.
+        plan.rolled_back = (
+            not isinstance(exc, jrunner.JrunnerCancelled)
+            and exc.returncode in (1, 2)
+            and not str(exc).startswith(jrunner.COMMIT_FAILED)
+        )
         raise
     finally:
         log.flush()
@@ -232,10 +272,43 @@ def _migrate(module, run, dest_table, log, cancel, *, columns=None, clear=False,
     return result
 
 
+def _jrunner_line(line, log):
+    if line.startswith(jrunner.EXTRA_COLUMNS):
+        extra = line.removeprefix(jrunner.EXTRA_COLUMNS)
+        log.note(
+            f"warning: schema drift: the source query returns columns the module does not have, "
+            f"left out: {extra}"
+        )
+    elif not line.startswith("-post statement"):
+        # The merge's own counts are summed up in one note instead (see _load_staged).
+        log.line(line)
+
+
+# jrunner checks the source query's column labels against the module's before any row moves.
+CHECK_STEP = {"source columns:": "checking the source query's columns"}
+COMMITS = "the bookkeeping table pipekit_commits"
+
+
 def _load_direct(module, run, plan, log, cancel):
     log.note(f"loading source rows into {plan.table} (cleared in the same transaction)")
-    with step(f"loading source rows into {plan.table} (rolled back; the destination is unchanged)"):
-        result = _migrate(module, run, plan.table, log, cancel, clear=True, columns=plan.columns)
+    steps = {
+        **CHECK_STEP,
+        "-pre statement": f"creating {COMMITS}",
+        "-post statement": f"recording the load in {COMMITS} (rolled back)",
+    }
+    with step(f"loading source rows into {plan.table}", steps):
+        result = _migrate(
+            module,
+            run,
+            plan,
+            plan.table,
+            log,
+            cancel,
+            clear=True,
+            columns=plan.columns,
+            pre=plan.bookkeeping,
+            post=plan.record,
+        )
     run.rows_staged = run.rows_merged = result.rows
     log.note(f"{result.rows} rows loaded ({result.load_path})")
 
@@ -246,15 +319,19 @@ def _load_staged(module, run, plan, log, cancel):
         f"loading source rows into staging {plan.staging} and merging into {plan.table} "
         f"({module.strategy}, in the load's transaction)"
     )
-    post = plan.merge + ([plan.drop] if plan.drop_in_merge else [])
+    post = plan.merge + plan.record + ([plan.drop] if plan.drop_in_merge else [])
+    pre = plan.create + plan.bookkeeping
     try:
         # jrunner names a failing -pre or -post statement: staging DDL or merge, not the load.
+        books = range(len(plan.create) + 1, len(pre) + 1)
         steps = {
+            **CHECK_STEP,
+            **{f"-pre statement {i} of": f"creating {COMMITS}" for i in books},
             "-pre statement": f"creating staging table {plan.staging}",
-            "-post statement": f"merging into {plan.table} (rolled back; the destination is unchanged)",
+            "-post statement": f"merging into {plan.table} (rolled back)",
         }
-        with step(f"loading source rows into staging {plan.staging} (the destination is unchanged)", steps):
-            result = _migrate(module, run, plan.staging, log, cancel, pre=plan.create, post=post)
+        with step(f"loading source rows into staging {plan.staging}", steps):
+            result = _migrate(module, run, plan, plan.staging, log, cancel, pre=pre, post=post)
         plan.dropped = plan.drop_in_merge
         run.rows_staged = result.rows
         # Every strategy's merge is deletes (none for append), then the insert from staging.
@@ -265,41 +342,51 @@ def _load_staged(module, run, plan, log, cancel):
         )
     finally:
         if not plan.dropped:
-            _drop_staging(module.dest, plan, log)
+            _drop_staging(module, plan, log)
 
 
-def _drop_staging(dest, plan, log):
+def _drop_staging(module, plan, log):
     log.note(f"dropping staging table {plan.staging}")
     try:
-        jrunner.execute(dest, [plan.drop])
+        jrunner.execute(module.dest, [plan.drop], lock_timeout=module.lock_timeout)
     except jrunner.JrunnerError as exc:
         # Reported after the outcome, so it never hides why the run failed.
         plan.drop_error = f"dropping staging table {plan.staging}: {exc}"
         log.note(plan.drop_error)
 
 
-def _run_hooks(module, run, status, log):
-    """Run the hooks matching the outcome in run_order; record each; return an error for the first failure."""
+def _run_hooks(module, run, status, log, cancel):
+    """Run the hooks matching the outcome in run_order; record each.
+
+    Return (an error for the first failure, the name of a hook a cancel stopped: the hooks after
+    it do not run). The hooks of a run that was cancelled cannot be cancelled again."""
     wanted = [RunOn.ALWAYS, RunOn.SUCCESS if status == Status.SUCCESS else RunOn.FAILURE]
+    should_cancel = None if status == Status.CANCELLED else cancel
     first_error = ""
     for hook in module.hooks.filter(enabled=True, run_on__in=wanted).order_by("run_order", "name"):
         conn = hook.target_connection()
         log.note(f"hook {hook.name} ({hook.run_on}) on {conn.name}")
         started = time.monotonic()
         try:
-            jrunner.execute(conn, [hook.sql])
+            jrunner.execute(conn, [hook.sql], lock_timeout=module.lock_timeout, should_cancel=should_cancel)
             result, error = "success", ""
+        except jrunner.JrunnerCancelled:
+            log.note(f"  stopped: {_why_cancelled()}")
+            run.hook_results.append(_hook_result(hook, "cancelled", "", started))
+            return first_error, hook.name
         except (jrunner.JrunnerError, SecretError) as exc:
             result, error = "error", str(exc)
             first_error = first_error or f"the merge committed, but hook {hook.name} failed: {error}"
             log.note(f"  failed: {error}")
-        run.hook_results.append(
-            {
-                "name": hook.name,
-                "run_on": hook.run_on,
-                "status": result,
-                "error": error,
-                "seconds": round(time.monotonic() - started, 3),
-            }
-        )
-    return first_error
+        run.hook_results.append(_hook_result(hook, result, error, started))
+    return first_error, None
+
+
+def _hook_result(hook, result, error, started):
+    return {
+        "name": hook.name,
+        "run_on": hook.run_on,
+        "status": result,
+        "error": error,
+        "seconds": round(time.monotonic() - started, 3),
+    }

@@ -10,6 +10,8 @@ BARE_NUMBER = re.compile(r"^\s*\d+\s*$")
 # A log longer than HEAD_LINES + TAIL_LINES keeps these and a count of the lines between.
 HEAD_LINES = 200
 TAIL_LINES = 800
+# The note a run writes once jrunner runs: from there on, its merge may have committed.
+JRUNNER_STARTED = "jrunner started"
 
 
 def collapse(lines, line):

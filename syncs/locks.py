@@ -7,7 +7,9 @@ import socket
 
 from django.utils import timezone
 
-from syncs.models import Module, RunLog, pid_alive
+from syncs.commits import merge_committed
+from syncs.livelog import JRUNNER_STARTED, LiveLog
+from syncs.models import Module, RunLog, Status, pid_alive
 
 
 class ModuleLocked(Exception):
@@ -37,8 +39,26 @@ def claim_lock(module, run, log):
     # Swap the holder for us only if it is still the same holder: the row count decides.
     if not Module.objects.filter(pk=module.pk, running_run=holder).update(running_run=run, locked_at=now):
         raise ModuleLocked(Module.objects.values_list("running_run", flat=True).get(pk=module.pk))
-    holder.abandon(f"its process is gone; the lock was taken over by run {run.pk}")
+    settle_dead(module, holder, f"its process is gone; the lock was taken over by run {run.pk}")
     log.note(f"cleared the stale lock of run {holder.pk}: {reason}")
+
+
+def settle_dead(module, holder, why):
+    """End a run whose process is gone with the truth about its merge, which may have committed
+    just before the process died: success when the bookkeeping row says so, else abandoned."""
+    if holder.is_finished:
+        return
+    if holder.dry_run or JRUNNER_STARTED not in holder.live_log:
+        holder.abandon(why)
+        return
+    committed, failure = merge_committed(module, holder.pk)
+    if committed:
+        LiveLog(holder, holder.live_log).note(f"{why}; its merge had committed: the run succeeded")
+        holder.finish(Status.SUCCESS)
+    elif committed is None:
+        holder.abandon(f"{why}; whether its merge committed is unknown (checking failed: {failure})")
+    else:
+        holder.abandon(f"{why}; its merge did not commit: the destination is unchanged")
 
 
 def lock_holder(module):
@@ -67,6 +87,6 @@ def unlock(module, by):
     ):
         raise ModuleLocked(holder.pk)
     if Module.objects.filter(pk=module.pk, running_run=holder).update(running_run=None, locked_at=None):
-        holder.abandon(f"its lock was cleared by {by}")
+        settle_dead(module, holder, f"its lock was cleared by {by}")
     holder.refresh_from_db()
     return holder

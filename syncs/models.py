@@ -3,7 +3,7 @@ import re
 import socket
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -44,6 +44,13 @@ class Module(models.Model):
         help_text="Ordered list of {id, source_name, source_type, dest_name, dest_type, description}.",
     )
     enabled = models.BooleanField(default=True)
+    lock_timeout = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Seconds each database call of a run may wait for a lock (PostgreSQL lock_timeout, "
+        "MariaDB lock wait timeouts, SQLite busy timeout); empty: the database's own default.",
+    )
     running_run = models.ForeignKey(
         "syncs.RunLog", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )

@@ -1,7 +1,7 @@
 """The SQL plan of a run: the staging DDL, the merge statements and the script recorded on the run."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from syncs.models import TOKEN_RE
 
@@ -14,33 +14,49 @@ class Plan:
     merge: list
     drop: str | None
     script: str
+    # The bookkeeping table: created before the load (-pre) and written in the merge's
+    # transaction (-post), so syncs.commits can tell after an abnormal end whether it committed.
+    bookkeeping: list = field(default_factory=list)
+    record: list = field(default_factory=list)
     columns: str = ""
     drop_in_merge: bool = False
     dropped: bool = False
     drop_error: str = ""
+    started: bool = False
+    rolled_back: bool = False
 
     @property
     def direct(self):
         return self.staging is None
 
 
-def build_plan(module, direct=False):
-    """Return the statements that load and merge module, and the script recorded on the run.
+def build_plan(module, run_id, direct=False):
+    """Return the statements that load and merge module in run run_id, and the script recorded on
+    the run.
 
     direct: load a full refresh straight into the destination, cleared in the load's transaction."""
     dialect = module.dest.dialect
     table = dialect.qualify(module.dest_table)
+    schema = module.dest.effective_staging_schema()
+    books = {
+        "bookkeeping": dialect.create_commits_sql(schema),
+        "record": dialect.record_commit_sql(schema, module.name, run_id),
+    }
+    books_script = (
+        f"-- and record run {run_id} in {dialect.commits_table(schema)}, in the same transaction:\n"
+        + "".join(f"{s};\n" for s in books["record"])
+    )
     if direct:
-        # A transactional TRUNCATE keeps readers on the old rows until the load commits, so the
+        # The DELETE and the load commit together: readers see the old rows until then, and the
         # dest is never half-loaded.
         columns = ", ".join(dialect.quote_identifier(c["dest_name"]) for c in module.columns)
         script = (
             f"-- full refresh straight into {table}, no staging:\n"
             f"-- jrunner migrate -c clears {table} and loads the source rows into ({columns})\n"
-            "-- in one transaction; a failure or cancel rolls both back.\n"
+            "-- in one transaction; a failure or cancel rolls both back.\n" + books_script
         )
-        return Plan(table, None, [], [], None, script, columns=columns)
-    staging = dialect.staging_table(module.dest.effective_staging_schema(), module.name)
+        return Plan(table, None, [], [], None, script, columns=columns, **books)
+    staging = dialect.staging_table(schema, module.name)
     create = list(dialect.create_staging_sql(staging, module.columns))
     merge = list(
         dialect.merge_sql(module.strategy, module.dest_table, staging, module.columns, module.merge_key)
@@ -56,6 +72,7 @@ def build_plan(module, direct=False):
         + f"-- 2. load the source rows into {staging}\n"
         + "-- 3. merge, in the load's transaction\n"
         + "".join(f"{s};\n" for s in merge)
+        + books_script
         + (
             "-- 4. drop the staging table, in the same transaction\n"
             if drop_in_merge
@@ -63,7 +80,9 @@ def build_plan(module, direct=False):
         )
         + f"{drop};\n"
     )
-    return Plan(table, staging, create, merge, drop, script, drop_in_merge=drop_in_merge)
+    # The staging DDL may have created the schema already.
+    books["bookkeeping"] = [s for s in books["bookkeeping"] if s not in create]
+    return Plan(table, staging, create, merge, drop, script, drop_in_merge=drop_in_merge, **books)
 
 
 def render(sql, values, dialect):

@@ -9,6 +9,7 @@ check what a user would check; Pipekit itself only ever reaches them through jru
 import os
 import sqlite3
 import uuid
+from contextlib import contextmanager
 
 import psycopg
 import pymysql
@@ -57,6 +58,17 @@ class PgDatabase:
         with psycopg.connect(dbname=self.name, autocommit=True, **PG) as conn:
             return conn.execute(sql, params).fetchall()
 
+    @contextmanager
+    def holding(self, *statements):
+        """Run statements in a transaction left open (holding their locks) until the block ends."""
+        with psycopg.connect(dbname=self.name, **PG) as conn:
+            for sql in statements:
+                conn.execute(sql)
+            try:
+                yield
+            finally:
+                conn.rollback()
+
 
 class MariaDatabase:
     kind = "mariadb"
@@ -86,6 +98,19 @@ class MariaDatabase:
         with self._connect(self.name) as conn, conn.cursor() as cur:
             cur.execute(sql, params)
             return list(cur.fetchall())
+
+    @contextmanager
+    def holding(self, *statements):
+        """Run statements in a transaction left open (holding their locks) until the block ends."""
+        with self._connect(self.name) as conn, conn.cursor() as cur:
+            cur.execute("BEGIN")
+            for sql in statements:
+                cur.execute(sql)
+            try:
+                yield
+            finally:
+                conn.rollback()
+                cur.execute("UNLOCK TABLES")
 
 
 class SqliteDatabase:

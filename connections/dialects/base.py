@@ -21,6 +21,9 @@ TIMESTAMP_TZ_NAMES = {"timestamptz", "timestamp with time zone", "datetimeoffset
 TIME_TZ_NAMES = {"timetz", "time with time zone"}
 # sqlite-jdbc reports a declared type it does not know as NUMERIC; its name tells what it holds.
 REPORTED_AS_NUMERIC = {"time": TIME, "bool": BOOLEAN, "timestamp with time zone": TIMESTAMP_WITH_TIMEZONE}
+# The destination's bookkeeping table: one row per module, naming the run whose merge committed
+# last, written in the merge's own transaction (see Dialect.record_commit_sql).
+COMMITS_TABLE = "pipekit_commits"
 # Alias of the staging table inside merge statements; unlike a short alias it cannot shadow
 # a destination table referenced by its own name in the same statement.
 STAGED = "pipekit_staged"
@@ -31,9 +34,10 @@ class Dialect:
     default_staging_schema = ""
     # True where jrunner -b has a native bulk path into this database (COPY, LOAD DATA).
     has_bulk_path = False
-    # True where TRUNCATE is transactional, so a full refresh may load straight into the
-    # destination with jrunner -c (clear and load in one transaction).
-    transactional_truncate = False
+    # True where a full refresh loads straight into the destination with jrunner -c (a DELETE
+    # and the load in one transaction, so readers see the old rows until the commit): where
+    # jrunner's bulk path makes that cheaper than staging.
+    direct_full_refresh = False
     # True where DDL is transactional, so staging is dropped in the merge's own transaction.
     transactional_ddl = False
 
@@ -296,6 +300,43 @@ class Dialect:
     def drop_staging_sql(self, staging):
         """Return the statement that drops the staging table if it exists."""
         return f"DROP TABLE IF EXISTS {self.qualify(staging)}"
+
+    # --- the commits table ---
+
+    def commits_table(self, schema):
+        """Return the quoted name of the destination's bookkeeping table, in schema (may be empty)."""
+        return self.qualify_parts(schema, COMMITS_TABLE)
+
+    def create_commits_sql(self, schema):
+        """Return the statements that create the bookkeeping table (and its schema) if missing."""
+        columns = [
+            {
+                "dest_name": "module",
+                "dest_type": f"{self.types['varchar'].format(n=200)} NOT NULL PRIMARY KEY",
+            },
+            {"dest_name": "run_id", "dest_type": f"{self.types['bigint']} NOT NULL"},
+            {"dest_name": "committed_at", "dest_type": f"{self.types['timestamp']} NOT NULL"},
+        ]
+        create = self.table_sql("CREATE TABLE IF NOT EXISTS", self.commits_table(schema), columns)
+        return [*(self.create_schema_sql(schema) if schema else []), create]
+
+    def record_commit_sql(self, schema, module, run_id):
+        """Return the statements that record run_id as module's last committed merge: run in the
+        merge's transaction, the row exists exactly when the merge committed."""
+        table, key = self.commits_table(schema), self.quote_identifier("module")
+        columns = ", ".join(map(self.quote_identifier, ["module", "run_id", "committed_at"]))
+        values = f"{self.literal(module)}, {int(run_id)}, CURRENT_TIMESTAMP"
+        return [
+            f"DELETE FROM {table} WHERE {key} = {self.literal(module)}",
+            f"INSERT INTO {table} ({columns}) VALUES ({values})",
+        ]
+
+    def commit_check_sql(self, schema, module, run_id):
+        """Return a query counting 1 when run_id's merge of module committed, else 0."""
+        return (
+            f"SELECT count(*) FROM {self.commits_table(schema)} WHERE {self.quote_identifier('module')} = "
+            f"{self.literal(module)} AND {self.quote_identifier('run_id')} = {int(run_id)}"
+        )
 
     # --- merge ---
 

@@ -87,3 +87,9 @@ class DB2iDialect(Dialect):
             "BEGIN DECLARE CONTINUE HANDLER FOR SQLSTATE '42704' BEGIN END; "
             f"DROP TABLE {self.qualify(staging)}; END"
         )
+
+    def create_commits_sql(self, schema):
+        # No IF NOT EXISTS: ignore SQLSTATE 42710 (the table exists) in a compound statement.
+        (create,) = super().create_commits_sql(schema)
+        create = create.replace("CREATE TABLE IF NOT EXISTS", "CREATE TABLE", 1)
+        return [f"BEGIN DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END; {create}; END"]

@@ -85,5 +85,12 @@ class MSSQLDialect(Dialect):
         create = self.literal(f"CREATE SCHEMA {self.quote_identifier(schema)}")
         return [f"IF SCHEMA_ID({self.literal(schema)}) IS NULL EXEC({create})"]
 
+    def create_commits_sql(self, schema):
+        # No CREATE TABLE IF NOT EXISTS here.
+        *create_schema, create = super().create_commits_sql(schema)
+        create = create.replace("CREATE TABLE IF NOT EXISTS", "CREATE TABLE", 1)
+        name = self.literal(self.commits_table(schema))
+        return [*create_schema, f"IF OBJECT_ID({name}, N'U') IS NULL EXEC({self.literal(create)})"]
+
     def null_safe_equal(self, a, b):
         return f"({a} = {b} OR ({a} IS NULL AND {b} IS NULL))"

@@ -1,4 +1,4 @@
-"""PostgreSQL: TRUNCATE is transactional and COPY is the bulk path."""
+"""PostgreSQL: COPY is the bulk path, and a full refresh loads straight into the destination."""
 
 from connections.dialects.base import Dialect
 
@@ -7,7 +7,7 @@ class PostgresDialect(Dialect):
     kind = "postgres"
     default_staging_schema = "pipekit_staging"
     has_bulk_path = True
-    transactional_truncate = True
+    direct_full_refresh = True
     transactional_ddl = True
     current_schema = "current_schema()"
     max_identifier_length = 63
@@ -70,7 +70,3 @@ class PostgresDialect(Dialect):
             f"WHERE n.nspname = {self.schema_literal(schema)} AND c.relname = {self.literal(table)} "
             "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
         )
-
-    def clear_table_sql(self, table):
-        # Transactional here, and unlike DELETE it leaves no dead rows behind.
-        return f"TRUNCATE TABLE {self.qualify(table)}"

@@ -135,8 +135,8 @@ def test_append_merge_sql_only_inserts():
     assert dialect.merge_sql("append", "SALES.ORDERS", '"pipekit_stg_orders"', COLUMNS, []) == [INSERT]
 
 
-def test_it_has_no_bulk_path_and_no_transactional_truncate():
-    assert (dialect.has_bulk_path, dialect.transactional_truncate) == (False, False)
+def test_it_has_no_bulk_path_and_no_direct_full_refresh():
+    assert (dialect.has_bulk_path, dialect.direct_full_refresh) == (False, False)
 
 
 @pytest.mark.parametrize(
@@ -168,3 +168,11 @@ def test_it_has_no_bulk_path_and_no_transactional_truncate():
 )
 def test_it_maps_jdbc_types(jdbc_type, precision, scale, type_name, expected):
     assert dialect.map_type(jdbc_type, precision, scale, type_name) == expected
+
+
+def test_the_commits_table_is_created_ignoring_that_it_exists():
+    assert dialect.create_commits_sql("") == [
+        "BEGIN DECLARE CONTINUE HANDLER FOR SQLSTATE '42710' BEGIN END; CREATE TABLE \"pipekit_commits\" (\n"
+        '  "module" VARCHAR(200) NOT NULL PRIMARY KEY,\n  "run_id" BIGINT NOT NULL,\n'
+        '  "committed_at" TIMESTAMP(6) NOT NULL\n); END'
+    ]

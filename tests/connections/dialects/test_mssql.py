@@ -139,8 +139,8 @@ def test_append_merge_sql_only_inserts():
     assert dialect.merge_sql("append", "sales.orders", "[pipekit_staging].[orders]", COLUMNS, []) == [INSERT]
 
 
-def test_it_has_no_bulk_path_and_no_transactional_truncate():
-    assert (dialect.has_bulk_path, dialect.transactional_truncate) == (False, False)
+def test_it_has_no_bulk_path_and_no_direct_full_refresh():
+    assert (dialect.has_bulk_path, dialect.direct_full_refresh) == (False, False)
 
 
 @pytest.mark.parametrize(
@@ -192,3 +192,11 @@ def test_qualified_names_split_back_into_their_parts(parts):
     table = ".".join(dialect.quote_identifier(p) for p in parts)
     assert dialect.table_parts(table) == parts
     assert dialect.qualify(table) == table
+
+
+def test_the_commits_table_is_created_only_when_missing():
+    assert dialect.create_commits_sql("pipekit_staging")[1] == (
+        "IF OBJECT_ID(N'[pipekit_staging].[pipekit_commits]', N'U') IS NULL EXEC(N'CREATE TABLE "
+        "[pipekit_staging].[pipekit_commits] (\n  [module] nvarchar(200) NOT NULL PRIMARY KEY,\n"
+        "  [run_id] bigint NOT NULL,\n  [committed_at] datetime2(6) NOT NULL\n)')"
+    )

@@ -57,6 +57,10 @@ def test_version_names_the_drivers_it_found(run):
         (["-scu", "jdbc:sqlite:x.db", "-sq", "x.sql", "-dt", "t"], "missing -dcu"),
         (["-scu", "jdbc:sqlite:x.db", "-sq", "x.sql", "-m", "-x"], "-m and -x cannot be combined"),
         (["-scu"], "-scu needs a value"),
+        (
+            ["-scu", "jdbc:sqlite:x.db", "-sq", "x.sql", "-lt", "0"],
+            "-lt takes a whole number of seconds above 0",
+        ),
         (["-scu", "jdbc:sqlite:x.db", "-sq", "/nonexistent/q.sql"], "-sq /nonexistent/q.sql: cannot read"),
     ],
 )
@@ -257,6 +261,50 @@ def test_more_source_columns_than_the_table_has_fails_before_loading(run, pg_db,
     assert out.returncode == 1
     assert "the source query returns 2 columns but t has 1" in out.stderr
     assert pg_db2.rows("SELECT i FROM t") == [(7,)]
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_scols_takes_the_expected_columns_by_name_and_reports_the_extra_ones(run, pg_db, pg_db2, bulk):
+    pg_db2.execute('CREATE TABLE t (a int, "b\nc" text, n int)')
+
+    out = run(
+        *source(pg_db),
+        *dest(pg_db2, "t"),
+        "-scols",
+        # An empty label takes its position: here there is none.
+        "a\nb\\nc\n",
+        *(["-b"] if bulk else []),
+        sql='SELECT 1 AS "A", \'bc\' AS "b\nc"',
+    )
+
+    assert out.returncode == 1, out.stdout
+    assert "the query returns no column (unnamed column 3)" in out.stderr
+
+    out = run(
+        *source(pg_db),
+        *dest(pg_db2, "t"),
+        "-scols",
+        "a\nb\\nc\n",
+        *(["-b"] if bulk else []),
+        sql="SELECT 'x' AS extra, 'bc' AS \"b\nc\", 7, 1 AS \"A\"",
+    )
+
+    assert out.returncode == 0, out.stderr
+    assert "extra source columns (not loaded): extra" in out.stdout.splitlines()
+    assert pg_db2.rows('SELECT a, "b\nc", n FROM t') == [(1, "bc", 7)]
+
+
+def test_scols_fails_before_loading_when_a_column_is_missing(run, pg_db, pg_db2):
+    pg_db2.execute("CREATE TABLE t (a int, b int)")
+    pg_db2.execute("INSERT INTO t VALUES (7, 7)")
+
+    out = run(*source(pg_db), *dest(pg_db2, "t"), "-c", "-b", "-scols", "a\nb", sql="SELECT 1 AS b")
+
+    assert out.returncode == 1
+    assert "source columns: the query returns no column a (the module's source names); it returns b;" in (
+        out.stderr
+    )
+    assert pg_db2.rows("SELECT a, b FROM t") == [(7, 7)]
 
 
 def test_passwords_come_from_the_environment_unless_given_as_flags(run, maria_db):

@@ -119,7 +119,7 @@ def test_cancelling_a_group_run_cancels_the_current_module_and_skips_the_rest(
         make_connection(pg_db),
         make_connection(pg_db2),
         columns=[("id", "bigint"), ("name", "text")],
-        source_query="SELECT g, md5(g::text) FROM generate_series(1, 3000000) g",
+        source_query="SELECT g AS id, md5(g::text) AS name FROM generate_series(1, 3000000) g",
         dest_table="public.big",
         strategy="append",
     )

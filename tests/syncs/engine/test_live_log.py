@@ -45,7 +45,7 @@ def test_a_run_keeps_only_the_latest_progress_count(pg_db, pg_db2, make_connecti
         make_connection(pg_db),
         make_connection(pg_db2),
         columns=[("id", "bigint"), ("name", "text")],
-        source_query="SELECT g, md5(g::text) FROM generate_series(1, 300000) g",
+        source_query="SELECT g AS id, md5(g::text) AS name FROM generate_series(1, 300000) g",
         dest_table="public.big",
         strategy="append",
     )

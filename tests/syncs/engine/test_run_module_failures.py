@@ -21,25 +21,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def loaded(request, pg_db, make_connection, make_module):
+def loaded(pg_db, items_between):
     """Return a function making a module from pg_db to a dest db that already holds ROWS."""
 
     def make(dest_name="pg_db2", strategy="full", query=items.SELECT, **fields):
-        dest = request.getfixturevalue(dest_name)
-        items.create(pg_db)
-        items.insert(pg_db, items.ROWS + items.NEW)
-        items.create(dest)
-        items.insert(dest, items.ROWS)
-        module = make_module(
-            make_connection(pg_db),
-            make_connection(dest),
-            columns=items.columns(dest),
-            source_query=query,
-            dest_table="public.items" if dest.kind == "postgres" else "items",
-            strategy=strategy,
-            merge_key=["id"],
-            **fields,
-        )
+        module, _, dest = items_between("pg_db", dest_name, strategy, query, **fields)
         return module, dest
 
     return make
@@ -106,7 +92,7 @@ def test_a_staging_table_that_cannot_be_created_is_named_before_anything_moves(l
 
     assert run.status == Status.ERROR
     assert run.error.startswith(f'creating staging table "pipekit_staging"."{module.name}": ')
-    assert "-pre statement 2 of 3" in run.error
+    assert "-pre statement 2 of 4" in run.error
     assert items.read(dest) == items.expected(items.ROWS)
 
 
@@ -188,6 +174,9 @@ def test_a_killed_run_stops_its_jrunner_and_the_next_run_recovers(loaded):
     rerun = run_module(module, trigger="cli")
     assert rerun.status == Status.SUCCESS
     assert f"cleared the stale lock of run {run.pk}" in rerun.live_log
+    run.refresh_from_db()
+    assert run.status == Status.ERROR
+    assert run.error.endswith("its merge did not commit: the destination is unchanged")
     assert items.read(dest) == items.expected(items.ROWS + items.NEW)
 
 

@@ -3,6 +3,7 @@ package pipekit.jrunner;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Locale;
 import java.util.Properties;
 
@@ -30,8 +31,8 @@ final class Db {
     }
 
     /** Connect as a source: Postgres streams only with autocommit off (and a fetch size). */
-    static Connection source(String url, String user, String password) throws SQLException {
-        Connection c = connect(url, user, password, "JRUNNER_SOURCE_PASSWORD");
+    static Connection source(String url, String user, String password, int lockTimeout) throws SQLException {
+        Connection c = connect(url, user, password, "JRUNNER_SOURCE_PASSWORD", lockTimeout);
         if (flavor(url) == Flavor.POSTGRES) {
             c.setAutoCommit(false);
         }
@@ -39,7 +40,8 @@ final class Db {
     }
 
     /** Connect as a destination: autocommit off, so a failed load commits nothing. */
-    static Connection dest(String url, String user, String password, boolean bulk) throws SQLException {
+    static Connection dest(String url, String user, String password, boolean bulk, int lockTimeout)
+            throws SQLException {
         String u = url;
         switch (flavor(url)) {
             case MARIADB -> {
@@ -51,12 +53,13 @@ final class Db {
             case POSTGRES -> u = withParam(u, "reWriteBatchedInserts", "true");
             default -> { }
         }
-        Connection c = connect(u, user, password, "JRUNNER_DEST_PASSWORD");
+        Connection c = connect(u, user, password, "JRUNNER_DEST_PASSWORD", lockTimeout);
         c.setAutoCommit(false);
         return c;
     }
 
-    static Connection connect(String url, String user, String password, String passwordVariable)
+    /** Connect; lockTimeout (seconds, 0 for the database's default) bounds every wait for a lock. */
+    static Connection connect(String url, String user, String password, String passwordVariable, int lockTimeout)
             throws SQLException {
         Properties props = new Properties();
         if (user != null && !user.isEmpty()) {
@@ -66,7 +69,29 @@ final class Db {
         if (pw != null) {
             props.setProperty("password", pw);
         }
-        return DriverManager.getConnection(url, props);
+        Connection c = DriverManager.getConnection(url, props);
+        if (lockTimeout > 0) {
+            setLockTimeout(c, flavor(url), lockTimeout);
+        }
+        return c;
+    }
+
+    /** Set the session's lock wait limit, while autocommit is still on (a rollback would undo a SET). */
+    private static void setLockTimeout(Connection c, Flavor flavor, int seconds) throws SQLException {
+        String sql = switch (flavor) {
+            case POSTGRES -> "SET lock_timeout = '" + seconds + "s'";
+            // Row locks, and metadata locks (DDL, LOCK TABLES).
+            case MARIADB -> "SET SESSION innodb_lock_wait_timeout = " + seconds + ", SESSION lock_wait_timeout = "
+                + seconds;
+            case SQLITE -> "PRAGMA busy_timeout = " + (seconds * 1000L);
+            // No portable session setting: left to the driver's and database's defaults.
+            case OTHER -> null;
+        };
+        if (sql != null) {
+            try (Statement st = c.createStatement()) {
+                st.execute(sql);
+            }
+        }
     }
 
     /** Add ?key=value to a URL unless the URL sets key already. */

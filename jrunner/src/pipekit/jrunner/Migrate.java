@@ -2,6 +2,7 @@ package pipekit.jrunner;
 
 import java.io.PrintStream;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -64,8 +65,8 @@ final class Migrate {
     static void run(Options o, String sql, List<String> pre, List<String> post, PrintStream out) throws Exception {
         Db.Flavor source = Db.flavor(o.sourceUrl);
         Db.Flavor dest = Db.flavor(o.destUrl);
-        try (Connection src = Db.source(o.sourceUrl, o.sourceUser, o.sourcePassword);
-             Connection dst = Db.dest(o.destUrl, o.destUser, o.destPassword, o.bulk)) {
+        try (Connection src = Db.source(o.sourceUrl, o.sourceUser, o.sourcePassword, o.lockTimeout);
+             Connection dst = Db.dest(o.destUrl, o.destUser, o.destPassword, o.bulk, o.lockTimeout)) {
             try {
                 if (!pre.isEmpty()) {
                     // Committed on their own: MariaDB commits DDL at once anyway, and a long load must
@@ -87,19 +88,34 @@ final class Migrate {
                 Progress progress = new Progress(out);
                 long stored;
                 String path;
-                if (o.bulk && source == Db.Flavor.POSTGRES && dest == Db.Flavor.POSTGRES && !o.trim) {
+                boolean pipe = o.bulk && source == Db.Flavor.POSTGRES && dest == Db.Flavor.POSTGRES && !o.trim;
+                int[] pick = null;
+                if (pipe && o.sourceColumns != null) {
+                    // COPY TO STDOUT names no column: check the labels first. The pipe copies every
+                    // column in order; any other choice of columns goes through JDBC instead.
+                    pick = SourceColumns.pick(o.sourceColumns, labels(src, sql), out);
+                    pipe = pick == null;
+                }
+                if (pipe) {
                     stored = CopyLoad.pipe(src, dst, sql, table, ready, progress);
                     path = "copy";
                 } else {
                     Load load = chooseLoad(o.bulk, dest, dst, table);
-                    stored = rows(src, source, sql, load, o.trim, ready, progress);
+                    String[] expected = pick == null ? o.sourceColumns : null;
+                    stored = rows(src, source, sql, pick, expected, load, o.trim, ready, progress, out);
                     path = load.path();
                 }
                 // The source is read to the end: end its transaction now, so an SQLite source that is
                 // the destination's own file does not hold a read lock while the load commits.
                 Db.rollbackQuietly(src);
                 List<Integer> counts = Query.statements(dst, post, "-post statement ", "; the load was rolled back");
-                dst.commit();
+                try {
+                    dst.commit();
+                } catch (SQLException e) {
+                    // A connection lost during the commit leaves its outcome to the server.
+                    throw new SQLException("commit: " + Main.describe(e) + "; whether it took effect is unknown",
+                        e.getSQLState(), e);
+                }
                 out.println(stored + " rows written (" + path + ")");
                 for (int i = 0; i < counts.size(); i++) {
                     out.println("-post statement " + (i + 1) + ": " + counts.get(i) + " rows");
@@ -114,13 +130,17 @@ final class Migrate {
     }
 
     /** Read the source query's rows through JDBC and hand them to load; return the rows stored. */
-    private static long rows(Connection src, Db.Flavor source, String sql, Load load, boolean trim, Ready ready,
-            Progress progress) throws Exception {
+    private static long rows(Connection src, Db.Flavor source, String sql, int[] pick, String[] expected, Load load,
+            boolean trim, Ready ready, Progress progress, PrintStream out) throws Exception {
         try (Statement st = src.createStatement()) {
             st.setFetchSize(Db.FETCH_SIZE);
             try (ResultSet rs = st.executeQuery(sql)) {
-                ready.ready(rs.getMetaData().getColumnCount());
-                try (Rows rows = new Rows(rs, source, load.typed(), trim, progress)) {
+                ResultSetMetaData md = rs.getMetaData();
+                if (expected != null) {
+                    pick = SourceColumns.pick(expected, labels(md), out);
+                }
+                ready.ready(pick == null ? md.getColumnCount() : pick.length);
+                try (Rows rows = new Rows(rs, pick, source, load.typed(), trim, progress)) {
                     long stored = load.load(rows);
                     if (stored != rows.count()) {
                         throw new SQLException("read " + rows.count() + " rows but the table took " + stored
@@ -136,6 +156,21 @@ final class Migrate {
         }
     }
 
+    /** The column labels of sql's result, described without running it. */
+    private static String[] labels(Connection src, String sql) throws SQLException {
+        try (PreparedStatement ps = src.prepareStatement(sql)) {
+            return labels(ps.getMetaData());
+        }
+    }
+
+    private static String[] labels(ResultSetMetaData md) throws SQLException {
+        String[] labels = new String[md.getColumnCount()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = md.getColumnLabel(i + 1);
+        }
+        return labels;
+    }
+
     private static Load chooseLoad(boolean bulk, Db.Flavor dest, Connection dst, Table table) {
         if (bulk && dest == Db.Flavor.POSTGRES) {
             return new CopyLoad(dst, table);
@@ -148,11 +183,11 @@ final class Migrate {
 
     /** Empty the table inside the load's transaction, so a failed load leaves the old rows in place. */
     private static void clear(Connection dst, Db.Flavor dest, Options o, Table table) throws SQLException {
-        // TRUNCATE is transactional in Postgres, but would wait forever on our own source
-        // connection if the query reads the same database's table.
-        boolean truncate = dest == Db.Flavor.POSTGRES && !o.destUrl.equals(o.sourceUrl);
+        // DELETE, never TRUNCATE: PostgreSQL's TRUNCATE holds an ACCESS EXCLUSIVE lock until the
+        // commit, so every reader of the table would wait for the whole load; under DELETE they
+        // keep reading the old rows (MVCC) until the new ones commit.
         try (Statement st = dst.createStatement()) {
-            st.executeUpdate((truncate ? "TRUNCATE TABLE " : "DELETE FROM ") + table.name());
+            st.executeUpdate("DELETE FROM " + table.name());
         }
     }
 }

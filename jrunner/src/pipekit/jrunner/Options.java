@@ -11,10 +11,13 @@ final class Options {
         "  jrunner -scu URL [-scn USER] [-scp PASS] -sq FILE -m                   metadata of the query's columns",
         "  jrunner -scu URL [-scn USER] [-scp PASS] -x -sq F1 [-sq F2 ...]        exec: one transaction",
         "  jrunner -scu URL ... -sq FILE -dcu URL [-dcn USER] [-dcp PASS] -dt TABLE [-c] [-t] [-b]   migrate",
-        "          [-dcols LIST] [-pre F1 ...] [-post F2 ...]",
+        "          [-dcols LIST] [-scols LIST] [-pre F1 ...] [-post F2 ...]",
         "          -dcols: the dest columns to load, by position (quoted, comma separated; default: the",
-        "          table's first columns); -pre: dest statements committed before the load; -post: dest",
-        "          statements in the load's transaction",
+        "          table's first columns); -scols: the source column labels expected, in load order, one",
+        "          per line (a missing one fails the load, extra ones are left out); -pre: dest statements",
+        "          committed before the load; -post: dest statements in the load's transaction",
+        "  any mode but -version: [-lt SECONDS] waits at most that long for a lock (PostgreSQL lock_timeout,",
+        "          MariaDB innodb_lock_wait_timeout and lock_wait_timeout, SQLite busy timeout)",
         "  jrunner -version",
         "Passwords may come from JRUNNER_SOURCE_PASSWORD / JRUNNER_DEST_PASSWORD instead of -scp / -dcp.");
 
@@ -42,6 +45,8 @@ final class Options {
     String destPassword;
     String destTable;
     String destColumns;
+    String[] sourceColumns;
+    int lockTimeout;
     boolean clear;
     boolean trim;
     boolean bulk;
@@ -64,6 +69,8 @@ final class Options {
                 case "-dcp" -> o.destPassword = value(args, ++i, flag);
                 case "-dt" -> o.destTable = value(args, ++i, flag);
                 case "-dcols" -> o.destColumns = value(args, ++i, flag);
+                case "-scols" -> o.sourceColumns = SourceColumns.parse(value(args, ++i, flag));
+                case "-lt" -> o.lockTimeout = seconds(value(args, ++i, flag), flag);
                 case "-pre" -> o.preFiles.add(value(args, ++i, flag));
                 case "-post" -> o.postFiles.add(value(args, ++i, flag));
                 case "-m" -> metadata = true;
@@ -111,7 +118,8 @@ final class Options {
         } else {
             String stray = o.clear ? "-c" : o.trim ? "-t" : o.bulk ? "-b"
                 : o.destUser != null ? "-dcn" : o.destPassword != null ? "-dcp"
-                : o.destColumns != null ? "-dcols" : !o.preFiles.isEmpty() ? "-pre"
+                : o.destColumns != null ? "-dcols" : o.sourceColumns != null ? "-scols"
+                : !o.preFiles.isEmpty() ? "-pre"
                 : !o.postFiles.isEmpty() ? "-post" : null;
             if (stray != null) {
                 throw new UsageError(stray + " applies to migrate mode only (with -dcu and -dt)");
@@ -122,6 +130,18 @@ final class Options {
             o.format = "csv";
         }
         return o;
+    }
+
+    private static int seconds(String text, String flag) throws UsageError {
+        try {
+            int seconds = Integer.parseInt(text);
+            if (seconds > 0) {
+                return seconds;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below.
+        }
+        throw new UsageError(flag + " takes a whole number of seconds above 0, not " + text);
     }
 
     private static String value(String[] args, int i, String flag) throws UsageError {

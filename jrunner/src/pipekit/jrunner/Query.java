@@ -18,7 +18,7 @@ final class Query {
     static void query(Options o, String sql, PrintStream out) throws Exception {
         Db.Flavor flavor = Db.flavor(o.sourceUrl);
         boolean tsv = o.format.equals("tsv");
-        try (Connection c = Db.source(o.sourceUrl, o.sourceUser, o.sourcePassword);
+        try (Connection c = Db.source(o.sourceUrl, o.sourceUser, o.sourcePassword, o.lockTimeout);
              Statement st = c.createStatement()) {
             st.setFetchSize(Db.FETCH_SIZE);
             try (ResultSet rs = st.executeQuery(sql)) {
@@ -62,7 +62,7 @@ final class Query {
 
     /** One line per result column: name, JDBC type code, type name, precision, scale, nullable. */
     static void metadata(Options o, String sql, PrintStream out) throws Exception {
-        try (Connection c = Db.source(o.sourceUrl, o.sourceUser, o.sourcePassword);
+        try (Connection c = Db.source(o.sourceUrl, o.sourceUser, o.sourcePassword, o.lockTimeout);
              PreparedStatement ps = c.prepareStatement(sql)) {
             ResultSetMetaData md = ps.getMetaData();
             ResultSet rs = null;
@@ -93,7 +93,7 @@ final class Query {
 
     /** Run each statement in one transaction; print each update count once all are committed. */
     static void exec(Options o, List<String> statements, PrintStream out) throws Exception {
-        try (Connection c = Db.connect(o.sourceUrl, o.sourceUser, o.sourcePassword, "JRUNNER_SOURCE_PASSWORD")) {
+        try (Connection c = Db.connect(o.sourceUrl, o.sourceUser, o.sourcePassword, "JRUNNER_SOURCE_PASSWORD", o.lockTimeout)) {
             c.setAutoCommit(false);
             List<Integer> counts;
             try {

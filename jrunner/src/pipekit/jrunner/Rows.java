@@ -21,6 +21,7 @@ final class Rows implements AutoCloseable {
     private static final Object END = new Object();
 
     private final ResultSet rs;
+    private final int[] columns;
     private final int[] kinds;
     private final boolean[] trim;
     private final Progress progress;
@@ -30,13 +31,18 @@ final class Rows implements AutoCloseable {
     private int next;
     private long count;
 
-    Rows(ResultSet rs, Db.Flavor source, boolean typed, boolean trimChar, Progress progress) throws SQLException {
+    /** columns: the 1-based source columns to read, in order (null: every column). */
+    Rows(ResultSet rs, int[] columns, Db.Flavor source, boolean typed, boolean trimChar, Progress progress)
+            throws SQLException {
         ResultSetMetaData md = rs.getMetaData();
+        int[] all = Values.kinds(md, source, typed);
         this.rs = rs;
-        this.kinds = Values.kinds(md, source, typed);
+        this.columns = columns != null ? columns : java.util.stream.IntStream.rangeClosed(1, all.length).toArray();
+        this.kinds = new int[this.columns.length];
         this.trim = new boolean[kinds.length];
         for (int i = 0; i < kinds.length; i++) {
-            trim[i] = trimChar && Values.isChar(md.getColumnType(i + 1));
+            kinds[i] = all[this.columns[i] - 1];
+            trim[i] = trimChar && Values.isChar(md.getColumnType(this.columns[i]));
         }
         this.progress = progress;
         Thread reader = new Thread(this::readAll, "jrunner-source");
@@ -101,7 +107,7 @@ final class Rows implements AutoCloseable {
                 while (n < BLOCK_ROWS && bytes < BLOCK_BYTES && rs.next()) {
                     Object[] row = new Object[kinds.length];
                     for (int i = 0; i < row.length; i++) {
-                        Object v = Values.read(rs, i + 1, kinds[i]);
+                        Object v = Values.read(rs, columns[i], kinds[i]);
                         if (v instanceof String s) {
                             if (trim[i]) {
                                 v = s = Values.trimTrailingBlanks(s);

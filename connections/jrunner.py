@@ -139,7 +139,12 @@ def migrate(
                 "-scols",
                 "\n".join(n.replace("\\", "\\\\").replace("\n", "\\n") for n in source_columns),
             ]
-        args += [flag for flag, on in (("-c", clear), ("-t", trim), ("-b", bulk)) if on]
+        # clear: "truncate" clears with TRUNCATE where it can (-ct), anything else true with DELETE.
+        args += [
+            flag
+            for flag, on in (("-ct" if clear == "truncate" else "-c", clear), ("-t", trim), ("-b", bulk))
+            if on
+        ]
         for flag, path in zip(["-pre"] * len(pre) + ["-post"] * len(post), files[1:], strict=True):
             args += [flag, path]
         env = _env(source=source, dest=dest)

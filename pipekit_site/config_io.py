@@ -29,6 +29,7 @@ MODULE_KEYS = [
     "strategy",
     "merge_key",
     "enabled",
+    "full_refresh_clear",
     "lock_timeout",
     "source_query",
     "columns",

@@ -221,7 +221,8 @@ def _prepare(module, run, log, cancel):
     run.resolved_sql = render(module.source_query, values, module.source.dialect)
     try:
         # Loading twice (staging, then dest) costs twice the copy: a full refresh loads straight
-        # into the destination, cleared with DELETE in the load's transaction.
+        # into the destination, cleared (DELETE, or TRUNCATE where the module asks) in the load's
+        # transaction.
         direct = module.strategy == Strategy.FULL and module.dest.dialect.direct_full_refresh
         plan = build_plan(module, run.pk, direct=direct)
     except (ValueError, KeyError) as exc:
@@ -290,7 +291,10 @@ COMMITS = "the bookkeeping table pipekit_commits"
 
 
 def _load_direct(module, run, plan, log, cancel):
-    log.note(f"loading source rows into {plan.table} (cleared in the same transaction)")
+    log.note(
+        f"loading source rows into {plan.table} "
+        f"(cleared by {module.full_refresh_clear.upper()} in the same transaction)"
+    )
     steps = {
         **CHECK_STEP,
         "-pre statement": f"creating {COMMITS}",
@@ -304,7 +308,7 @@ def _load_direct(module, run, plan, log, cancel):
             plan.table,
             log,
             cancel,
-            clear=True,
+            clear=module.full_refresh_clear,
             columns=plan.columns,
             pre=plan.bookkeeping,
             post=plan.record,

@@ -27,6 +27,13 @@ class Strategy(models.TextChoices):
     APPEND = "append", "Append"
 
 
+class Clear(models.TextChoices):
+    """How a full refresh empties the destination, inside the load's transaction."""
+
+    DELETE = "delete", "DELETE: readers keep reading the old rows until the commit"
+    TRUNCATE = "truncate", "TRUNCATE (PostgreSQL): faster, but every reader waits until the commit"
+
+
 class Module(models.Model):
     name = models.CharField(
         max_length=63, unique=True, validators=[identifier_validator], help_text="Names the staging table."
@@ -44,6 +51,12 @@ class Module(models.Model):
         help_text="Ordered list of {id, source_name, source_type, dest_name, dest_type, description}.",
     )
     enabled = models.BooleanField(default=True)
+    full_refresh_clear = models.CharField(
+        max_length=10,
+        choices=Clear.choices,
+        default=Clear.DELETE,
+        help_text="How a full refresh straight into a PostgreSQL table empties it first.",
+    )
     lock_timeout = models.PositiveIntegerField(
         null=True,
         blank=True,

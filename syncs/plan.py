@@ -47,12 +47,13 @@ def build_plan(module, run_id, direct=False):
         + "".join(f"{s};\n" for s in books["record"])
     )
     if direct:
-        # The DELETE and the load commit together: readers see the old rows until then, and the
-        # dest is never half-loaded.
+        # The clear and the load commit together, so the dest is never half-loaded; under DELETE
+        # (the default) readers see the old rows until then, under TRUNCATE they wait.
         columns = ", ".join(dialect.quote_identifier(c["dest_name"]) for c in module.columns)
         script = (
             f"-- full refresh straight into {table}, no staging:\n"
-            f"-- jrunner migrate -c clears {table} and loads the source rows into ({columns})\n"
+            f"-- jrunner migrate clears {table} ({module.full_refresh_clear.upper()}) and loads the "
+            f"source rows into ({columns})\n"
             "-- in one transaction; a failure or cancel rolls both back.\n" + books_script
         )
         return Plan(table, None, [], [], None, script, columns=columns, **books)

@@ -45,3 +45,28 @@ def test_a_reader_sees_the_old_rows_while_a_full_refresh_loads(
     finally:
         RunLog.objects.filter(module=module).first().request_cancel()
         runner.join()
+
+
+def test_a_full_refresh_may_trade_readers_for_speed_with_truncate(
+    pg_db, pg_db2, make_connection, make_module
+):
+    items.create(pg_db)
+    items.insert(pg_db, items.ROWS[:2])
+    items.create(pg_db2)
+    items.insert(pg_db2, items.ROWS)
+    module = make_module(
+        make_connection(pg_db),
+        make_connection(pg_db2),
+        columns=items.columns(pg_db2),
+        source_query=items.SELECT,
+        dest_table="items",
+        strategy="full",
+        full_refresh_clear="truncate",
+    )
+
+    run = run_module(module, trigger="cli")
+
+    assert run.status == Status.SUCCESS, run.error
+    assert items.read(pg_db2) == items.expected(items.ROWS[:2])
+    assert "(TRUNCATE)" in run.merge_sql
+    assert "cleared by TRUNCATE" in run.live_log

@@ -183,11 +183,13 @@ final class Migrate {
 
     /** Empty the table inside the load's transaction, so a failed load leaves the old rows in place. */
     private static void clear(Connection dst, Db.Flavor dest, Options o, Table table) throws SQLException {
-        // DELETE, never TRUNCATE: PostgreSQL's TRUNCATE holds an ACCESS EXCLUSIVE lock until the
-        // commit, so every reader of the table would wait for the whole load; under DELETE they
-        // keep reading the old rows (MVCC) until the new ones commit.
+        // DELETE by default: PostgreSQL's TRUNCATE holds an ACCESS EXCLUSIVE lock until the commit,
+        // so every reader of the table would wait for the whole load; under DELETE they keep
+        // reading the old rows (MVCC) until the new ones commit. -ct trades that for speed. TRUNCATE
+        // would also wait forever on our own source connection reading the same database.
+        boolean truncate = o.truncate && dest == Db.Flavor.POSTGRES && !o.destUrl.equals(o.sourceUrl);
         try (Statement st = dst.createStatement()) {
-            st.executeUpdate("DELETE FROM " + table.name());
+            st.executeUpdate((truncate ? "TRUNCATE TABLE " : "DELETE FROM ") + table.name());
         }
     }
 }

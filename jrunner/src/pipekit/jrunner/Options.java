@@ -10,7 +10,7 @@ final class Options {
         "  jrunner -scu URL [-scn USER] [-scp PASS] -sq FILE [-f csv|tsv]         query: rows to stdout",
         "  jrunner -scu URL [-scn USER] [-scp PASS] -sq FILE -m                   metadata of the query's columns",
         "  jrunner -scu URL [-scn USER] [-scp PASS] -x -sq F1 [-sq F2 ...]        exec: one transaction",
-        "  jrunner -scu URL ... -sq FILE -dcu URL [-dcn USER] [-dcp PASS] -dt TABLE [-c] [-t] [-b]   migrate",
+        "  jrunner -scu URL ... -sq FILE -dcu URL [-dcn USER] [-dcp PASS] -dt TABLE [-c|-ct] [-t] [-b]   migrate",
         "          [-dcols LIST] [-scols LIST] [-pre F1 ...] [-post F2 ...]",
         "          -dcols: the dest columns to load, by position (quoted, comma separated; default: the",
         "          table's first columns); -scols: the source column labels expected, in load order, one",
@@ -48,6 +48,7 @@ final class Options {
     String[] sourceColumns;
     int lockTimeout;
     boolean clear;
+    boolean truncate;
     boolean trim;
     boolean bulk;
 
@@ -76,6 +77,7 @@ final class Options {
                 case "-m" -> metadata = true;
                 case "-x" -> exec = true;
                 case "-c" -> o.clear = true;
+                case "-ct" -> o.clear = o.truncate = true;
                 case "-t" -> o.trim = true;
                 case "-b" -> o.bulk = true;
                 case "-version", "--version" -> version = true;
@@ -116,7 +118,7 @@ final class Options {
                 throw new UsageError("missing -dt (destination table for -dcu)");
             }
         } else {
-            String stray = o.clear ? "-c" : o.trim ? "-t" : o.bulk ? "-b"
+            String stray = o.truncate ? "-ct" : o.clear ? "-c" : o.trim ? "-t" : o.bulk ? "-b"
                 : o.destUser != null ? "-dcn" : o.destPassword != null ? "-dcp"
                 : o.destColumns != null ? "-dcols" : o.sourceColumns != null ? "-scols"
                 : !o.preFiles.isEmpty() ? "-pre"

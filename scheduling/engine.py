@@ -7,6 +7,7 @@ from scheduling import notices
 from scheduling.models import GroupRun
 from syncs.detached import start_detached_command
 from syncs.engine import run_module, stop_requested
+from syncs.locks import settle_dead
 from syncs.models import RunLog, Status, Trigger
 
 logger = logging.getLogger(__name__)
@@ -90,11 +91,11 @@ def abandon_if_dead(group_run):
     reason = group_run.stale_reason()
     if reason is None:
         return
-    for run in group_run.runs.filter(status__in=Status.unfinished()):
+    for run in group_run.runs.filter(status__in=Status.unfinished()).select_related("module"):
         # The group run's process runs its module runs: one it queued but never started never will be.
         why = run.stale_reason() if run.pid else f"the process of group run {group_run.pk} is gone"
         if why:
-            run.abandon(why)
+            settle_dead(run.module, run, why)
     if group_run.abandon(reason):
         logger.warning("abandoned group run %s of %s: %s", group_run.pk, group_run.group_id, reason)
 

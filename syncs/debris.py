@@ -9,9 +9,8 @@ from django.utils import timezone
 
 from connections import jrunner
 from connections.secrets import SecretError
-from syncs.locks import lock_holder, release_lock
+from syncs.locks import lock_holder, release_lock, settle_dead
 from syncs.models import ABANDONED, Module, RunLog, Status, pid_alive
-from syncs.plan import build_plan
 
 log = logging.getLogger("pipekit.syncs")
 
@@ -21,11 +20,13 @@ RECENT = timedelta(minutes=10)
 
 
 def abandon_dead_runs():
-    """End the module runs whose process on this host is gone (a kill -9, a reboot)."""
-    for run in RunLog.objects.filter(status=Status.RUNNING, host=socket.gethostname(), pid__isnull=False):
+    """End the module runs whose process on this host is gone (a kill -9, a reboot), with the truth
+    about their merge."""
+    dead = RunLog.objects.filter(status=Status.RUNNING, host=socket.gethostname(), pid__isnull=False)
+    for run in dead.select_related("module"):
         reason = run.stale_reason()
         if reason:
-            run.abandon(reason)
+            settle_dead(run.module, run, reason)
 
 
 def clean_after_abandoned_runs(now=None):
@@ -47,8 +48,9 @@ def clean_after_abandoned_runs(now=None):
 
 def drop_staging(module):
     """Drop the module's staging table if it exists, through jrunner; log a failure and go on."""
-    plan = build_plan(module)
+    dialect = module.dest.dialect
+    staging = dialect.staging_table(module.dest.effective_staging_schema(), module.name)
     try:
-        jrunner.execute(module.dest, [plan.drop])
+        jrunner.execute(module.dest, [dialect.drop_staging_sql(staging)])
     except (jrunner.JrunnerError, SecretError) as exc:
-        log.warning("could not drop the staging table %s of %s: %s", plan.staging, module.name, exc)
+        log.warning("could not drop the staging table %s of %s: %s", staging, module.name, exc)

@@ -285,8 +285,19 @@ def _jrunner_line(line, log):
         log.line(line)
 
 
-# jrunner checks the source query's column labels against the module's before any row moves.
-CHECK_STEP = {"source columns:": "checking the source query's columns"}
+def _load_steps(module):
+    """The steps of a load that jrunner names by its error's beginning, whatever the path: the
+    source query's columns (checked before any row moves) and each side's connection."""
+    source, dest = module.source.name, module.dest.name
+    return {
+        "source columns:": "checking the source query's columns",
+        "connecting to the source": f"connecting to the source {source}",
+        "connecting to the destination": f"connecting to the destination {dest}",
+        "the source connection was lost": f"reading from the source {source}",
+        "the destination connection was lost": f"writing to the destination {dest}",
+    }
+
+
 COMMITS = "the bookkeeping table pipekit_commits"
 
 
@@ -296,7 +307,7 @@ def _load_direct(module, run, plan, log, cancel):
         f"(cleared by {module.full_refresh_clear.upper()} in the same transaction)"
     )
     steps = {
-        **CHECK_STEP,
+        **_load_steps(module),
         "-pre statement": f"creating {COMMITS}",
         "-post statement": f"recording the load in {COMMITS} (rolled back)",
     }
@@ -329,7 +340,7 @@ def _load_staged(module, run, plan, log, cancel):
         # jrunner names a failing -pre or -post statement: staging DDL or merge, not the load.
         books = range(len(plan.create) + 1, len(pre) + 1)
         steps = {
-            **CHECK_STEP,
+            **_load_steps(module),
             **{f"-pre statement {i} of": f"creating {COMMITS}" for i in books},
             "-pre statement": f"creating staging table {plan.staging}",
             "-post statement": f"merging into {plan.table} (rolled back)",

@@ -28,9 +28,10 @@ class LiveLog:
 
     interval = 0.5
 
-    def __init__(self, run):
+    def __init__(self, run, text=""):
+        """text: the log written so far, to add to (a dead run's log, settled by another process)."""
         self.run = run
-        self.lines = []
+        self.lines = text.splitlines()
         self.left_out = 0
         self.last_write = 0.0
         self.dirty = False

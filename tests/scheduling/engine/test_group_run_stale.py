@@ -13,7 +13,7 @@ from django.conf import settings
 from scheduling.engine import run_group, start_detached_group_run
 from scheduling.models import Group, GroupMember, GroupRun, Schedule
 from scheduling.tick import fire_schedules
-from syncs.models import Module, RunLog, Status
+from syncs.models import Hook, Module, RunLog, Status
 from tests.scheduling.helpers import record_only, utc
 from tests.syncs.locks import dead_pid
 
@@ -42,11 +42,9 @@ def group(pg_db, pg_db2, make_connection, make_module):
     return group
 
 
-@pytest.fixture
-def killed(group):
-    """Run `manage.py run_group nightly` with a load that sleeps, kill -9 it while it loads and
-    return its GroupRun; the module is fast again for the runs that follow."""
-    Module.objects.filter(name="one").update(source_query=SLOW_QUERY)
+def kill_group_run_once_logged(group, text):
+    """Run `manage.py run_group nightly`, kill -9 it once a run's live log shows text, and return
+    its GroupRun."""
     process = subprocess.Popen(
         [sys.executable, "manage.py", "run_group", "nightly"],
         cwd=settings.BASE_DIR,
@@ -54,8 +52,8 @@ def killed(group):
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
-    while not RunLog.objects.filter(live_log__contains="jrunner started").exists():
-        assert process.poll() is None and time.monotonic() < deadline, "run_group never started jrunner"
+    while not RunLog.objects.filter(live_log__contains=text).exists():
+        assert process.poll() is None and time.monotonic() < deadline, f"run_group never logged {text!r}"
         time.sleep(0.2)
     # jrunner stops by itself once its caller is gone (test_run_module_failures checks that);
     # ending it here too keeps this test about group runs alone.
@@ -67,9 +65,18 @@ def killed(group):
             os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    Module.objects.filter(name="one").update(source_query=FAST_QUERY)
     group_run = GroupRun.objects.get(group=group)
     assert group_run.status == Status.RUNNING and group_run.pid == process.pid
+    return group_run
+
+
+@pytest.fixture
+def killed(group):
+    """Run the group with a load that sleeps, kill -9 it while it loads and return its GroupRun;
+    the module is fast again for the runs that follow."""
+    Module.objects.filter(name="one").update(source_query=SLOW_QUERY)
+    group_run = kill_group_run_once_logged(group, "jrunner started")
+    Module.objects.filter(name="one").update(source_query=FAST_QUERY)
     return group_run
 
 
@@ -80,7 +87,8 @@ def assert_abandoned(group_run):
     assert (group_run.status, group_run.error) == (Status.ERROR, gone)
     assert group_run.finished_at is not None
     (run,) = group_run.runs.all()
-    assert (run.status, run.error) == (Status.ERROR, gone)
+    unchanged = "its merge did not commit: the destination is unchanged"
+    assert (run.status, run.error) == (Status.ERROR, f"{gone}; {unchanged}")
     assert run.finished_at is not None
 
 
@@ -158,3 +166,17 @@ def test_a_module_run_that_a_dead_group_run_queued_but_never_started_is_abandone
     assert never_started.status == Status.ERROR
     assert never_started.error == f"abandoned: the process of group run {dead.pk} is gone"
     assert GroupRun.objects.get(pk=dead.pk).status == Status.ERROR
+
+
+def test_a_member_whose_merge_committed_before_the_kill_is_recorded_as_a_success(group, staff_client):
+    Hook.objects.create(module=Module.objects.get(name="one"), name="slow", sql="SELECT pg_sleep(600)")
+    killed = kill_group_run_once_logged(group, "hook slow")
+
+    staff_client.get(f"/group-runs/{killed.pk}/")
+
+    killed.refresh_from_db()
+    assert killed.status == Status.ERROR and killed.error.startswith("abandoned:")
+    (run,) = killed.runs.all()
+    assert run.status == Status.SUCCESS, run.error
+    assert "its merge had committed: the run succeeded" in run.live_log
+    assert group.dest_db.rows("SELECT id, name FROM items") == [(1, "one")]

@@ -141,5 +141,5 @@ def test_unlock_records_a_dead_run_whose_merge_committed_as_a_success(loaded):
     module, dest = loaded("sqlite_db", "full")
     start_and_kill_in_its_hook(module, dest)
 
-    assert unlock(module).status == Status.SUCCESS
+    assert unlock(module, by="manage.py unlock").status == Status.SUCCESS
     assert dest.rows("SELECT count(*) FROM items") == [(6,)]

@@ -17,8 +17,6 @@ from tests.syncs import items
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Enough rows that the load is still running when the test acts on it.
-
 
 @pytest.fixture
 def loaded(pg_db, items_between):

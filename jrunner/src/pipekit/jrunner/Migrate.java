@@ -65,8 +65,10 @@ final class Migrate {
     static void run(Options o, String sql, List<String> pre, List<String> post, PrintStream out) throws Exception {
         Db.Flavor source = Db.flavor(o.sourceUrl);
         Db.Flavor dest = Db.flavor(o.destUrl);
-        try (Connection src = Db.source(o.sourceUrl, o.sourceUser, o.sourcePassword, o.lockTimeout);
-             Connection dst = Db.dest(o.destUrl, o.destUser, o.destPassword, o.bulk, o.lockTimeout)) {
+        try (Connection src = open("source",
+                 () -> Db.source(o.sourceUrl, o.sourceUser, o.sourcePassword, o.lockTimeout));
+             Connection dst = open("destination",
+                 () -> Db.dest(o.destUrl, o.destUser, o.destPassword, o.bulk, o.lockTimeout))) {
             try {
                 if (!pre.isEmpty()) {
                     // Committed on their own: MariaDB commits DDL at once anyway, and a long load must
@@ -122,10 +124,52 @@ final class Migrate {
                 }
             } catch (Exception e) {
                 Db.rollbackQuietly(dst);
-                throw e;
+                throw lost(src, dst, e);
             } finally {
                 Db.rollbackQuietly(src);
             }
+        }
+    }
+
+    /** Opens a connection of one side. */
+    interface Opener {
+        Connection open() throws SQLException;
+    }
+
+    /** Open a connection; a failure says which side could not be reached. */
+    private static Connection open(String side, Opener opener) throws SQLException {
+        try {
+            return opener.open();
+        } catch (SQLException e) {
+            throw new SQLException("connecting to the " + side + ": " + Main.describe(e), e.getSQLState(), e);
+        }
+    }
+
+    /** The load's failure, said to be a lost connection when one of the two no longer answers: a
+     *  destination that went away mid-load is not the source's fault, nor a bad row. Failures that
+     *  already name their step (a -pre/-post statement, the commit, the columns check) keep it. */
+    private static Exception lost(Connection src, Connection dst, Exception e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        if (!(e instanceof SQLException) || message.startsWith("-pre statement")
+                || message.startsWith("-post statement") || message.startsWith("commit:")
+                || message.startsWith("source columns:")) {
+            return e;
+        }
+        Db.rollbackQuietly(src);
+        String side = !answers(dst) ? "destination" : !answers(src) ? "source" : null;
+        if (side == null) {
+            return e;
+        }
+        SQLException cause = (SQLException) e;
+        return new SQLException("the " + side + " connection was lost: " + Main.describe(cause),
+            cause.getSQLState(), cause);
+    }
+
+    private static boolean answers(Connection c) {
+        try {
+            return c.isValid(5);
+        } catch (SQLException e) {
+            return false;
         }
     }
 

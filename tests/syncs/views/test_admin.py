@@ -64,6 +64,7 @@ def module_form(dw, **fields):
         "source_query": "SELECT 1 AS id",
         "dest_table": "public.lines",
         "strategy": "full",
+        "full_refresh_clear": "delete",
         "merge_key": "[]",
         "columns": '[{"id": "c1", "source_name": "id", "dest_name": "id", "dest_type": "bigint"}]',
         "enabled": "on",

@@ -156,13 +156,28 @@ final class Migrate {
             return e;
         }
         Db.rollbackQuietly(src);
-        String side = !answers(dst) ? "destination" : !answers(src) ? "source" : null;
+        // The destination was rolled back, so a live one answers. A source stopped mid-read may not
+        // answer although nothing was lost: it counts only with a connection error's SQLSTATE.
+        String side = !answers(dst) ? "destination"
+            : connectionError((SQLException) e) && !answers(src) ? "source" : null;
         if (side == null) {
             return e;
         }
         SQLException cause = (SQLException) e;
         return new SQLException("the " + side + " connection was lost: " + Main.describe(cause),
             cause.getSQLState(), cause);
+    }
+
+    /** Whether the error or one it wraps is a connection failure: SQLSTATE class 08, or 57P01-03
+     *  (PostgreSQL's session ended by an administrator or a shutdown). */
+    private static boolean connectionError(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && s.getSQLState() != null
+                    && (s.getSQLState().startsWith("08") || s.getSQLState().matches("57P0[123]"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean answers(Connection c) {

@@ -4,16 +4,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
-import time
 
 import pytest
-from django.conf import settings
 
 from scheduling.engine import run_group, start_detached_group_run
 from scheduling.models import Group, GroupMember, GroupRun, Schedule
 from scheduling.tick import fire_schedules
 from syncs.models import Hook, Module, RunLog, Status
+from tests.processes import start_command_until_logged
 from tests.scheduling.helpers import record_only, utc
 from tests.syncs.locks import dead_pid
 
@@ -45,16 +43,7 @@ def group(pg_db, pg_db2, make_connection, make_module):
 def kill_group_run_once_logged(group, text):
     """Run `manage.py run_group nightly`, kill -9 it once a run's live log shows text, and return
     its GroupRun."""
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_group", "nightly"],
-        cwd=settings.BASE_DIR,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while not RunLog.objects.filter(live_log__contains=text).exists():
-        assert process.poll() is None and time.monotonic() < deadline, f"run_group never logged {text!r}"
-        time.sleep(0.2)
+    process = start_command_until_logged(["run_group", "nightly"], text)
     # jrunner stops by itself once its caller is gone (test_run_module_failures checks that);
     # ending it here too keeps this test about group runs alone.
     children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout

@@ -2,16 +2,14 @@
 merge's own transaction says whether the merge committed, after a cancel, a failed check or a
 killed run."""
 
-import subprocess
-import sys
 import time
 
 import pytest
-from django.conf import settings
 
 from syncs.engine import run_module
 from syncs.locks import unlock
 from syncs.models import Hook, RunLog, Status
+from tests.processes import start_command_until_logged
 from tests.syncs import items
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -105,16 +103,7 @@ def start_and_kill_in_its_hook(module, dest):
     """Run module in its own process; kill -9 that process once its merge committed and a slow
     success hook runs. Return the run, still `running`, holding the lock."""
     Hook.objects.create(module=module, name="slow", sql=SLOW_HOOK[dest.kind], run_on="success")
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_module", module.name],
-        cwd=settings.BASE_DIR,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while not RunLog.objects.filter(module=module, live_log__contains="hook slow").exists():
-        assert process.poll() is None and time.monotonic() < deadline, "the run never reached its hook"
-        time.sleep(0.1)
+    process = start_command_until_logged(["run_module", module.name], "hook slow", module.runs.all())
     process.kill()
     process.wait()
     run = RunLog.objects.get(module=module)

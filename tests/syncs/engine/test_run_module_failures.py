@@ -2,17 +2,15 @@
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
-from django.conf import settings
 
 from connections import secrets
 from syncs.engine import run_module
 from syncs.models import RunLog, Status, Watermark
+from tests.processes import start_command_until_logged
 from tests.syncs import items
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -149,20 +147,13 @@ def test_a_killed_jrunner_leaves_the_destination_as_it_was(loaded, strategy, des
 def test_a_killed_run_stops_its_jrunner_and_the_next_run_recovers(loaded):
     # The load would commit three seconds in, long after the run's own process is gone.
     module, dest = loaded("pg_db2", "full", "SELECT id, name, amount, updated_at FROM items, pg_sleep(3)")
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "run_module", module.name],
-        cwd=settings.BASE_DIR,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while not (run := RunLog.objects.filter(module=module, live_log__contains="jrunner started").first()):
-        assert process.poll() is None and time.monotonic() < deadline, "run_module never started jrunner"
-        time.sleep(0.1)
+    process = start_command_until_logged(["run_module", module.name], "jrunner started", module.runs.all())
+    run = module.runs.get()
     jrunner_pid = int(run.live_log.split("jrunner started (pid ")[1].split(")")[0])
 
     process.kill()
     process.wait()
+    deadline = time.monotonic() + 120
     while process_alive(jrunner_pid):
         assert time.monotonic() < deadline, "jrunner went on after its run was killed"
         time.sleep(0.1)

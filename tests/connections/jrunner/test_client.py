@@ -171,6 +171,8 @@ def test_the_password_reaches_jrunner_only_through_its_environment(
         "SELECT i, md5(i::text) FROM generate_series(1, 300000) i",
         make_connection(pg_db2, password="$PK_JRUNNER_SECRET"),
         "t",
+        # Keeps jrunner alive after its progress lines, which a busy machine may read late.
+        post=["DO $$ BEGIN PERFORM pg_sleep(3); END $$"],
         on_start=on_start,
         on_line=on_line,
     )

@@ -26,6 +26,16 @@ ROWS_WRITTEN = re.compile(r"^(\d+) rows written \(([a-z-]+)\)$", re.M)
 COMMIT_FAILED = "jrunner: commit: "
 EXTRA_COLUMNS = "extra source columns (not loaded): "
 POST_COUNT = re.compile(r"^-post statement \d+: (-?\d+) rows$", re.M)
+VERIFIED = re.compile(
+    r"^verified (\d+) source rows and (\d+) destination rows: (\d+) matched, (\d+) only in source, "
+    r"(\d+) only in destination, (\d+) different$",
+    re.M,
+)
+VERIFY_KEY_KINDS = {
+    "only in source": "only_in_source",
+    "only in destination": "only_in_dest",
+    "different": "different",
+}
 TSV_ESCAPE = re.compile(r"\\(.)")
 TSV_UNESCAPED = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r", "0": "\0"}
 SQL_FILE_PREFIX = "pipekit-"
@@ -135,10 +145,7 @@ def migrate(
         if columns:
             args += ["-dcols", columns]
         if source_columns is not None:
-            args += [
-                "-scols",
-                "\n".join(n.replace("\\", "\\\\").replace("\n", "\\n") for n in source_columns),
-            ]
+            args += ["-scols", _label_list(source_columns)]
         # clear: "truncate" clears with TRUNCATE where it can (-ct), anything else true with DELETE.
         args += [
             flag
@@ -157,6 +164,67 @@ def migrate(
     return MigrateResult(
         rows=int(match[1]), load_path=match[2], stdout=stdout, stderr=stderr, post_counts=post_counts
     )
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    source_rows: int
+    dest_rows: int
+    matched: int
+    only_in_source: int
+    only_in_dest: int
+    different: int
+    # {"only_in_source": [key, …], "only_in_dest": […], "different": […]}: the first keys of each,
+    # a key being the list of its values as text (None for NULL).
+    first_keys: dict
+    # {dest column name: rows whose value differs}
+    different_columns: dict
+
+
+def verify(
+    source,
+    sql,
+    dest,
+    dest_sql,
+    *,
+    source_columns,
+    key,
+    lock_timeout=None,
+    on_line=None,
+    should_cancel=None,
+):
+    """Compare the rows of sql on source with those of dest_sql on dest, writing nothing to either.
+
+    source_columns: the source labels of the compared columns, in the order of dest_sql's columns
+    (as for migrate); key: the 1-based positions of the key columns among them. Both sides are
+    streamed in key order, so memory does not grow with the tables. on_line, should_cancel: as
+    for migrate."""
+    with _sql_files([sql, dest_sql]) as files:
+        args = _source_args(source, lock_timeout) + ["-sq", files[0], "-dcu", dest.jdbc_url]
+        if dest.username:
+            args += ["-dcn", dest.username]
+        args += ["-dq", files[1], "-scols", _label_list(source_columns), "-vk", ",".join(map(str, key))]
+        stdout, stderr = _run(args, _env(source=source, dest=dest), [source, dest], should_cancel, on_line)
+    match = VERIFIED.search(stdout)
+    if not match:
+        last = stdout.rstrip("\n").rpartition("\n")[2]
+        raise JrunnerError(f"jrunner ended without reporting the comparison: {last!r}", stderr=stderr)
+    first_keys = {kind: [] for kind in VERIFY_KEY_KINDS.values()}
+    different_columns = {}
+    for line in stdout.split("\n"):
+        label, _, rest = line.partition("\t")
+        if label in VERIFY_KEY_KINDS:
+            first_keys[VERIFY_KEY_KINDS[label]].append([_tsv_value(v) for v in rest.split("\t")])
+        elif label == "different column":
+            name, count = rest.split("\t")
+            different_columns[_tsv_value(name)] = int(count)
+    counts = [int(n) for n in match.groups()]
+    return VerifyResult(*counts, first_keys=first_keys, different_columns=different_columns)
+
+
+def _label_list(labels):
+    """jrunner's -scols value: one label per line, a backslash or newline inside one escaped."""
+    return "\n".join(n.replace("\\", "\\\\").replace("\n", "\\n") for n in labels)
 
 
 def _stream(args, env, on_line, should_cancel, on_start):

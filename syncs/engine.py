@@ -80,7 +80,8 @@ def stop_on_sigterm():
 
 
 class CancelCheck:
-    """Polls the run's cancel flag (and also_stop) at most once a second; SIGTERM counts at once."""
+    """Polls the cancel flag of the run (a RunLog or a Verification) and also_stop at most once a
+    second; SIGTERM counts at once."""
 
     def __init__(self, run, also_stop=None):
         self.run = run
@@ -94,7 +95,8 @@ class CancelCheck:
         if not self.requested and time.monotonic() - self.last >= 1:
             self.last = time.monotonic()
             self.requested = (
-                RunLog.objects.filter(pk=self.run.pk, cancel_requested=True).exists() or self.also_stop()
+                type(self.run).objects.filter(pk=self.run.pk, cancel_requested=True).exists()
+                or self.also_stop()
             )
         return self.requested
 

@@ -66,9 +66,8 @@ class LiveLog:
         self.flush()
 
     def flush(self):
-        from syncs.models import RunLog
-
         self.run.live_log = self.text
-        RunLog.objects.filter(pk=self.run.pk).update(live_log=self.run.live_log)
+        # A RunLog or a Verification.
+        type(self.run).objects.filter(pk=self.run.pk).update(live_log=self.run.live_log)
         self.last_write = time.monotonic()
         self.dirty = False

@@ -446,3 +446,58 @@ class FailedRun(RunLog):
     class Meta:
         proxy = True
         verbose_name = "failed run"
+
+
+class Verification(RunRecord):
+    """One comparison of a module's source rows with its destination table (syncs.verify). It ends
+    `success` when every row matched, `error` when they differ (the counts say how) or when the
+    comparison itself failed (no counts)."""
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="verifications")
+    group_run = models.ForeignKey(
+        "scheduling.GroupRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="verifications"
+    )
+    resolved_sql = models.TextField(blank=True)
+    source_rows = models.BigIntegerField(null=True, blank=True)
+    dest_rows = models.BigIntegerField(null=True, blank=True)
+    matched = models.BigIntegerField(null=True, blank=True)
+    only_in_source = models.BigIntegerField(null=True, blank=True)
+    only_in_dest = models.BigIntegerField(null=True, blank=True)
+    different = models.BigIntegerField(null=True, blank=True)
+    # The first keys of each kind of difference: {"only_in_source": [[value, …], …], …}.
+    first_keys = models.JSONField(default=dict, blank=True)
+    # {dest column name: how many matched keys differ in it}.
+    different_columns = models.JSONField(default=dict, blank=True)
+    live_log = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The module page's latest verification.
+            models.Index(fields=["module", "-created_at", "-id"], name="verification_module_recent"),
+        ]
+
+    def __str__(self):
+        return f"verification {self.pk} of {self.module.name} ({self.status})"
+
+    @property
+    def counted(self):
+        return self.matched is not None
+
+    @property
+    def differences(self):
+        """Return the differences as words ("2 only in source, 1 different"), '' when there are none."""
+        if not self.counted:
+            return ""
+        parts = [
+            (self.only_in_source, "only in source"),
+            (self.only_in_dest, "only in destination"),
+            (self.different, "different"),
+        ]
+        return ", ".join(f"{n:,} {what}" for n, what in parts if n)
+
+    def summary_line(self):
+        """Return the one-line outcome: "matched 1,000 rows", the differences, or the error."""
+        if self.status == Status.SUCCESS:
+            return f"{self.module.name}: matched {self.matched:,} rows (verification {self.pk})"
+        return f"{self.module.name}: {self.status} (verification {self.pk}): {self.error}"

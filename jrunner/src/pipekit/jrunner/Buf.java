@@ -70,6 +70,12 @@ final class Buf {
         put('"');
     }
 
+    /** The bytes so far, as text. */
+    @Override
+    public String toString() {
+        return new String(bytes, 0, size, StandardCharsets.UTF_8);
+    }
+
     void writeTo(OutputStream out) throws IOException {
         out.write(bytes, 0, size);
         size = 0;

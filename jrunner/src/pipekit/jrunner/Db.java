@@ -39,6 +39,18 @@ final class Db {
         return c;
     }
 
+    /** Connect to read only (verify mode): streaming as a source does, and where the driver can say
+     *  so (PostgreSQL: BEGIN READ ONLY), in a read-only transaction. */
+    static Connection reader(String url, String user, String password, String passwordVariable, int lockTimeout)
+            throws SQLException {
+        Connection c = connect(url, user, password, passwordVariable, lockTimeout);
+        if (flavor(url) == Flavor.POSTGRES) {
+            c.setAutoCommit(false);
+            c.setReadOnly(true);
+        }
+        return c;
+    }
+
     /** Connect as a destination: autocommit off, so a failed load commits nothing. */
     static Connection dest(String url, String user, String password, boolean bulk, int lockTimeout)
             throws SQLException {

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** jrunner: query, metadata, exec and migrate over JDBC. Exit 0 success, 1 failure, 2 bad arguments. */
+/** jrunner: query, metadata, exec, migrate and verify over JDBC. Exit 0 success, 1 failure, 2 bad arguments. */
 public final class Main {
     static final String VERSION = "jrunner 1.0.0 (pipekit)";
 
@@ -61,6 +61,7 @@ public final class Main {
             case QUERY -> Query.query(o, sql.get(0), out);
             case METADATA -> Query.metadata(o, sql.get(0), out);
             case EXEC -> Query.exec(o, sql, out);
+            case VERIFY -> Verify.run(o, sql.get(0), readSql("-dq", List.of(o.destQueryFile)).get(0), out);
             default -> Migrate.run(o, sql.get(0), readSql("-pre", o.preFiles), readSql("-post", o.postFiles), out);
         }
         return 0;

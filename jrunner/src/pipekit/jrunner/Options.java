@@ -16,12 +16,15 @@ final class Options {
         "          table's first columns); -scols: the source column labels expected, in load order, one",
         "          per line (a missing one fails the load, extra ones are left out); -pre: dest statements",
         "          committed before the load; -post: dest statements in the load's transaction",
+        "  jrunner -scu URL ... -sq FILE [-scols LIST] -dcu URL [-dcn USER] [-dcp PASS] -dq FILE -vk KEYS   verify",
+        "          compare the rows of -sq (its -scols columns) with those of -dq, a query on the",
+        "          destination, by position, keyed by the KEYS columns (1-based, comma separated); reads only",
         "  any mode but -version: [-lt SECONDS] waits at most that long for a lock (PostgreSQL lock_timeout,",
         "          MariaDB innodb_lock_wait_timeout and lock_wait_timeout, SQLite busy timeout)",
         "  jrunner -version",
         "Passwords may come from JRUNNER_SOURCE_PASSWORD / JRUNNER_DEST_PASSWORD instead of -scp / -dcp.");
 
-    enum Mode { VERSION, QUERY, METADATA, EXEC, MIGRATE }
+    enum Mode { VERSION, QUERY, METADATA, EXEC, MIGRATE, VERIFY }
 
     /** A bad command line: exit status 2. */
     static final class UsageError extends Exception {
@@ -44,6 +47,8 @@ final class Options {
     String destUser;
     String destPassword;
     String destTable;
+    String destQueryFile;
+    int[] verifyKey;
     String destColumns;
     String[] sourceColumns;
     int lockTimeout;
@@ -69,6 +74,8 @@ final class Options {
                 case "-dcn" -> o.destUser = value(args, ++i, flag);
                 case "-dcp" -> o.destPassword = value(args, ++i, flag);
                 case "-dt" -> o.destTable = value(args, ++i, flag);
+                case "-dq" -> o.destQueryFile = value(args, ++i, flag);
+                case "-vk" -> o.verifyKey = positions(value(args, ++i, flag), flag);
                 case "-dcols" -> o.destColumns = value(args, ++i, flag);
                 case "-scols" -> o.sourceColumns = SourceColumns.parse(value(args, ++i, flag));
                 case "-lt" -> o.lockTimeout = seconds(value(args, ++i, flag), flag);
@@ -88,7 +95,8 @@ final class Options {
             o.mode = Mode.VERSION;
             return o;
         }
-        boolean migrate = o.destUrl != null || o.destTable != null;
+        boolean verify = o.destQueryFile != null || o.verifyKey != null;
+        boolean migrate = !verify && (o.destUrl != null || o.destTable != null);
         if (o.sourceUrl == null) {
             throw new UsageError("missing -scu (source JDBC URL)");
         }
@@ -107,10 +115,20 @@ final class Options {
         if (o.format != null && !o.format.equals("csv") && !o.format.equals("tsv")) {
             throw new UsageError("-f must be csv or tsv, not " + o.format);
         }
-        if (o.format != null && (migrate || metadata || exec)) {
+        if (o.format != null && (verify || migrate || metadata || exec)) {
             throw new UsageError("-f applies to query mode only");
         }
-        if (migrate) {
+        if (verify) {
+            if (o.destUrl == null || o.destQueryFile == null || o.verifyKey == null) {
+                throw new UsageError("verify needs -dcu, -dq and -vk");
+            }
+            String stray = metadata ? "-m" : exec ? "-x" : o.destTable != null ? "-dt" : o.clear ? "-c" : o.trim ? "-t"
+                : o.bulk ? "-b" : o.destColumns != null ? "-dcols" : !o.preFiles.isEmpty() ? "-pre"
+                : !o.postFiles.isEmpty() ? "-post" : null;
+            if (stray != null) {
+                throw new UsageError(stray + " cannot be combined with verify (-dq)");
+            }
+        } else if (migrate) {
             if (o.destUrl == null) {
                 throw new UsageError("missing -dcu (destination JDBC URL for -dt)");
             }
@@ -127,11 +145,28 @@ final class Options {
                 throw new UsageError(stray + " applies to migrate mode only (with -dcu and -dt)");
             }
         }
-        o.mode = migrate ? Mode.MIGRATE : exec ? Mode.EXEC : metadata ? Mode.METADATA : Mode.QUERY;
+        o.mode = verify ? Mode.VERIFY : migrate ? Mode.MIGRATE : exec ? Mode.EXEC : metadata ? Mode.METADATA : Mode.QUERY;
         if (o.format == null) {
             o.format = "csv";
         }
         return o;
+    }
+
+    /** A comma-separated list of 1-based column positions. */
+    private static int[] positions(String text, String flag) throws UsageError {
+        String[] parts = text.split(",", -1);
+        int[] positions = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                positions[i] = Integer.parseInt(parts[i].strip());
+            } catch (NumberFormatException e) {
+                positions[i] = 0;
+            }
+            if (positions[i] < 1) {
+                throw new UsageError(flag + " takes column positions from 1, comma separated, not " + text);
+            }
+        }
+        return positions;
     }
 
     private static int seconds(String text, String flag) throws UsageError {

@@ -2,7 +2,7 @@ package pipekit.jrunner;
 
 import java.io.PrintStream;
 
-/** The row count as a bare number on stdout, at most twice a second. */
+/** The row count as a bare number on stdout, at most twice a second (never with a null stream). */
 final class Progress {
     private static final long EVERY_NANOS = 500_000_000L;
 
@@ -14,6 +14,9 @@ final class Progress {
     }
 
     void rows(long count) {
+        if (out == null) {
+            return;
+        }
         long now = System.nanoTime();
         if (now - last >= EVERY_NANOS) {
             last = now;

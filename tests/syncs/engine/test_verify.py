@@ -1,0 +1,155 @@
+"""Verify on real databases: a correct copy made across database kinds matches, and each kind of
+difference is found, counted and keyed, with nothing written on either side."""
+
+import pytest
+
+from syncs.engine import run_module
+from syncs.models import Status, Trigger
+from syncs.verify import verify_module
+from tests.syncs import compared
+
+# The databases come through request.getfixturevalue, which the automatic marker does not see.
+pytestmark = pytest.mark.servers
+
+PAIRS = [("pg_db", "pg_db2"), ("maria_db", "pg_db"), ("sqlite_db", "pg_db"), ("pg_db", "maria_db")]
+
+
+@pytest.fixture
+def copied(request, make_module, make_connection):
+    """Return a function: a module copying compared between two database fixtures, run once, so
+    the destination holds a correct copy. It returns (module, source db, dest db)."""
+
+    def make(source_name, dest_name, **fields):
+        source, dest = request.getfixturevalue(source_name), request.getfixturevalue(dest_name)
+        module = compared.module(make_module, make_connection, source, dest, **fields)
+        run = run_module(module, trigger=Trigger.CLI)
+        assert run.status == Status.SUCCESS, run.error
+        return module, source, dest
+
+    return make
+
+
+def everything(db):
+    rows = db.rows(f"SELECT {', '.join(compared.NAMES)} FROM {compared.table(db)}")
+    return sorted(rows, key=lambda r: r[0])
+
+
+@pytest.mark.parametrize(("source", "dest"), PAIRS)
+def test_a_correct_copy_across_kinds_matches(copied, source, dest):
+    module, _, _ = copied(source, dest)
+
+    verification = verify_module(module, trigger=Trigger.CLI)
+
+    assert verification.status == Status.SUCCESS, verification.error
+    assert (verification.source_rows, verification.dest_rows, verification.matched) == (8, 8, 8)
+    assert (verification.only_in_source, verification.only_in_dest, verification.different) == (0, 0, 0)
+    assert "8 rows matched" in verification.live_log
+
+
+@pytest.mark.parametrize(("source", "dest"), PAIRS)
+def test_each_difference_is_found_and_keyed(copied, source, dest):
+    module, source_db, dest_db = copied(source, dest)
+    table = compared.table(dest_db)
+    for sql in [
+        compared.CHANGE_NOTE,
+        compared.DELETE_ROW,
+        compared.EMPTY_TO_NULL,
+        compared.LAST_DIGIT,
+        compared.ONE_MICROSECOND[dest_db.kind],
+        compared.ONE_BYTE[dest_db.kind],
+        compared.EXTRA_ROW,
+    ]:
+        dest_db.execute(sql.format(table=table))
+    source_before, dest_before = everything(source_db), everything(dest_db)
+
+    verification = verify_module(module, trigger=Trigger.CLI)
+
+    assert verification.status == Status.ERROR
+    assert verification.error == (
+        "the destination differs: 1 only in source, 1 only in destination, 5 different"
+    )
+    assert (verification.source_rows, verification.dest_rows, verification.matched) == (8, 8, 2)
+    assert verification.first_keys == {
+        "only_in_source": [["2"]],
+        "only_in_dest": [["99"]],
+        "different": [["1"], ["4"], ["5"], ["6"], ["7"]],
+    }
+    assert verification.different_columns == {"note": 2, "amount": 1, "at": 1, "data": 1}
+    assert (everything(source_db), everything(dest_db)) == (source_before, dest_before)
+
+
+@pytest.mark.parametrize(("source", "dest"), PAIRS)
+def test_a_text_key_is_matched_whatever_each_databases_collation(copied, source, dest):
+    # Keyed by code: 'a', 'A', 'b', 'B', 'é', 'ﬁ', an emoji and 'z ' sort differently in each
+    # database's default collation (MariaDB's ignores case).
+    module, _, dest_db = copied(source, dest, merge_key=["code"])
+    dest_db.execute(f"DELETE FROM {compared.table(dest_db)} WHERE id = 7")
+
+    verification = verify_module(module, trigger=Trigger.CLI)
+
+    assert verification.error == "the destination differs: 1 only in source"
+    assert verification.matched == 7
+    assert verification.first_keys["only_in_source"] == [["\ufb01"]]
+
+
+def test_a_module_without_a_merge_key_is_compared_on_all_its_columns(copied):
+    module, _, dest_db = copied("pg_db", "pg_db2", merge_key=[])
+    dest_db.execute("UPDATE public.compared SET note = 'changed' WHERE id = 1")
+
+    verification = verify_module(module, trigger=Trigger.CLI)
+
+    # The changed row is another row altogether when every column is the key.
+    assert verification.error == "the destination differs: 1 only in source, 1 only in destination"
+    assert verification.first_keys["only_in_source"][0][:2] == ["1", "a"]
+    assert verification.first_keys["only_in_dest"][0][4] == "changed"
+
+
+def test_watermarks_take_their_default_so_the_whole_set_is_compared(copied):
+    module, _, _ = copied("pg_db", "pg_db2", strategy="incremental")
+    module.source_query = "SELECT id, code, amount, at, note, data FROM compared WHERE id > {since}"
+    module.save()
+    module.watermarks.create(
+        name="since", resolver_sql="SELECT max(id) FROM public.compared", default_value="0"
+    )
+
+    verification = verify_module(module, trigger=Trigger.CLI)
+
+    assert verification.status == Status.SUCCESS, verification.error
+    assert verification.matched == 8
+    assert verification.resolved_sql.endswith("WHERE id > 0")
+
+
+def test_a_watermark_without_a_default_is_refused_before_any_row_is_read(copied):
+    module, _, _ = copied("pg_db", "pg_db2")
+    module.source_query = "SELECT id, code, amount, at, note, data FROM compared WHERE id > {since}"
+    module.save()
+    module.watermarks.create(name="since", resolver_sql="SELECT max(id) FROM public.compared")
+
+    verification = verify_module(module, trigger=Trigger.CLI)
+
+    assert verification.status == Status.ERROR
+    assert verification.error.startswith("checking the source query: {since} has no watermark with a default")
+    assert verification.matched is None
+
+
+def test_a_source_query_missing_a_column_fails_naming_it(copied):
+    module, _, _ = copied("pg_db", "pg_db2")
+    module.source_query = "SELECT id, code, amount, at, data FROM compared"
+    module.save()
+
+    verification = verify_module(module, trigger=Trigger.CLI)
+
+    assert verification.status == Status.ERROR
+    assert verification.error.startswith("checking the source query's columns: ")
+    assert "no column note" in verification.error
+
+
+def test_a_missing_destination_table_fails_naming_the_step(copied):
+    module, _, dest_db = copied("pg_db", "pg_db2")
+    dest_db.execute("DROP TABLE public.compared")
+
+    verification = verify_module(module, trigger=Trigger.CLI)
+
+    assert verification.status == Status.ERROR
+    assert verification.error.startswith("comparing: ")
+    assert "compared" in verification.error

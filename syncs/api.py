@@ -10,8 +10,9 @@ from pipekit_site.api import api_view, find, json_error, read_dry_run
 from pipekit_site.auth import RUN
 from syncs import detached
 from syncs.locks import ModuleLocked
-from syncs.models import Module, RunLog, Trigger
+from syncs.models import Module, RunLog, Trigger, Verification
 from syncs.summaries import LONG_FIELDS, latest_runs
+from syncs.verify import latest_verification
 
 RECENT_RUNS = 20
 DEFAULT_LIMIT = 100
@@ -49,6 +50,30 @@ def run_data(run):
         "hook_results": run.hook_results,
         "error": run.error,
         "live_log": run.live_log,
+    }
+
+
+def verification_data(verification):
+    return {
+        "id": verification.id,
+        "url": reverse("syncs:api_verification_detail", args=[verification.id]),
+        "module": {"id": verification.module_id, "name": verification.module.name},
+        "status": verification.status,
+        "finished": verification.is_finished,
+        "trigger": verification.trigger,
+        "triggered_by": verification.triggered_by,
+        "created_at": verification.created_at,
+        "started_at": verification.started_at,
+        "finished_at": verification.finished_at,
+        "source_rows": verification.source_rows,
+        "dest_rows": verification.dest_rows,
+        "matched": verification.matched,
+        "only_in_source": verification.only_in_source,
+        "only_in_dest": verification.only_in_dest,
+        "different": verification.different,
+        "first_keys": verification.first_keys,
+        "different_columns": verification.different_columns,
+        "error": verification.error,
     }
 
 
@@ -113,6 +138,7 @@ def module_list(request):
 def module_detail(request, module_id):
     module = find(Module.objects.select_related("source", "dest"), module_id, "module")
     runs = list(module.runs.defer(*LONG_FIELDS)[:RECENT_RUNS])
+    verification = latest_verification(module)
     data = module_summary(module, runs[0] if runs else None)
     data.update(
         source_query=module.source_query,
@@ -138,6 +164,7 @@ def module_detail(request, module_id):
             for h in module.hooks.select_related("connection")
         ],
         recent_runs=[run_summary(run) for run in runs],
+        last_verification=verification_data(verification) if verification else None,
     )
     return JsonResponse(data)
 
@@ -158,6 +185,24 @@ def module_run(request, module_id):
         )
     url = reverse("syncs:api_run_detail", args=[run.id])
     return JsonResponse({"run_id": run.id, "status": run.status, "url": url}, status=202)
+
+
+@api_view("POST", permission=RUN)
+def module_verify(request, module_id):
+    module = find(Module.objects, module_id, "module")
+    verification = detached.start_detached_verification(
+        module, trigger=Trigger.API, triggered_by=request.user.username
+    )
+    url = reverse("syncs:api_verification_detail", args=[verification.id])
+    return JsonResponse(
+        {"verification_id": verification.id, "status": verification.status, "url": url}, status=202
+    )
+
+
+@api_view("GET")
+def verification_detail(request, verification_id):
+    verification = find(Verification.objects.select_related("module"), verification_id, "verification")
+    return JsonResponse(verification_data(verification))
 
 
 @api_view("GET")

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connections
 
 from syncs.locks import ModuleLocked, lock_holder
-from syncs.models import RunLog, Status
+from syncs.models import RunLog, Status, Verification
 
 # Enough of a failed start's output to show why (a traceback's end says it).
 OUTPUT_TAIL = 4000
@@ -34,9 +34,18 @@ def start_detached_run(module, *, trigger, triggered_by="", dry_run=False):
     return run
 
 
+def start_detached_verification(module, *, trigger, triggered_by=""):
+    """Queue a verification of module and execute it in a detached `manage.py verify_module
+    --verification-id N`; return it at once."""
+    verification = Verification.objects.create(module=module, trigger=trigger, triggered_by=triggered_by)
+    start_detached_command(verification, "verify_module", "--verification-id", str(verification.pk))
+    return verification
+
+
 def start_detached_command(run, *args):
-    """Start the manage.py command that executes the queued `run` (a RunLog or a GroupRun) in its
-    own session, so a web worker restart never kills it; end the run `error` if it cannot start."""
+    """Start the manage.py command that executes the queued `run` (a RunLog, GroupRun or
+    Verification) in its own session, so a web worker restart never kills it; end the run `error`
+    if it cannot start."""
     path = output_path(run)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:

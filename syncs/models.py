@@ -496,6 +496,20 @@ class Verification(RunRecord):
         ]
         return ", ".join(f"{n:,} {what}" for n, what in parts if n)
 
+    @property
+    def first_key_rows(self):
+        """The first keys as (kind in words, key values as text) pairs, in the order reported."""
+        kinds = {
+            "only_in_source": "only in source",
+            "only_in_dest": "only in destination",
+            "different": "different",
+        }
+        return [
+            (words, ", ".join("NULL" if v is None else v for v in key))
+            for kind, words in kinds.items()
+            for key in self.first_keys.get(kind, [])
+        ]
+
     def summary_line(self):
         """Return the one-line outcome: "matched 1,000 rows", the differences, or the error."""
         if self.status == Status.SUCCESS:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.module_list, name="module_list"),
     path("modules/<int:module_id>/", views.module_detail, name="module_detail"),
     path("modules/<int:module_id>/run", views.module_run, name="module_run"),
+    path("modules/<int:module_id>/verify", views.module_verify, name="module_verify"),
     path("modules/<int:module_id>/unlock", views.module_unlock, name="module_unlock"),
     path("modules/<int:module_id>/columns/new", wizard.add_column, name="add_column"),
     path("modules/new/", wizard.wizard_start, name="wizard_start"),
@@ -20,6 +21,8 @@ urlpatterns = [
     path("api/modules", api.module_list, name="api_module_list"),
     path("api/modules/<int:module_id>", api.module_detail, name="api_module_detail"),
     path("api/modules/<int:module_id>/run", api.module_run, name="api_module_run"),
+    path("api/modules/<int:module_id>/verify", api.module_verify, name="api_module_verify"),
+    path("api/verifications/<int:verification_id>", api.verification_detail, name="api_verification_detail"),
     path("api/runs/<int:run_id>", api.run_detail, name="api_run_detail"),
     path("api/runs/<int:run_id>/cancel", api.run_cancel, name="api_run_cancel"),
 ]

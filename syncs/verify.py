@@ -59,6 +59,17 @@ def verify_module(module, *, trigger, verification=None, triggered_by="", group_
     return verification
 
 
+def latest_verification(module):
+    """Return module's newest verification, or None; one whose process is gone is ended first
+    (a kill -9 or a reboot leaves it `running`)."""
+    verification = module.verifications.first()
+    if verification is not None and not verification.is_finished:
+        reason = verification.stale_reason()
+        if reason:
+            verification.abandon(reason)
+    return verification
+
+
 def verify_queries(module):
     """Return (source SQL, destination SQL, key positions) of module's comparison.
 

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -14,6 +15,7 @@ from syncs.locks import ModuleLocked, unlock
 from syncs.models import Module, RunLog, Status, Trigger
 from syncs.summaries import LONG_FIELDS, latest_runs, newest_run
 from syncs.trends import trend_svg
+from syncs.verify import latest_verification
 
 RECENT_RUNS = 20
 MODULE_PAGE_SIZE = 50
@@ -90,7 +92,10 @@ def module_detail(request, module_id):
         "watermarks": module.watermarks.select_related("connection"),
         "hooks": module.hooks.select_related("connection"),
         "groups": module.groups.all(),
+        "verification": latest_verification(module),
     }
+    if request.htmx and request.GET.get("part") == "verification":
+        return render(request, "syncs/module_detail.html#verification", context)
     if request.htmx:
         return render(request, "syncs/module_detail.html#runs", context)
     return render(request, "syncs/module_detail.html", context)
@@ -109,6 +114,15 @@ def module_run(request, module_id):
         messages.error(request, f"Not started: {module.name} is {exc}.")
         return redirect("syncs:run_detail", exc.holder_id)
     return redirect("syncs:run_detail", run.id)
+
+
+@permission_required(RUN)
+@require_POST
+def module_verify(request, module_id):
+    """Start a verification in a detached process; the module page shows it as it goes."""
+    module = get_object_or_404(Module, pk=module_id)
+    detached.start_detached_verification(module, trigger=Trigger.MANUAL, triggered_by=request.user.username)
+    return redirect(reverse("syncs:module_detail", args=[module.pk]) + "#verification")
 
 
 @permission_required(RUN)

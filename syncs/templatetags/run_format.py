@@ -32,3 +32,9 @@ def ago(value):
     if (timezone.now() - value).total_seconds() < 60:
         return "just now"
     return f"{timesince(value)} ago"
+
+
+@register.filter
+def thousands(value):
+    """1000000 → "1,000,000"; None stays empty."""
+    return "" if value is None else f"{value:,}"

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, settings
 from pipekit_site.api import openapi_document
 from pipekit_site.models import ApiToken, AuthFailure
 from scheduling.models import Group, GroupMember, GroupRun, Schedule
-from syncs.models import RunLog, Status, Watermark
+from syncs.models import RunLog, Status, Verification, Watermark
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", WSGIHandler())
 
@@ -17,8 +17,8 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", WSGIHandler())
 @pytest.fixture
 def data(staff_user, make_items_module, wait_finished):
     """A module (with a watermark) in a scheduled group, a finished run, a queued run, a finished
-    group run and a staff user's token: their ids and the token's headers. Runs the calls start
-    are let finish before the database is emptied."""
+    group run, a verification that found a difference and a staff user's token: their ids and the
+    token's headers. Runs the calls start are let finish before the database is emptied."""
     module = make_items_module()
     Watermark.objects.create(module=module, name="since", resolver_sql="SELECT 1", default_value="0")
     group = Group.objects.create(name="nightly")
@@ -27,6 +27,18 @@ def data(staff_user, make_items_module, wait_finished):
     finished = RunLog.objects.create(module=module, status=Status.SUCCESS, rows_merged=3)
     queued = RunLog.objects.create(module=module, status=Status.QUEUED)
     group_run = GroupRun.objects.create(group=group, status=Status.ERROR, error="boom")
+    verification = Verification.objects.create(
+        module=module,
+        status=Status.ERROR,
+        error="the destination differs: 1 only in source",
+        source_rows=3,
+        dest_rows=2,
+        matched=2,
+        only_in_source=1,
+        only_in_dest=0,
+        different=0,
+        first_keys={"only_in_source": [["3", None]], "only_in_dest": [], "different": []},
+    )
     _, secret = ApiToken.issue(staff_user, "fuzz")
     yield {
         "headers": {"Authorization": f"Bearer {secret}"},
@@ -36,11 +48,13 @@ def data(staff_user, make_items_module, wait_finished):
             "finished_run_id": finished.id,
             "group_id": group.id,
             "group_run_id": group_run.id,
+            "verification_id": verification.id,
         },
     }
     queued.request_cancel()
     wait_finished(RunLog.objects.all())
     wait_finished(GroupRun.objects.all())
+    wait_finished(Verification.objects.all())
 
 
 def call(case, data):

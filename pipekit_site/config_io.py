@@ -14,7 +14,7 @@ from connections import columns as module_columns
 from connections import jrunner
 from connections.models import Connection, Driver
 from connections.secrets import SecretError
-from scheduling.models import Group, GroupMember, Schedule, with_members
+from scheduling.models import Group, GroupMember, Schedule, Step, with_members
 from syncs import schema
 from syncs.actions import create_module
 from syncs.models import Hook, Module, Watermark
@@ -120,7 +120,9 @@ def _module_entry(module):
 
 def _group_entry(group):
     entry = _entry(group, GROUP_KEYS)
-    entry["members"] = _FlowList(m.module.name for m in group.members.all())
+    entry["members"] = _FlowList(
+        _Flow(verify=m.module.name) if m.step == Step.VERIFY else m.module.name for m in group.members.all()
+    )
     schedules = [_entry(s, SCHEDULE_KEYS, _Flow) for s in group.schedules.all()]
     if schedules:
         entry["schedules"] = schedules
@@ -388,26 +390,39 @@ class _Importer:
             if outcome:
                 self.done("group", group, outcome)
 
-    def members(self, label, names):
-        """Return the member modules in run order (None for those that are not found)."""
-        if not isinstance(names, list):
+    def members(self, label, entries):
+        """Return the members as (module, step) in run order (module None when not found): a
+        module's name runs it, {verify: name} verifies it."""
+        if not isinstance(entries, list):
             self.problem(f"{label}.members", "must be a list of module names")
             return []
-        if len(set(map(str, names))) != len(names):
+        steps = []
+        for entry in entries:
+            if isinstance(entry, dict) and list(entry) == ["verify"]:
+                steps.append((entry["verify"], Step.VERIFY))
+            elif isinstance(entry, dict):
+                self.problem(f"{label}.members", f"{entry!r}: a member is a module name or {{verify: name}}")
+            else:
+                steps.append((entry, Step.RUN))
+        if len({(str(name), step) for name, step in steps}) != len(steps):
             self.problem(f"{label}.members", "names a module twice")
-        return [self.reference(f"{label}.members", Module, name) for name in names]
+        return [(self.reference(f"{label}.members", Module, name), step) for name, step in steps]
 
-    def set_members(self, group, modules):
-        """Make the group's members those modules, in that order; return whether that changed them."""
-        if any(m is None for m in modules):
+    def set_members(self, group, members):
+        """Make the group's members those (module, step) pairs, in that order; return whether that
+        changed them."""
+        if any(module is None for module, _ in members):
             return False
-        wanted = {(module.pk, run_order) for run_order, module in enumerate(modules, 1)}
-        if set(group.members.values_list("module_id", "run_order")) == wanted:
+        wanted = {(module.pk, step, run_order) for run_order, (module, step) in enumerate(members, 1)}
+        if set(group.members.values_list("module_id", "step", "run_order")) == wanted:
             return False
-        group.members.exclude(module__in=modules).delete()
-        for run_order, module in enumerate(modules, 1):
+        kept = {(module.pk, step) for module, step in members}
+        group.members.exclude(
+            pk__in=[m.pk for m in group.members.all() if (m.module_id, m.step) in kept]
+        ).delete()
+        for run_order, (module, step) in enumerate(members, 1):
             GroupMember.objects.update_or_create(
-                group=group, module=module, defaults={"run_order": run_order}
+                group=group, module=module, step=step, defaults={"run_order": run_order}
             )
         return True
 

@@ -4,17 +4,19 @@ import logging
 import socket
 
 from scheduling import notices
-from scheduling.models import GroupRun
+from scheduling.models import GroupRun, Step
 from syncs.detached import start_detached_command
 from syncs.engine import run_module, stop_requested
 from syncs.locks import settle_dead
-from syncs.models import RunLog, Status, Trigger
+from syncs.models import RunLog, Status, Trigger, Verification
+from syncs.verify import verify_module
 
 logger = logging.getLogger(__name__)
 
 
 def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="", on_run=None):
-    """Run group's members in order and return the finished GroupRun; on_run(run) follows each module."""
+    """Run group's members in order and return the finished GroupRun; on_run(run) follows each step
+    (a RunLog, or a Verification for a verify step)."""
     abandon_dead_runs(group)
     if group_run is None:
         group_run = GroupRun.objects.create(
@@ -25,23 +27,22 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
 
     runs = []
     members = group.members.filter(module__enabled=True).select_related("module").order_by("run_order", "id")
+    if group_run.dry_run:
+        # A dry run only prepares the runs; a verification would read every row.
+        members = members.exclude(step=Step.VERIFY)
     for member in members:
         if cancel_requested(group_run):
             break
-        run = RunLog.objects.create(
-            module=member.module,
-            group_run=group_run,
-            trigger=Trigger.of(Trigger.GROUP, group.pk),
-            triggered_by=group_run.triggered_by,
-            dry_run=group_run.dry_run,
-        )
-        run = run_module(
-            member.module,
-            trigger=run.trigger,
-            dry_run=run.dry_run,
-            run=run,
-            also_stop=lambda: cancel_requested(group_run),
-        )
+        if member.step == Step.VERIFY:
+            run = verify_module(
+                member.module,
+                trigger=Trigger.of(Trigger.GROUP, group.pk),
+                triggered_by=group_run.triggered_by,
+                group_run=group_run,
+                also_stop=lambda: cancel_requested(group_run),
+            )
+        else:
+            run = _run_member(member, group, group_run)
         runs.append(run)
         if on_run:
             on_run(run)
@@ -57,6 +58,24 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
             # The run is recorded either way; a mail server being down must not hide that.
             logger.exception("could not send the failure notice of group run %s", group_run.pk)
     return group_run
+
+
+def _run_member(member, group, group_run):
+    """Run member's module as a step of group_run; return its finished RunLog."""
+    run = RunLog.objects.create(
+        module=member.module,
+        group_run=group_run,
+        trigger=Trigger.of(Trigger.GROUP, group.pk),
+        triggered_by=group_run.triggered_by,
+        dry_run=group_run.dry_run,
+    )
+    return run_module(
+        member.module,
+        trigger=run.trigger,
+        dry_run=run.dry_run,
+        run=run,
+        also_stop=lambda: cancel_requested(group_run),
+    )
 
 
 def start_detached_group_run(group, *, trigger, triggered_by="", dry_run=False):
@@ -106,7 +125,11 @@ def cancel_requested(group_run):
 
 def final_status(group_run, runs, member_count):
     """Return (status, error) of a group run from its module runs (docs/ARCHITECTURE.md, "Groups")."""
-    failed = [r.module.name for r in runs if r.status == Status.ERROR]
+    failed = [
+        r.module.name + (" (verify)" if isinstance(r, Verification) else "")
+        for r in runs
+        if r.status == Status.ERROR
+    ]
     not_run = member_count - len(runs)
     cancelled = any(r.status == Status.CANCELLED for r in runs) or (not_run and cancel_requested(group_run))
     if failed:

@@ -89,19 +89,31 @@ class Group(models.Model):
         return Group.objects.filter(not_yet, pk=self.pk).update(fired_in_tick=minute) == 1
 
 
+class Step(models.TextChoices):
+    """What a group member does with its module."""
+
+    RUN = "run", "run the module"
+    VERIFY = "verify", "verify the module (compare source and destination, write nothing)"
+
+
 class GroupMember(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="members")
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="memberships")
+    step = models.CharField(max_length=10, choices=Step.choices, default=Step.RUN)
     run_order = models.IntegerField(default=0)
 
     class Meta:
         ordering = ["group", "run_order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["group", "module"], name="groupmember_unique_module_per_group"),
+            # A module may be run, and verified after, in one group.
+            models.UniqueConstraint(
+                fields=["group", "module", "step"], name="groupmember_unique_module_step_per_group"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.group.name}: {self.module.name}"
+        suffix = " (verify)" if self.step == Step.VERIFY else ""
+        return f"{self.group.name}: {self.module.name}{suffix}"
 
 
 def with_members(groups):

@@ -4,9 +4,10 @@ from django.views.decorators.http import require_POST
 
 from pipekit_site.auth import RUN, permission_required, staff_required
 from scheduling import engine
-from scheduling.models import Group, GroupRun, with_members
+from scheduling.models import Group, GroupRun, Step, with_members
 from syncs.models import RunLog, Status, Trigger
 from syncs.summaries import LONG_FIELDS, latest_runs
+from syncs.verify import latest_verification
 
 RECENT_GROUP_RUNS = 20
 
@@ -30,7 +31,9 @@ def group_detail(request, group_id):
     members = list(group.members.select_related("module"))
     latest = latest_runs(RunLog.objects.defer(*LONG_FIELDS), "module", [m.module_id for m in members])
     for member in members:
-        member.last_run = latest.get(member.module_id)
+        # A verify step shows the module's last verification instead (few groups have such steps).
+        member.last_run = latest.get(member.module_id) if member.step == Step.RUN else None
+        member.last_verification = latest_verification(member.module) if member.step == Step.VERIFY else None
     context = {
         "group": group,
         "members": members,
@@ -56,12 +59,16 @@ def group_run_detail(request, group_run_id):
     group_run = get_object_or_404(GroupRun.objects.select_related("group"), pk=group_run_id)
     engine.abandon_if_dead(group_run)
     runs = {
-        run.module_id: run
+        (run.module_id, Step.RUN): run
         for run in group_run.runs.select_related("module").defer("live_log", "stdout", "stderr")
     }
-    # Every member in order, with its run in this group run once it has one.
+    runs.update(
+        ((v.module_id, Step.VERIFY), v)
+        for v in group_run.verifications.select_related("module").defer("live_log")
+    )
+    # Every member in order, with its run (or verification) in this group run once it has one.
     steps = [
-        (member, runs.pop(member.module_id, None))
+        (member, runs.pop((member.module_id, member.step), None))
         for member in group_run.group.members.select_related("module")
     ]
     # Runs of modules no longer in the group still belong to this group run.

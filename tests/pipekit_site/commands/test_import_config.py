@@ -41,7 +41,7 @@ def state():
         [list(m.watermarks.values()) + list(m.hooks.values()) for m in Module.objects.all()],
         list(Group.objects.values()),
         list(Schedule.objects.values()),
-        [list(g.members.values("module__name", "run_order")) for g in Group.objects.all()],
+        [list(g.members.values("module__name", "step", "run_order")) for g in Group.objects.all()],
     )
 
 
@@ -213,6 +213,25 @@ def test_members_follow_the_order_of_the_file(drivers):
     import_config(two_modules.replace("members: [orders]", "members: [lines, orders]"))
     members = Group.objects.get().members.all()
     assert [(m.module.name, m.run_order) for m in members] == [("lines", 1), ("orders", 2)]
+
+
+def test_a_verify_step_is_a_member_written_as_verify_name_and_exported_so(drivers):
+    import_config(EXAMPLE.replace("members: [orders]", "members: [orders, {verify: orders}]"))
+
+    members = Group.objects.get().members.all()
+    assert [(m.module.name, m.step, m.run_order) for m in members] == [
+        ("orders", "run", 1),
+        ("orders", "verify", 2),
+    ]
+    assert "members: [orders, {verify: orders}]" in export_config()
+    import_config(EXAMPLE)
+    assert [(m.module.name, m.step) for m in Group.objects.get().members.all()] == [("orders", "run")]
+
+
+def test_a_member_mapping_other_than_verify_is_refused(drivers):
+    assert problems_of(EXAMPLE.replace("members: [orders]", "members: [{run: orders}]")) == [
+        "groups[nightly].members: {'run': 'orders'}: a member is a module name or {verify: name}"
+    ]
 
 
 def test_entries_not_in_the_file_are_left_alone(drivers, make_connection):

@@ -65,6 +65,7 @@ def test_a_group_is_added_with_a_member_and_a_schedule(admin_client, orders):
         **{
             "members-TOTAL_FORMS": "1",
             "members-0-module": orders.pk,
+            "members-0-step": "run",
             "members-0-run_order": "1",
         }
     )

@@ -1,10 +1,13 @@
 """Verify on real databases: a correct copy made across database kinds matches, and each kind of
 difference is found, counted and keyed, with nothing written on either side."""
 
+import threading
+import time
+
 import pytest
 
 from syncs.engine import run_module
-from syncs.models import Status, Trigger
+from syncs.models import Status, Trigger, Verification
 from syncs.verify import verify_module
 from tests.syncs import compared
 
@@ -153,3 +156,60 @@ def test_a_missing_destination_table_fails_naming_the_step(copied):
     assert verification.status == Status.ERROR
     assert verification.error.startswith("comparing: ")
     assert "compared" in verification.error
+
+
+def test_a_key_the_two_databases_order_differently_fails_instead_of_reporting_false_differences(
+    pg_db, pg_db2, make_connection, make_module
+):
+    # The source gives the id as text, which sorts '10' before '9'; the destination as a number.
+    pg_db.execute("CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 20) g")
+    pg_db2.execute("CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 20) g")
+    module = make_module(
+        make_connection(pg_db),
+        make_connection(pg_db2),
+        columns=[("id", "integer")],
+        source_query="SELECT id::text AS id FROM t",
+        dest_table="public.t",
+        merge_key=["id"],
+    )
+
+    verification = verify_module(module, trigger=Trigger.CLI)
+
+    assert verification.status == Status.ERROR
+    assert verification.error.startswith(
+        "comparing: jrunner: the source's rows did not come in key order (19 before 2): "
+        "the two databases order this key differently"
+    )
+    assert verification.matched is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancelled_verification_stops_jrunner(pg_db, pg_db2, make_connection, make_module):
+    pg_db2.execute("CREATE TABLE t (id bigint, name text)")
+    module = make_module(
+        make_connection(pg_db),
+        make_connection(pg_db2),
+        columns=[("id", "bigint"), ("name", "text")],
+        source_query="SELECT g AS id, md5(g::text) AS name FROM generate_series(1, 10000000) g",
+        dest_table="public.t",
+        merge_key=["id"],
+    )
+
+    def cancel_once_comparing():
+        # The source sorts ten million rows before the first one arrives: jrunner is still busy.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            verification = Verification.objects.first()
+            if verification and "comparing the source" in verification.live_log:
+                time.sleep(1)
+                verification.request_cancel()
+                return
+            time.sleep(0.1)
+
+    canceller = threading.Thread(target=cancel_once_comparing)
+    canceller.start()
+    verification = verify_module(module, trigger=Trigger.CLI)
+    canceller.join()
+
+    assert (verification.status, verification.error) == (Status.CANCELLED, "cancelled on request")
+    assert verification.matched is None

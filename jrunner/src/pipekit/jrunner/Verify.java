@@ -148,11 +148,11 @@ final class Verify {
                 while (sr != null || dr != null) {
                     int c = sr == null ? 1 : dr == null ? -1 : compareKeys(sr, dr, key);
                     if (c <= 0) {
-                        checkOrder(lastS, sr, key, "source");
+                        checkOrder(lastS, sr, dr, key, "source");
                         lastS = sr;
                     }
                     if (c >= 0) {
-                        checkOrder(lastD, dr, key, "destination");
+                        checkOrder(lastD, dr, sr, key, "destination");
                         lastD = dr;
                     }
                     if (c < 0) {
@@ -177,11 +177,23 @@ final class Verify {
         }
     }
 
-    private static void checkOrder(Object[] last, Object[] row, int[] key, String side) throws SQLException {
-        if (last != null && compareKeys(last, row, key) > 0) {
+    /** Fail unless row comes after last in the order the merge compares keys in: as the other side's
+     *  current row (other, null once that side ended) reads them, for a key given as text on one side
+     *  and as numbers (say) on the other sorts one way in its database and another way here. */
+    private static void checkOrder(Object[] last, Object[] row, Object[] other, int[] key, String side)
+            throws SQLException {
+        if (last == null) {
+            return;
+        }
+        int c = 0;
+        for (int i = 0; i < key.length && c == 0; i++) {
+            Object like = other == null ? null : other[key[i] - 1];
+            c = compareValues(readLike(last[key[i] - 1], like), readLike(row[key[i] - 1], like));
+        }
+        if (c > 0) {
             throw new SQLException("the " + side + "'s rows did not come in key order (" + keyText(last, key)
-                + " before " + keyText(row, key) + "): its database sorts this key's type differently; "
-                + "nothing was compared");
+                + " before " + keyText(row, key) + "): the two databases order this key differently (is it of "
+                + "another type on each side?), so the rows cannot be matched");
         }
     }
 
@@ -257,6 +269,14 @@ final class Verify {
         }
         if (v instanceof OffsetDateTime t) {
             return t.withOffsetSameInstant(ZoneOffset.UTC).toLocalDateTime();
+        }
+        return v;
+    }
+
+    /** v as compareValues reads it against other: text read as other's kind when other is not text. */
+    private static Object readLike(Object v, Object other) {
+        if (v instanceof String s && other != null && !(other instanceof String)) {
+            return parseLike(s, normal(other));
         }
         return v;
     }

@@ -3,7 +3,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-from syncs.models import LIFECYCLE_FIELDS, FailedRun, Hook, Module, RunLog, Trigger, Watermark
+from syncs.models import LIFECYCLE_FIELDS, FailedRun, Hook, Module, RunLog, Trigger, Verification, Watermark
 from syncs.summaries import LONG_FIELDS
 
 # Run lists count at most this many rows; older ones are reached by narrowing the dates.
@@ -153,3 +153,26 @@ class FailedRunAdmin(RunLogAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status="error")
+
+
+@admin.register(Verification)
+class VerificationAdmin(RunListAdmin):
+    list_deferred = ["live_log", "resolved_sql", "first_keys"]
+    list_display = ["id", "module", "status", "trigger", "started_at", "matched", "error"]
+    list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["module"]
+    fields = [
+        "module",
+        "group_run",
+        *LIFECYCLE_FIELDS,
+        "resolved_sql",
+        "source_rows",
+        "dest_rows",
+        "matched",
+        "only_in_source",
+        "only_in_dest",
+        "different",
+        "first_keys",
+        "different_columns",
+        "live_log",
+    ]

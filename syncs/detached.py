@@ -70,7 +70,8 @@ def reap(process, run):
     """Wait for the process of run; if it failed before starting the run, end the run with its output."""
     returncode = process.wait()
     try:
-        if returncode != 0:
+        # A run deleted meanwhile (with its module) has nothing left to end.
+        if returncode != 0 and type(run).objects.filter(pk=run.pk).exists():
             end_unstarted(run, f"its process exited with status {returncode} before starting the run")
         output_path(run).unlink(missing_ok=True)
     finally:

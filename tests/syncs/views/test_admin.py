@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from connections.models import Connection
-from syncs.models import Hook, Module, RunLog, Status, Watermark
+from syncs.models import Hook, Module, RunLog, Status, Verification, Watermark
 from tests.history import queries
 
 
@@ -166,6 +166,20 @@ def test_a_run_log_is_shown_read_only(admin_client, runs):
     assert admin_client.post(url, {"status": "success"}).status_code == 403
     run.refresh_from_db()
     assert run.status == Status.ERROR
+
+
+def test_verifications_are_listed_and_shown_read_only(admin_client, orders):
+    verification = Verification.objects.create(
+        module=orders, status=Status.ERROR, error="the destination differs: 1 different", matched=9
+    )
+    listed = admin_client.get(reverse("admin:syncs_verification_changelist"))
+    url = reverse("admin:syncs_verification_change", args=[verification.pk])
+    html = admin_client.get(url).content.decode()
+
+    assert list(listed.context["cl"].result_list) == [verification]
+    assert "the destination differs: 1 different" in html
+    assert 'name="_save"' not in html
+    assert admin_client.get(reverse("admin:syncs_verification_add")).status_code == 403
 
 
 def test_run_logs_cannot_be_added_by_hand(admin_client, runs):

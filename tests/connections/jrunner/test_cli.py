@@ -41,6 +41,9 @@ def test_version_names_the_drivers_it_found(run):
         assert re.search(rf"^driver {driver} \d+\.\d+ ", out.stdout, re.M), driver
 
 
+VERIFY_ARGS = ["-scu", "jdbc:sqlite:x.db", "-sq", "x.sql", "-dcu", "jdbc:sqlite:y.db", "-dq", "d.sql"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -62,6 +65,9 @@ def test_version_names_the_drivers_it_found(run):
             "-lt takes a whole number of seconds above 0",
         ),
         (["-scu", "jdbc:sqlite:x.db", "-sq", "/nonexistent/q.sql"], "-sq /nonexistent/q.sql: cannot read"),
+        (["-scu", "jdbc:sqlite:x.db", "-sq", "x.sql", "-dq", "d.sql"], "verify needs -dcu, -dq and -vk"),
+        ([*VERIFY_ARGS, "-vk", "0"], "-vk takes column positions from 1"),
+        ([*VERIFY_ARGS, "-vk", "1", "-dt", "t"], "-dt cannot be combined with verify"),
     ],
 )
 def test_a_bad_command_line_exits_2_naming_the_flag(run, args, message):
@@ -305,6 +311,38 @@ def test_scols_fails_before_loading_when_a_column_is_missing(run, pg_db, pg_db2)
         out.stderr
     )
     assert pg_db2.rows("SELECT a, b FROM t") == [(7, 7)]
+
+
+def test_verify_prints_the_counts_and_the_first_keys_writing_nothing(run, tmp_path, pg_db, maria_db2):
+    pg_db.execute("CREATE TABLE t (id int, name text); INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, NULL)")
+    maria_db2.execute("CREATE TABLE t (id int, name varchar(10))")
+    maria_db2.execute("INSERT INTO t VALUES (1, 'a'), (3, ''), (4, 'd')")
+    dest_sql = tmp_path / "dest.sql"
+    dest_sql.write_text("SELECT id, name FROM t")
+
+    out = run(
+        *source(pg_db),
+        "-dcu",
+        maria_db2.jdbc_url,
+        "-dcn",
+        maria_db2.username,
+        "-dq",
+        str(dest_sql),
+        "-vk",
+        "1",
+        sql="SELECT id, name FROM t",
+    )
+
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-5:] == [
+        "verified 3 source rows and 3 destination rows: 1 matched, 1 only in source, "
+        "1 only in destination, 1 different",
+        "only in source\t2",
+        "only in destination\t4",
+        "different\t3",
+        "different column\tname\t1",
+    ]
+    assert maria_db2.rows("SELECT id, name FROM t ORDER BY id") == [(1, "a"), (3, ""), (4, "d")]
 
 
 def test_passwords_come_from_the_environment_unless_given_as_flags(run, maria_db):

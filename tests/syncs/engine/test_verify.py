@@ -109,7 +109,8 @@ def test_a_module_without_a_merge_key_is_compared_on_all_its_columns(copied):
 
 def test_watermarks_take_their_default_so_the_whole_set_is_compared(copied):
     module, _, _ = copied("pg_db", "pg_db2", strategy="incremental")
-    module.source_query = "SELECT id, code, amount, at, note, data FROM compared WHERE id > {since}"
+    # A comment ending the query must not swallow what verify adds after it.
+    module.source_query = "SELECT id, code, amount, at, note, data FROM compared WHERE id > {since} -- all"
     module.save()
     module.watermarks.create(
         name="since", resolver_sql="SELECT max(id) FROM public.compared", default_value="0"
@@ -119,7 +120,7 @@ def test_watermarks_take_their_default_so_the_whole_set_is_compared(copied):
 
     assert verification.status == Status.SUCCESS, verification.error
     assert verification.matched == 8
-    assert verification.resolved_sql.endswith("WHERE id > 0")
+    assert verification.resolved_sql.endswith("WHERE id > 0 -- all")
 
 
 def test_a_watermark_without_a_default_is_refused_before_any_row_is_read(copied):

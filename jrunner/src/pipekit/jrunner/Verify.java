@@ -107,7 +107,8 @@ final class Verify {
             String column = "pipekit_verify." + (q.isEmpty() ? label : q + label.replace(q, q + q) + q);
             order.add(orderBy(flavor, column, isText(d.types[k - 1])));
         }
-        return "SELECT * FROM (" + sql + ") pipekit_verify ORDER BY " + String.join(", ", order);
+        // The newline ends a -- comment the query may end with.
+        return "SELECT * FROM (" + sql + "\n) pipekit_verify ORDER BY " + String.join(", ", order);
     }
 
     static String orderBy(Db.Flavor flavor, String column, boolean text) {

@@ -214,3 +214,36 @@ def test_a_cancelled_verification_stops_jrunner(pg_db, pg_db2, make_connection, 
 
     assert (verification.status, verification.error) == (Status.CANCELLED, "cancelled on request")
     assert verification.matched is None
+
+
+@pytest.mark.parametrize(("source", "dest"), [("pg_db", "maria_db"), ("pg_db", "sqlite_db")])
+def test_a_copy_of_floats_booleans_dates_and_zoned_timestamps_matches(
+    request, source, dest, make_connection, make_module
+):
+    source_db, dest_db = request.getfixturevalue(source), request.getfixturevalue(dest)
+    source_db.execute(
+        "CREATE TABLE t (id bigint, r real, d double precision, b boolean, day date, at timestamptz);"
+        "INSERT INTO t VALUES (1, 0.1, 0.1, true, '2024-02-29', '2024-01-01 10:00:00.123456+02'),"
+        " (2, -1.5e-7, 1e300, false, '0001-01-01', '1999-12-31 23:59:59.999999-05'),"
+        " (3, NULL, NULL, NULL, NULL, NULL)"
+    )
+    types = {
+        "mariadb": ["bigint", "float", "double", "boolean", "date", "datetime(6)"],
+        "sqlite": ["INTEGER", "REAL", "REAL", "INTEGER", "TEXT", "TEXT"],
+    }[dest_db.kind]
+    columns = list(zip(["id", "r", "d", "b", "day", "at"], types, strict=True))
+    dest_db.execute(f"CREATE TABLE t ({', '.join(f'{n} {t}' for n, t in columns)})")
+    module = make_module(
+        make_connection(source_db),
+        make_connection(dest_db),
+        columns=columns,
+        source_query="SELECT id, r, d, b, day, at FROM t",
+        dest_table="t",
+        merge_key=["id"],
+    )
+    assert run_module(module, trigger=Trigger.CLI).status == Status.SUCCESS
+
+    verification = verify_module(module, trigger=Trigger.CLI)
+
+    assert verification.status == Status.SUCCESS, (verification.error, verification.first_keys)
+    assert verification.matched == 3

@@ -247,3 +247,15 @@ def test_a_copy_of_floats_booleans_dates_and_zoned_timestamps_matches(
 
     assert verification.status == Status.SUCCESS, (verification.error, verification.first_keys)
     assert verification.matched == 3
+
+
+@pytest.mark.parametrize(("source", "dest"), PAIRS)
+def test_a_key_with_null_and_an_empty_string_is_matched_across_kinds(copied, source, dest):
+    module, _, dest_db = copied(source, dest, merge_key=["note"])
+    assert verify_module(module, trigger=Trigger.CLI).matched == 8
+    dest_db.execute(f"DELETE FROM {compared.table(dest_db)} WHERE note IS NULL")
+
+    verification = verify_module(module, trigger=Trigger.CLI)
+
+    assert verification.error == "the destination differs: 1 only in source"
+    assert verification.first_keys["only_in_source"] == [[None]]

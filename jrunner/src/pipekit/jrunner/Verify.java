@@ -28,7 +28,7 @@ import java.util.Map;
  * whatever the row count. Each database sorts its own rows, so the order must be one jrunner's
  * comparison agrees with: strings are sorted by a binary collation (code point order, which is
  * UTF-8 byte order) rather than the database's default (MariaDB's ignores case, PostgreSQL's
- * follows the locale), NULL first. A side whose rows still come out of order (a key of a type
+ * follows the locale), NULL last. A side whose rows still come out of order (a key of a type
  * the databases order differently) fails the verify rather than report false differences.
  */
 final class Verify {
@@ -111,14 +111,18 @@ final class Verify {
         return "SELECT * FROM (" + sql + "\n) pipekit_verify ORDER BY " + String.join(", ", order);
     }
 
+    /** NULL last: PostgreSQL's own order, so its index on a key that is not text serves the ORDER BY. */
     static String orderBy(Db.Flavor flavor, String column, boolean text) {
         return switch (flavor) {
-            case POSTGRES -> column + (text ? " COLLATE \"C\"" : "") + " NULLS FIRST";
+            case POSTGRES -> column + (text ? " COLLATE \"C\"" : "");
             // A binary string compares byte by byte, trailing blanks included (the _bin collations pad).
-            case MARIADB -> text ? "CAST(CONVERT(" + column + " USING utf8mb4) AS BINARY)" : column;
+            case MARIADB -> column + " IS NULL, "
+                + (text ? "CAST(CONVERT(" + column + " USING utf8mb4) AS BINARY)" : column);
             // A collation changes only how text compares, so it is safe on a column of any type.
-            case SQLITE -> column + " COLLATE BINARY";
-            case OTHER -> column;
+            case SQLITE -> column + " IS NULL, " + column + " COLLATE BINARY";
+            // SQL Server sorts NULL first, DB2 last; text in the database's own collation (a key whose
+            // order differs from jrunner's fails the order check).
+            case OTHER -> "CASE WHEN " + column + " IS NULL THEN 1 ELSE 0 END, " + column;
         };
     }
 
@@ -209,7 +213,7 @@ final class Verify {
     }
 
     /**
-     * Compare two values as typed values, whichever database read them: NULL first and apart from
+     * Compare two values as typed values, whichever database read them: NULL last and apart from
      * everything (an empty string too); numbers (and booleans, as 0 and 1) by value; timestamps to
      * the nanosecond, a zone-aware one at its UTC time; strings by code point; bytes unsigned. A
      * string against a number or a date (SQLite keeps those as text) is read as one first; values
@@ -217,7 +221,7 @@ final class Verify {
      */
     static int compareValues(Object a, Object b) {
         if (a == null || b == null) {
-            return a == null ? (b == null ? 0 : -1) : 1;
+            return a == null ? (b == null ? 0 : 1) : -1;
         }
         if (a instanceof String x && b instanceof String y) {
             return compareCodePoints(x, y);

@@ -10,7 +10,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from scheduling.models import GroupRun
-from syncs.models import Module, RunLog, Status
+from syncs.models import Module, RunLog, Status, Verification
 
 log = logging.getLogger("pipekit.scheduling")
 
@@ -41,6 +41,19 @@ def prune_runs(now=None, days=None):
     group_runs = delete_in_batches(GroupRun.objects.filter(**finished, runs__isnull=True))
     log.info("pruned %s runs and %s group runs older than %s days", runs, group_runs, days)
     return runs, group_runs
+
+
+def prune_verifications(now=None, days=None):
+    """Delete the finished verifications created more than `days` ago but each module's latest
+    (the one its page shows); return how many."""
+    days = days or settings.PIPEKIT_RUN_RETENTION_DAYS
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    latest = Verification.objects.filter(module=OuterRef("pk")).order_by("-created_at", "-id")
+    kept = Module.objects.annotate(latest=Subquery(latest.values("pk")[:1])).values_list("latest", flat=True)
+    old = Verification.objects.filter(created_at__lt=cutoff, status__in=Status.finished())
+    pruned = delete_in_batches(old.exclude(pk__in=[pk for pk in kept if pk is not None]))
+    log.info("deleted %s verifications older than %s days", pruned, days)
+    return pruned
 
 
 def delete_in_batches(runs):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from scheduling.engine import abandon_dead_runs, start_detached_group_run
 from scheduling.models import Chore, GroupRun, Schedule
-from scheduling.retention import give_space_back, prune_runs
+from scheduling.retention import give_space_back, prune_runs, prune_verifications
 from syncs import debris
 from syncs.detached import end_unstarted, remove_outputs_of_started_runs
 from syncs.models import RunLog, Status, Trigger
@@ -62,6 +62,7 @@ def prune_once_a_day(now):
     """Prune old runs if no tick, in any process or on any host, did in the last day."""
     if Chore.claim("prune_runs", timedelta(days=1), now):
         prune_runs(now)
+        prune_verifications(now)
         give_space_back()
 
 

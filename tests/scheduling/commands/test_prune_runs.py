@@ -35,7 +35,7 @@ def test_pruning_shrinks_the_state_database(make_items_module, capsys):
 
     call_command("prune_runs")
 
-    assert capsys.readouterr().out == "Deleted 100 runs and 0 group runs.\n"
+    assert capsys.readouterr().out == "Deleted 100 runs, 0 group runs and 0 verifications.\n"
     assert before > 10_000_000
     assert state_file_size() < before - 9_000_000
 

@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from scheduling.models import Chore, Group, GroupRun
-from scheduling.retention import prune_runs
+from scheduling.retention import prune_runs, prune_verifications
 from scheduling.tick import housekeeping
-from syncs.models import RunLog
+from syncs.models import RunLog, Verification
 from tests.scheduling.helpers import tick_in_processes
 
 
@@ -112,3 +112,22 @@ def test_ticks_racing_in_processes_prune_once(runs):
     assert output.count("pruned ") == 1
     assert "pruned 3 runs and 0 group runs older than 90 days" in output
     assert RunLog.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_old_verifications_go_but_each_modules_latest_stays(runs):
+    def verification(status, age):
+        return Verification.objects.create(module=runs.module, status=status, created_at=days_ago(age))
+
+    old, latest_old, running = (
+        verification("error", 200),
+        verification("success", 100),
+        verification("running", 300),
+    )
+
+    assert prune_verifications(days=90) == 1
+
+    assert remaining(old, latest_old, running) == [False, True, True]
+    young = verification("success", 1)
+    assert prune_verifications(days=90) == 1
+    assert remaining(latest_old, young) == [False, True]

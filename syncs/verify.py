@@ -5,6 +5,9 @@ The comparison itself runs in jrunner's verify mode, which streams both sides in
 module builds the two queries and records the outcome on a Verification."""
 
 import logging
+from datetime import timedelta
+
+from django.utils import timezone
 
 from connections import jrunner
 from syncs.engine import CancelCheck, Cancelled, RunError, step, stop_requested
@@ -13,6 +16,9 @@ from syncs.models import Status, Verification
 from syncs.plan import render
 
 logger = logging.getLogger(__name__)
+
+# A queued verification is started by its detached process within seconds.
+UNSTARTED_AFTER = timedelta(minutes=1)
 
 # What a verification learns, written when it finishes.
 OUTCOME_FIELDS = [
@@ -61,12 +67,15 @@ def verify_module(module, *, trigger, verification=None, triggered_by="", group_
 
 def latest_verification(module):
     """Return module's newest verification, or None; one whose process is gone is ended first
-    (a kill -9 or a reboot leaves it `running`)."""
+    (a kill -9 or a reboot leaves it `running`), and so is one no process started in a minute
+    (its starter died before its process began)."""
     verification = module.verifications.first()
-    if verification is not None and not verification.is_finished:
-        reason = verification.stale_reason()
-        if reason:
-            verification.abandon(reason)
+    if verification is None or verification.is_finished:
+        return verification
+    if verification.status == Status.QUEUED and timezone.now() - verification.created_at > UNSTARTED_AFTER:
+        verification.never_started("no process started it within a minute")
+    elif reason := verification.stale_reason():
+        verification.abandon(reason)
     return verification
 
 

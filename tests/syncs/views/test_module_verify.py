@@ -1,8 +1,12 @@
 """POST /modules/<id>/verify: Verify starts a detached `manage.py verify_module`; the module page
 shows it running, then "matched N rows at HH:MM" or the differences with their first keys."""
 
+import socket
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from syncs.models import Status, Verification
 
@@ -73,3 +77,29 @@ def test_a_running_verification_polls_its_panel_until_it_ends(staff_client, make
     fragment = staff_client.get(f"/modules/{module.id}/?part=verification", headers={"HX-Request": "true"})
     assert "hx-trigger" not in fragment.content.decode()
     assert "boom" in fragment.content.decode()
+
+
+def test_a_verification_left_behind_by_a_dead_process_is_ended_when_the_page_looks(
+    staff_client, make_items_module
+):
+    module = make_items_module()
+    dead = Verification.objects.create(
+        module=module, status=Status.RUNNING, pid=2**22 + 1, host=socket.gethostname()
+    )
+
+    page = staff_client.get(f"/modules/{module.id}/").content.decode()
+
+    dead.refresh_from_db()
+    assert dead.status == Status.ERROR
+    assert dead.error.startswith("abandoned: its process")
+    assert "hx-trigger" not in page.split('id="verification"')[1].split("</section>")[0]
+
+
+def test_a_verification_no_process_started_is_ended_after_a_minute(staff_client, make_items_module):
+    module = make_items_module()
+    stuck = Verification.objects.create(module=module, created_at=timezone.now() - timedelta(minutes=2))
+
+    staff_client.get(f"/modules/{module.id}/")
+
+    stuck.refresh_from_db()
+    assert (stuck.status, stuck.error) == (Status.ERROR, "no process started it within a minute")

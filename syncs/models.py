@@ -448,6 +448,14 @@ class FailedRun(RunLog):
         verbose_name = "failed run"
 
 
+# The kinds of difference a verification counts, as first_keys names them, in words.
+DIFFERENCE_KINDS = {
+    "only_in_source": "only in source",
+    "only_in_dest": "only in destination",
+    "different": "different",
+}
+
+
 class Verification(RunRecord):
     """One comparison of a module's source rows with its destination table (syncs.verify). It ends
     `success` when every row matched, `error` when they differ (the counts say how) or when the
@@ -499,14 +507,9 @@ class Verification(RunRecord):
     @property
     def first_key_rows(self):
         """The first keys as (kind in words, key values as text) pairs, in the order reported."""
-        kinds = {
-            "only_in_source": "only in source",
-            "only_in_dest": "only in destination",
-            "different": "different",
-        }
         return [
             (words, ", ".join("NULL" if v is None else v for v in key))
-            for kind, words in kinds.items()
+            for kind, words in DIFFERENCE_KINDS.items()
             for key in self.first_keys.get(kind, [])
         ]
 

@@ -1,10 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from syncs.engine import stop_on_sigterm
-from syncs.models import Module, Status, Trigger, Verification
+from syncs.models import DIFFERENCE_KINDS, Module, Status, Trigger, Verification
 from syncs.verify import verify_module
-
-KINDS = {"only_in_source": "only in source", "only_in_dest": "only in destination", "different": "different"}
 
 
 class Command(BaseCommand):
@@ -45,7 +43,7 @@ class Command(BaseCommand):
         for kind, keys in verification.first_keys.items():
             for key in keys:
                 values = ", ".join("NULL" if v is None else repr(v) for v in key)
-                self.stdout.write(f"  {KINDS[kind]}: {values}")
+                self.stdout.write(f"  {DIFFERENCE_KINDS[kind]}: {values}")
         for column, rows in verification.different_columns.items():
             self.stdout.write(f"  column {column} differs in {rows:,} rows")
         if verification.status != Status.SUCCESS:

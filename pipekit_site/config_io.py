@@ -1,4 +1,4 @@
-"""Config as code: connections, modules and groups as YAML, upserted by name.
+"""Config as code: channels, connections, modules and groups as YAML, upserted by name.
 
 The format is documented in README.md ("Config as code"). Keys are model field names,
 references are by name, and a key whose value is the field's default is left out."""
@@ -17,7 +17,7 @@ from connections.secrets import SecretError
 from scheduling.models import Group, GroupMember, Schedule, with_members
 from syncs import schema
 from syncs.actions import create_module
-from syncs.models import Hook, Module, Watermark
+from syncs.models import Channel, Hook, Module, Watermark
 
 CONNECTION_KEYS = ["name", "driver", "jdbc_url", "username", "password", "staging_schema", "description"]
 MODULE_KEYS = [
@@ -31,16 +31,18 @@ MODULE_KEYS = [
     "enabled",
     "full_refresh_clear",
     "lock_timeout",
+    "notify",
     "source_query",
     "columns",
 ]
 WATERMARK_KEYS = ["name", "resolver_sql", "connection", "default_value"]
 HOOK_KEYS = ["name", "sql", "run_on", "run_order", "connection", "enabled"]
-GROUP_KEYS = ["name", "description", "enabled", "stop_on_failure"]
+GROUP_KEYS = ["name", "description", "enabled", "stop_on_failure", "notify"]
+CHANNEL_KEYS = ["name", "kind", "url", "to", "enabled", "description"]
 SCHEDULE_KEYS = ["cron", "timezone", "enabled"]
 # Written even when they hold the field's default: they say what the entry is.
 REQUIRED = {"name", "driver", "jdbc_url", "source", "dest", "dest_table", "source_query", "columns"}
-REQUIRED |= {"resolver_sql", "sql", "cron"}
+REQUIRED |= {"resolver_sql", "sql", "cron", "kind"}
 
 
 class ConfigError(Exception):
@@ -104,10 +106,26 @@ def _column_entry(position, column):
     return entry
 
 
+def _notify_entry(entry):
+    """Write a notify list as people write it: one channel a line, {channel: ops, on: [failure]}."""
+    if "notify" in entry:
+        entry["notify"] = [
+            _Flow(n, **({"on": _FlowList(n["on"])} if "on" in n else {})) for n in entry["notify"]
+        ]
+
+
+def _channel_entry(channel):
+    entry = _entry(channel, CHANNEL_KEYS, _Flow)
+    if "to" in entry:
+        entry["to"] = _FlowList(entry["to"])
+    return entry
+
+
 def _module_entry(module):
     entry = _entry(module, MODULE_KEYS)
     if "merge_key" in entry:
         entry["merge_key"] = _FlowList(entry["merge_key"])
+    _notify_entry(entry)
     entry["columns"] = [_column_entry(i, c) for i, c in enumerate(module.columns, 1)]
     watermarks = [_entry(w, WATERMARK_KEYS, _Flow) for w in module.watermarks.all()]
     hooks = [_entry(h, HOOK_KEYS, _Flow) for h in module.hooks.all()]
@@ -120,6 +138,7 @@ def _module_entry(module):
 
 def _group_entry(group):
     entry = _entry(group, GROUP_KEYS)
+    _notify_entry(entry)
     entry["members"] = _FlowList(m.module.name for m in group.members.all())
     schedules = [_entry(s, SCHEDULE_KEYS, _Flow) for s in group.schedules.all()]
     if schedules:
@@ -128,8 +147,10 @@ def _group_entry(group):
 
 
 def export_config():
-    """Return every connection, module and group as YAML text."""
+    """Return every channel, connection, module and group as YAML text."""
+    channels = [_channel_entry(c) for c in Channel.objects.all()]
     data = {
+        **({"channels": channels} if channels else {}),
         "connections": [
             _entry(c, CONNECTION_KEYS, _Flow) for c in Connection.objects.select_related("driver")
         ],
@@ -283,6 +304,13 @@ class _Importer:
                 continue
             self.results.append(f"table {table} created on {dest.name}")
 
+    def channels(self, data):
+        for label, entry in self.entries(data, "channels", CHANNEL_KEYS):
+            channel, before = self.upsert(Channel, CHANNEL_KEYS, entry.get("name"))
+            outcome = self.save(label, channel, before, self.assign(label, channel, entry, CHANNEL_KEYS))
+            if outcome:
+                self.done("channel", channel, outcome)
+
     def connections(self, data):
         for label, entry in self.entries(data, "connections", CONNECTION_KEYS):
             conn, before = self.upsert(Connection, CONNECTION_KEYS, entry.get("name"))
@@ -300,6 +328,7 @@ class _Importer:
     def modules(self, data):
         allowed = MODULE_KEYS + ["watermarks", "hooks"]
         for label, entry in self.entries(data, "modules", allowed):
+            _read_notify(entry)
             module, before = self.upsert(Module, MODULE_KEYS, entry.get("name"))
             exclude = self.assign(label, module, entry, MODULE_KEYS)
             module.columns = self.columns(label, module.columns)
@@ -377,6 +406,7 @@ class _Importer:
     def groups(self, data):
         allowed = GROUP_KEYS + ["members", "schedules"]
         for label, entry in self.entries(data, "groups", allowed):
+            _read_notify(entry)
             group, before = self.upsert(Group, GROUP_KEYS, entry.get("name"))
             outcome = self.save(label, group, before, self.assign(label, group, entry, GROUP_KEYS))
             members = self.members(label, entry.get("members") or [])
@@ -442,6 +472,16 @@ class _Importer:
         return changed
 
 
+def _read_notify(entry):
+    """Give back the `on` of each notify entry: YAML 1.1 reads a bare `on` key as true."""
+    notify = entry.get("notify")
+    if isinstance(notify, list):
+        entry["notify"] = [
+            {("on" if key is True else key): value for key, value in n.items()} if isinstance(n, dict) else n
+            for n in notify
+        ]
+
+
 def _name(entry):
     """Return the entry's name, or None when it has none that is a string."""
     name = entry.get("name")
@@ -474,6 +514,9 @@ def _values(obj, keys):
     return {attname: getattr(obj, attname) for attname in attnames}
 
 
+SECTIONS = ("channels", "connections", "modules", "groups")
+
+
 def _load(text):
     try:
         data = yaml.safe_load(text)
@@ -482,17 +525,15 @@ def _load(text):
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(["the file must be a mapping with connections, modules and groups"])
-    unknown = [key for key in data if key not in ("connections", "modules", "groups")]
+        raise ConfigError(["the file must be a mapping with channels, connections, modules and groups"])
+    unknown = [key for key in data if key not in SECTIONS]
     if unknown:
-        raise ConfigError(
-            [f"{key}: unknown section (known: connections, modules, groups)" for key in unknown]
-        )
+        raise ConfigError([f"{key}: unknown section (known: {', '.join(SECTIONS)})" for key in unknown])
     return data
 
 
 def import_config(text, *, create_tables=False):
-    """Upsert the connections, modules and groups of a YAML document by name, all or nothing.
+    """Upsert the channels, connections, modules and groups of a YAML document by name, all or nothing.
 
     With create_tables, create each imported module's missing destination table from its
     columns. Return one line per entry: "module orders created", "updated" when the file
@@ -503,6 +544,7 @@ def import_config(text, *, create_tables=False):
     data = _load(text)
     importer = _Importer()
     with transaction.atomic():
+        importer.channels(data)
         importer.connections(data)
         importer.modules(data)
         importer.groups(data)

@@ -9,6 +9,7 @@ from syncs.detached import start_detached_command
 from syncs.engine import run_module, stop_requested
 from syncs.locks import settle_dead
 from syncs.models import RunLog, Status, Trigger
+from syncs.notify import notify_group_run
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,10 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
         except Exception:
             # The run is recorded either way; a mail server being down must not hide that.
             logger.exception("could not send the failure notice of group run %s", group_run.pk)
+    try:
+        notify_group_run(group_run, sum(run.rows_merged or 0 for run in runs))
+    except Exception:
+        logger.exception("could not queue the notices of group run %s", group_run.pk)
     return group_run
 
 

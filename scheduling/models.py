@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone as dj_timezone
 
-from syncs.models import Module, RunRecord, Status
+from syncs.models import Module, RunRecord, Status, notify_field, notify_problem
 
 CRON_NAMES = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 CRON_FIELDS = (
@@ -63,6 +63,7 @@ class Group(models.Model):
     description = models.TextField(blank=True)
     enabled = models.BooleanField(default=True)
     stop_on_failure = models.BooleanField(default=False)
+    notify = notify_field()
     modules = models.ManyToManyField(Module, through="GroupMember", related_name="groups")
     # The minute of the last tick that started a run of the group: one tick, one group run.
     fired_in_tick = models.DateTimeField(null=True, blank=True, editable=False)
@@ -81,6 +82,11 @@ class Group(models.Model):
         if enabled_again:
             # Like a schedule enabled again: the times missed while the group was off do not fire.
             self.schedules.update(counts_from=dj_timezone.now())
+
+    def clean(self):
+        problem = notify_problem(self.notify)
+        if problem:
+            raise ValidationError({"notify": problem})
 
     def claim_tick(self, minute):
         """Record that the tick of `minute` starts a run of the group; return False when a tick of

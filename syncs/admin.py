@@ -1,9 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-from syncs.models import LIFECYCLE_FIELDS, FailedRun, Hook, Module, RunLog, Trigger, Watermark
+from syncs import notify
+from syncs.models import LIFECYCLE_FIELDS, Channel, FailedRun, Hook, Module, RunLog, Trigger, Watermark
 from syncs.summaries import LONG_FIELDS
 
 # Run lists count at most this many rows; older ones are reached by narrowing the dates.
@@ -88,6 +89,21 @@ class ModuleAdmin(admin.ModelAdmin):
     def disable(self, request, queryset):
         count = queryset.update(enabled=False)
         self.message_user(request, f"{count} module(s) disabled.")
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "url", "enabled"]
+    list_filter = ["kind", "enabled"]
+    search_fields = ["name", "description"]
+    actions = ["send_test"]
+
+    @admin.action(description="Send a test notice through the selected channels", permissions=["change"])
+    def send_test(self, request, queryset):
+        for channel in queryset:
+            outcome, sent = notify.send_test(channel)
+            level = messages.SUCCESS if sent else messages.ERROR
+            self.message_user(request, f"{channel.name}: {'sent' if sent else 'failed'} ({outcome}).", level)
 
 
 @admin.register(Watermark)

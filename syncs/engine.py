@@ -16,7 +16,9 @@ from syncs.commits import merge_committed
 from syncs.livelog import JRUNNER_STARTED, LiveLog
 from syncs.locks import ModuleLocked, claim_lock, release_lock
 from syncs.models import RunLog, RunOn, Status, Strategy
+from syncs.notify import notify_run
 from syncs.plan import build_plan, render
+from syncs.schema import check_source
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +46,19 @@ def step(name, by_prefix=None):
         raise RunError(f"{name}: {exc}") from exc
 
 
-def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", also_stop=None):
+def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", also_stop=None, backfill=None):
     """Run module (or execute the queued run) in this process and return its finished RunLog.
 
     also_stop: a function polled with the run's own cancel flag, true when the run must stop (a
-    group run's cancel), so the engine needs to know nothing of what started it."""
+    group run's cancel), so the engine needs to know nothing of what started it. backfill: for a
+    new run, RunLog.backfill (the watermark values to use instead of resolving them)."""
     if run is None:
         run = RunLog.objects.create(
-            module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
+            module=module,
+            trigger=trigger,
+            triggered_by=triggered_by,
+            dry_run=dry_run,
+            backfill=backfill or {},
         )
     if not run.start():
         return run
@@ -61,12 +68,23 @@ def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", als
     except ModuleLocked as exc:
         log.note(f"refused: {exc}")
         _finish(run, Status.ERROR, str(exc))
+        _notify(run)
         return run
     try:
         _run(module, run, log, CancelCheck(run, also_stop))
     finally:
         release_lock(module, run)
+    _notify(run)
     return run
+
+
+def _notify(run):
+    """Hand the finished run to its module's channels (sent on a thread of their own)."""
+    try:
+        notify_run(run)
+    except Exception:
+        # The run is recorded either way; notices must never change how it ended.
+        logger.exception("could not queue the notices of run %s", run.pk)
 
 
 # Set by the run commands on SIGTERM (a shutdown): runs in this process stop like a cancel, so
@@ -183,8 +201,13 @@ def _prepare(module, run, log, cancel):
         with step(f"reading the password of connection {conn.name}"):
             conn.resolve_password()
 
+    given = run.backfill.get("values", {})
+    tokens = module.query_tokens()
+    not_in_query = [name for name in given if name not in tokens]
+    if not_in_query:
+        raise RunError(f"checking the backfill values: the source query has no {{{not_in_query[0]}}}")
     names = {w.name for w in watermarks}
-    unknown = [t for t in module.query_tokens() if t not in names]
+    unknown = [t for t in tokens if t not in names and t not in given]
     if unknown:
         tokens = ", ".join(f"{{{t}}}" for t in unknown)
         raise RunError(f"checking the source query: {tokens} has no watermark of that name")
@@ -198,7 +221,12 @@ def _prepare(module, run, log, cancel):
         raise RunError("checking the module: an incremental module needs a merge key")
 
     values = {}
+    if given:
+        log.note(f"backfill: {_values_text(given)} given, not resolved; stored state is not touched")
+        values.update(given)
     for watermark in watermarks:
+        if watermark.name in given:
+            continue
         conn = watermark.resolver_connection()
         log.note(f"resolving watermark {watermark.name} on {conn.name}")
         with step(f"resolving watermark {watermark.name} on {conn.name}"):
@@ -219,6 +247,7 @@ def _prepare(module, run, log, cancel):
 
     run.watermark_values = values
     run.resolved_sql = render(module.source_query, values, module.source.dialect)
+    _check_source_columns(module, run, log)
     try:
         # Loading twice (staging, then dest) costs twice the copy: a full refresh loads straight
         # into the destination, cleared (DELETE, or TRUNCATE where the module asks) in the load's
@@ -228,8 +257,37 @@ def _prepare(module, run, log, cancel):
     except (ValueError, KeyError) as exc:
         raise RunError(f"building the merge SQL: {exc}") from exc
     run.merge_sql = plan.script
-    run.save(update_fields=["watermark_values", "resolved_sql", "merge_sql"])
+    run.save(update_fields=["watermark_values", "resolved_sql", "merge_sql", "drift"])
     return plan
+
+
+def _values_text(values):
+    return ", ".join(f"{name}={value}" for name, value in values.items())
+
+
+def _check_source_columns(module, run, log):
+    """Compare the columns the resolved query returns with the module's before any data moves:
+    fail on a missing column or one retyped into what the destination cannot take; warn of the
+    rest (the load takes the module's columns by name, leaving new ones out)."""
+    log.note("checking the source query's columns")
+    with step("checking the source query's columns", _load_steps(module)):
+        drift = check_source(module, run.resolved_sql)
+    run.drift = drift.record()
+    for column in drift.extra:
+        log.note(
+            "warning: schema drift: the source query returns columns the module does not have, "
+            f"left out: {column['name']} ({column['source_type']})"
+        )
+    for column in drift.retyped:
+        log.note(
+            f"warning: schema drift: column {column['source_name']} is {column['now']} now, not "
+            f"{column['was']}; destination column {column['dest_name']} {column['dest_type']} takes it"
+        )
+    if drift.problems:
+        run.save(update_fields=["watermark_values", "resolved_sql", "drift"])
+        raise RunError(
+            f"checking the source query's columns: {'; '.join(drift.problems)}; nothing was loaded"
+        )
 
 
 def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=False, pre=(), post=()):
@@ -274,13 +332,8 @@ def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=
 
 
 def _jrunner_line(line, log):
-    if line.startswith(jrunner.EXTRA_COLUMNS):
-        extra = line.removeprefix(jrunner.EXTRA_COLUMNS)
-        log.note(
-            f"warning: schema drift: the source query returns columns the module does not have, "
-            f"left out: {extra}"
-        )
-    elif not line.startswith("-post statement"):
+    # Extra source columns were reported, with their types, by _check_source_columns.
+    if not line.startswith(("-post statement", jrunner.EXTRA_COLUMNS)):
         # The merge's own counts are summed up in one note instead (see _load_staged).
         log.line(line)
 

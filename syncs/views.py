@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from pipekit_site.auth import RUN, permission_required, staff_required
-from syncs import detached
+from pipekit_site.auth import CHANGE_CHANNEL, RUN, permission_required, staff_required
+from syncs import detached, notify
+from syncs.backfill import values_problem
 from syncs.locks import ModuleLocked, unlock
-from syncs.models import Module, RunLog, Status, Trigger
+from syncs.models import Channel, Module, RunLog, Status, Trigger
 from syncs.summaries import LONG_FIELDS, latest_runs, newest_run
 from syncs.trends import trend_svg
 
@@ -90,10 +91,22 @@ def module_detail(request, module_id):
         "watermarks": module.watermarks.select_related("connection"),
         "hooks": module.hooks.select_related("connection"),
         "groups": module.groups.all(),
+        "new_source_columns": new_source_columns(module, runs),
+        "backfill_tokens": module.query_tokens(),
     }
     if request.htmx:
         return render(request, "syncs/module_detail.html#runs", context)
     return render(request, "syncs/module_detail.html", context)
+
+
+def new_source_columns(module, runs):
+    """The columns the newest checked run found in the source query and the module does not load
+    yet (a notice with "add column" for each)."""
+    checked = next((run for run in runs if run.is_finished and run.resolved_sql), None)
+    if checked is None:
+        return []
+    loaded = {c["source_name"].lower() for c in module.columns}
+    return [c for c in checked.drift.get("extra", []) if c["name"].lower() not in loaded]
 
 
 @permission_required(RUN)
@@ -104,6 +117,26 @@ def module_run(request, module_id):
     try:
         run = detached.start_detached_run(
             module, trigger=Trigger.MANUAL, triggered_by=request.user.username, dry_run=dry_run
+        )
+    except ModuleLocked as exc:
+        messages.error(request, f"Not started: {module.name} is {exc}.")
+        return redirect("syncs:run_detail", exc.holder_id)
+    return redirect("syncs:run_detail", run.id)
+
+
+@permission_required(RUN)
+@require_POST
+def module_backfill(request, module_id):
+    """Start a run with the watermark values given for some of the query's tokens (a backfill)."""
+    module = get_object_or_404(Module, pk=module_id)
+    values = {t: request.POST[t].strip() for t in module.query_tokens() if request.POST.get(t, "").strip()}
+    problem = values_problem(module, values) if values else "give a value for at least one token"
+    if problem:
+        messages.error(request, f"Not started: {problem}.")
+        return redirect("syncs:module_detail", module.pk)
+    try:
+        run = detached.start_detached_run(
+            module, trigger=Trigger.MANUAL, triggered_by=request.user.username, backfill={"values": values}
         )
     except ModuleLocked as exc:
         messages.error(request, f"Not started: {module.name} is {exc}.")
@@ -224,3 +257,22 @@ def run_history(request):
         "paged": before.isdigit(),
     }
     return render(request, "syncs/run_history.html", context)
+
+
+@staff_required
+def channel_list(request):
+    """The notification channels; a webhook's address is a secret, so only its $NAME shows."""
+    return render(request, "syncs/channel_list.html", {"channels": Channel.objects.all()})
+
+
+@permission_required(CHANGE_CHANNEL)
+@require_POST
+def channel_test(request, channel_id):
+    """Send a test notice through a channel now, once, and say how it went."""
+    channel = get_object_or_404(Channel, pk=channel_id)
+    outcome, sent = notify.send_test(channel)
+    if sent:
+        messages.success(request, f"Test notice sent through {channel.name}: {outcome}.")
+    else:
+        messages.error(request, f"Test notice through {channel.name} failed: {outcome}.")
+    return redirect("syncs:channel_list")

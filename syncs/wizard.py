@@ -251,7 +251,12 @@ def add_column(request, module_id):
     form = AddColumnForm(request.POST or None, initial={"source_query": module.source_query})
     if request.method == "POST" and form.is_valid():
         try:
-            column = schema.add_column(module, form.column(), source_query=form.cleaned_data["source_query"])
+            column = schema.add_column(
+                module,
+                form.column(),
+                source_query=form.cleaned_data["source_query"],
+                source_name=form.cleaned_data["source_name"] or None,
+            )
         except schema.SchemaError as exc:
             form.add_error(None, str(exc))
         else:

@@ -130,6 +130,8 @@ class AddColumnForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8, "class": "sql", "spellcheck": "false"}),
         help_text="Rows load by position: the query must return the new column last.",
     )
+    # Set by a drift notice's "add column": the new column is the query's column of that name.
+    source_name = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def column(self):
         data = self.cleaned_data

@@ -11,6 +11,8 @@ class SQLiteDialect(Dialect):
     kind = "sqlite"
     current_schema = "'main'"
     transactional_ddl = True
+    # Any column holds any value, and an expression's column reports NUMERIC whatever it gives.
+    typed_columns = False
 
     types = {
         **Dialect.types,

@@ -137,7 +137,7 @@ final class Migrate {
     }
 
     /** Open a connection; a failure says which side could not be reached. */
-    private static Connection open(String side, Opener opener) throws SQLException {
+    static Connection open(String side, Opener opener) throws SQLException {
         try {
             return opener.open();
         } catch (SQLException e) {

@@ -58,7 +58,7 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
             # The run is recorded either way; a mail server being down must not hide that.
             logger.exception("could not send the failure notice of group run %s", group_run.pk)
     try:
-        notify_group_run(group_run, sum(run.rows_merged or 0 for run in runs))
+        notify_group_run(group_run, runs)
     except Exception:
         logger.exception("could not queue the notices of group run %s", group_run.pk)
     return group_run

@@ -77,15 +77,25 @@ def notify_run(run):
     _send_later(run, wanted(module.notify, events), about, {"run": run})
 
 
-def notify_group_run(group_run, rows):
-    """Tell the group's channels of a finished group run (rows: what its module runs merged)."""
+def notify_group_run(group_run, runs):
+    """Tell the group's channels of a finished group run; runs: its module runs, in order."""
     group = group_run.group
     events = events_of(group_run, group.runs.all())
     about = {
         "kind": "group run",
         "name": group.name,
         "url": page_url("scheduling:group_run_detail", group_run.pk),
-        "rows": rows,
+        "rows": sum(run.rows_merged or 0 for run in runs),
+        "failed": [
+            {
+                "module": run.module.name,
+                "run": run.pk,
+                "error": run.error,
+                "url": page_url("syncs:run_detail", run.pk),
+            }
+            for run in runs
+            if run.status == Status.ERROR
+        ],
     }
     _send_later(group_run, wanted(group.notify, events), about, {"group_run": group_run})
 
@@ -141,7 +151,7 @@ def _message(record, about):
         "started_at": record.started_at.isoformat() if record.started_at else None,
         "finished_at": record.finished_at.isoformat() if record.finished_at else None,
         "url": about["url"],
-        **({"backfill": about["backfill"]} if "backfill" in about else {}),
+        **{key: about[key] for key in ("backfill", "failed") if key in about},
     }
 
 
@@ -226,6 +236,8 @@ def text_of(message):
         lines.append("Backfill with " + ", ".join(f"{k}={v}" for k, v in message["backfill"].items()) + ".")
     if message["error"]:
         lines.append(message["error"])
+    for failed in message.get("failed", []):
+        lines.append(f"- {failed['module']} (run {failed['run']}): {failed['error']} {failed['url']}")
     lines.append(message["url"])
     return "\n".join(lines) + "\n"
 

@@ -144,6 +144,11 @@ def test_a_group_run_tells_the_group_s_channels_and_its_module_run_the_module_s(
     assert [b["kind"] for b in team.received] == ["group run", "group run"]
     assert [b["id"] for b in team.received] == [failed.pk, recovered.pk]
     assert team.received[0]["url"] == f"https://pipekit.example.com/group-runs/{failed.pk}/"
+    [failed_module] = team.received[0]["failed"]
+    assert (failed_module["module"], failed_module["run"]) == (module.name, failed.runs.get().pk)
+    assert "no_such_table" in failed_module["error"]
+    assert failed_module["url"] == f"https://pipekit.example.com/runs/{failed.runs.get().pk}/"
+    assert team.received[1]["failed"] == []
     assert team.received[1]["rows"] == 3
     assert ops.events() == ["failure", "recovery"]
     assert [b["id"] for b in ops.received] == [r.pk for r in RunLog.objects.order_by("pk")]

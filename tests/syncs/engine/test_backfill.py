@@ -34,7 +34,7 @@ def stored_watermarks(module):
 
 
 def ids(dest):
-    return [row[0] for row in items.read(dest)]
+    return [int(row[0]) for row in items.read(dest)]
 
 
 def test_a_backfill_loads_the_range_and_leaves_the_stored_watermarks_alone(ranged):

@@ -29,10 +29,12 @@ def table_columns(conn, schema, table):
     return columns
 
 
-def query_columns(conn, sql):
-    """Return the columns a query yields (JDBC metadata and a source_type), without reading rows."""
+def query_columns(conn, sql, **waits):
+    """Return the columns a query yields (JDBC metadata and a source_type), without reading rows.
+
+    waits: lock_timeout and should_cancel for jrunner.metadata."""
     dialect = conn.dialect
-    columns = [dialect.source_column(c) for c in jrunner.metadata(conn, dialect.zero_row_wrap(sql))]
+    columns = [dialect.source_column(c) for c in jrunner.metadata(conn, dialect.zero_row_wrap(sql), **waits)]
     for column in columns:
         column["source_type"] = column["type_name"]
         column["comment"] = ""

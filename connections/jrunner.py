@@ -66,10 +66,12 @@ def query(conn, sql, *, lock_timeout=None, should_cancel=None):
     return header, [[_tsv_value(v) for v in line.split("\t")] for line in lines[1:]]
 
 
-def metadata(conn, sql):
-    """Describe the result columns of sql on conn, without fetching its rows."""
+def metadata(conn, sql, *, lock_timeout=None, should_cancel=None):
+    """Describe the result columns of sql on conn, without fetching its rows. lock_timeout and
+    should_cancel: as for query (preparing a query may wait for a lock on its tables)."""
     with _sql_files([sql]) as files:
-        out, _ = _run(_source_args(conn) + ["-sq", files[0], "-m"], _env(source=conn), [conn])
+        args = _source_args(conn, lock_timeout) + ["-sq", files[0], "-m"]
+        out, _ = _run(args, _env(source=conn), [conn], should_cancel)
     columns = []
     for line in out.split("\n")[1:-1]:
         name, type_code, type_name, precision, scale, nullable = line.split("\t")

@@ -247,7 +247,7 @@ def _prepare(module, run, log, cancel):
 
     run.watermark_values = values
     run.resolved_sql = render(module.source_query, values, module.source.dialect)
-    _check_source_columns(module, run, log)
+    _check_source_columns(module, run, log, cancel)
     try:
         # Loading twice (staging, then dest) costs twice the copy: a full refresh loads straight
         # into the destination, cleared (DELETE, or TRUNCATE where the module asks) in the load's
@@ -265,13 +265,13 @@ def _values_text(values):
     return ", ".join(f"{name}={value}" for name, value in values.items())
 
 
-def _check_source_columns(module, run, log):
+def _check_source_columns(module, run, log, cancel):
     """Compare the columns the resolved query returns with the module's before any data moves:
     fail on a missing column or one retyped into what the destination cannot take; warn of the
     rest (the load takes the module's columns by name, leaving new ones out)."""
     log.note("checking the source query's columns")
     with step("checking the source query's columns", _load_steps(module)):
-        drift = check_source(module, run.resolved_sql)
+        drift = check_source(module, run.resolved_sql, cancel)
     run.drift = drift.record()
     for column in drift.extra:
         log.note(

@@ -180,11 +180,13 @@ def _jdbc(column):
     return column["type_code"], column["precision"], column["scale"], column["type_name"]
 
 
-def check_source(module, sql):
+def check_source(module, sql, should_cancel=None):
     """Read the columns sql returns on the module's source (no row is read) and compare them."""
     if not module.columns:
         return Drift(problems=["the module has no columns"])
-    returned = introspection.query_columns(module.source, sql)
+    returned = introspection.query_columns(
+        module.source, sql, lock_timeout=module.lock_timeout, should_cancel=should_cancel
+    )
     if not returned:
         return Drift(problems=["the query returns no columns"])
     return source_drift(module, returned)

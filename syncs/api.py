@@ -44,6 +44,8 @@ def run_data(run):
         "cancel_requested": run.cancel_requested,
         "load_path": run.load_path,
         "watermark_values": run.watermark_values,
+        "backfill": run.backfill,
+        "drift": run.drift,
         "resolved_sql": run.resolved_sql,
         "merge_sql": run.merge_sql,
         "hook_results": run.hook_results,

@@ -370,6 +370,7 @@ def measure(label, rows):
     def make_all_due():
         GroupRun.objects.filter(created_at__gte=now - timedelta(minutes=5), status="queued").delete()
         Schedule.objects.update(last_fired_at=now - timedelta(days=1), counts_from=now - timedelta(days=2))
+        Group.objects.update(fired_in_tick=None)
 
     queries, ms, started = timed(tick(later), prepare=make_all_due)
     results.append(

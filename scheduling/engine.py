@@ -3,6 +3,8 @@
 import logging
 import socket
 
+from django.db import transaction
+
 from scheduling import notices
 from scheduling.models import GroupRun
 from syncs.detached import start_detached_command
@@ -60,23 +62,28 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
 
 
 def start_detached_group_run(group, *, trigger, triggered_by="", dry_run=False):
-    """Queue a group run and execute it in a detached `manage.py run_group --group-run-id N`."""
+    """Queue a group run and execute it in a detached `manage.py run_group --group-run-id N`.
+
+    Inside a transaction (the scheduler tick's) the process starts once the run's row is committed,
+    where it can read it."""
     abandon_dead_runs(group)
     group_run = GroupRun.objects.create(
         group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
     )
-    start_detached_command(group_run, "run_group", "--group-run-id", str(group_run.pk))
+    transaction.on_commit(
+        lambda: start_detached_command(group_run, "run_group", "--group-run-id", str(group_run.pk))
+    )
     return group_run
 
 
-def abandon_dead_runs(group=None):
-    """End the group's (by default every group's) runs whose process on this host is gone (a kill -9,
-    a reboot)."""
+def abandon_dead_runs(*groups):
+    """End the runs of the groups (by default of every group) whose process on this host is gone (a
+    kill -9, a reboot)."""
     unfinished = GroupRun.objects.filter(
         status__in=Status.unfinished(), host=socket.gethostname(), pid__isnull=False
     )
-    if group is not None:
-        unfinished = unfinished.filter(group=group)
+    if groups:
+        unfinished = unfinished.filter(group__in=groups)
     for group_run in unfinished:
         abandon_if_dead(group_run)
 

@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
@@ -8,6 +8,8 @@ from syncs.summaries import LONG_FIELDS
 
 # Run lists count at most this many rows; older ones are reached by narrowing the dates.
 COUNT_CAP = 10_000
+# A run search lists the runs of at most this many modules, so the page never sorts a year of runs.
+SEARCH_MODULES = 20
 
 
 class CappedPaginator(Paginator):
@@ -15,7 +17,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: COUNT_CAP + 1].count()
+        # Unordered: which rows are counted does not change how many, and a database told to
+        # sort them first sorts every matching run.
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
 
 
 class TriggerKindFilter(admin.SimpleListFilter):
@@ -119,7 +123,7 @@ class RunLogAdmin(RunListAdmin):
     ]
     list_filter = ["status", TriggerKindFilter, ("created_at", admin.DateFieldListFilter)]
     search_fields = ["module__name"]
-    search_help_text = "The beginning of a module's name."
+    search_help_text = f"The beginning of a module's name (the runs of at most {SEARCH_MODULES} modules)."
     list_select_related = ["module"]
     fields = [
         "module",
@@ -138,13 +142,23 @@ class RunLogAdmin(RunListAdmin):
     ]
 
     def get_search_results(self, request, queryset, search_term):
-        """Runs of the modules whose name starts with the term: the modules are found first, in
-        their small table, and their runs through the runs' module index (a join would make the
-        database walk every run to compare its module's name)."""
-        if not search_term.strip():
+        """Runs of the modules whose name starts with the term, at most SEARCH_MODULES of them.
+
+        The modules are found first, in their small table, and their runs through the runs' module
+        index (a join would make the database walk every run to compare its module's name). The
+        bound keeps the runs to sort for the page to a few thousand."""
+        term = search_term.strip()
+        if not term:
             return queryset, False
-        modules = Module.objects.filter(name__istartswith=search_term.strip())
-        return queryset.filter(module__in=modules), False
+        modules = Module.objects.filter(name__istartswith=term).order_by("name")
+        modules = list(modules.values_list("pk", flat=True)[: SEARCH_MODULES + 1])
+        if len(modules) > SEARCH_MODULES:
+            messages.info(
+                request,
+                f"More than {SEARCH_MODULES} modules start with “{term}”: these are the runs of the "
+                f"first {SEARCH_MODULES} by name. Type more of the name to narrow it.",
+            )
+        return queryset.filter(module__in=modules[:SEARCH_MODULES]), False
 
 
 @admin.register(FailedRun)

@@ -200,3 +200,18 @@ def test_the_run_log_list_counts_no_further_than_its_cap(admin_client, history, 
     history(modules=20, runs_per_module=3)
     listing = admin_client.get(reverse("admin:syncs_runlog_changelist"))
     assert listing.context["cl"].result_count == 31
+
+
+def test_a_run_search_matching_many_modules_lists_the_runs_of_the_first_few_and_says_so(
+    admin_client, history, monkeypatch
+):
+    monkeypatch.setattr("syncs.admin.SEARCH_MODULES", 3)
+    history(modules=5, runs_per_module=2)
+    names = sorted(Module.objects.values_list("name", flat=True))
+    prefix = names[0][:-1]
+    assert all(name.startswith(prefix) for name in names)
+
+    listing = admin_client.get(reverse("admin:syncs_runlog_changelist"), {"q": prefix})
+
+    assert {run.module.name for run in listing.context["cl"].result_list} == set(names[:3])
+    assert f"More than 3 modules start with “{prefix}”" in listing.content.decode()

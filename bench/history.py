@@ -393,7 +393,9 @@ def measure(label, rows):
     print("| what | queries | median ms | bytes | |")
     print("|---|---:|---:|---:|---|")
     for what, queries, ms, size in results:
-        flag = "over goal" if ms > GOAL_MS or size > GOAL_BYTES else ""
+        # The size goal is a page's; export_config writes a file that grows with the modules.
+        page_size = size if what != "export_config" else 0
+        flag = "over goal" if ms > GOAL_MS or page_size > GOAL_BYTES else ""
         print(f"| `{what}` | {queries} | {ms:.0f} | {size:,} | {flag} |")
     sys.stdout.flush()
 

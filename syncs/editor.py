@@ -190,6 +190,7 @@ def module_edit(request, module_id):
     saved = [("Watermark", watermarks, before.watermarks.in_bulk()), ("Hook", hooks, before.hooks.in_bulk())]
     for _, formset, _ in saved:
         formset.save(commit=False)
+    context["create_table"] = existing is None
     context["changes"] = changes(before, module, saved, create_table=existing is None)
     context["sharing"] = module.sharing_dest_table()
     if not context["changes"]:

@@ -28,7 +28,19 @@ class SqlForm(forms.Form):
     )
 
 
-class ColumnForm(forms.Form):
+class RowForm(forms.Form):
+    """A form shown as a table row: its column header is the only visible label, so each input
+    carries its field's label for screen readers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault(
+                "aria-label", str(field.label or name.replace("_", " ").capitalize())
+            )
+
+
+class ColumnForm(RowForm):
     # Some databases give an expression like SELECT 1 no name at all.
     source_name = forms.CharField(widget=forms.HiddenInput, strip=False, required=False)
     source_type = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -130,7 +142,7 @@ class CreateForm(forms.ModelForm):
         return [name.strip() for name in self.cleaned_data["merge_key"].split(",") if name.strip()]
 
 
-class WatermarkForm(forms.ModelForm):
+class WatermarkForm(RowForm, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["connection"].empty_label = "(the destination)"
@@ -144,6 +156,7 @@ WATERMARK_FIELDS = {
         "resolver_sql": forms.Textarea(attrs={"rows": 2, "class": "sql", "spellcheck": "false"}),
         "default_value": forms.TextInput,
     },
+    "labels": {"resolver_sql": "Resolver SQL"},
 }
 WatermarkFormSet = inlineformset_factory(
     Module, Watermark, form=WatermarkForm, extra=1, can_delete=False, **WATERMARK_FIELDS
@@ -153,7 +166,7 @@ EditWatermarkFormSet = inlineformset_factory(
 )
 
 
-class HookForm(forms.ModelForm):
+class HookForm(RowForm, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["connection"].empty_label = "(the destination)"
@@ -165,6 +178,7 @@ HookFormSet = inlineformset_factory(
     form=HookForm,
     fields=["name", "sql", "run_order", "run_on", "connection", "enabled"],
     widgets={"sql": forms.Textarea(attrs={"rows": 2, "class": "sql", "spellcheck": "false"})},
+    labels={"sql": "SQL"},
     extra=0,
     can_delete=True,
 )

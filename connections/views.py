@@ -50,8 +50,18 @@ def _save(request, form):
     """Store the typed password, then the connection; return the connection, or None on a refusal."""
     try:
         form.store_password()
-    except (secrets.SecretError, OSError) as exc:
-        form.add_error("new_password", f"The secrets file could not be written: {exc}")
+    except secrets.SecretError as exc:
+        form.add_error("new_password", str(exc))
+        return None
+    except OSError as exc:
+        # Deployed by deploy/deploy.sh, the file is root's: the web server may read it, not write it.
+        key = form.cleaned_data["password"][1:]
+        form.add_error(
+            "new_password",
+            f"The secrets file {secrets.secrets_path()} could not be written ({exc.strerror}); nothing "
+            f"was saved. Store the password with 'manage.py secrets set {key}' as the file's owner, then "
+            "save here with this field empty.",
+        )
         return None
     connection = form.save()
     if form.cleaned_data.get("new_password"):

@@ -36,22 +36,3 @@ def test_a_module_s_merge_key_and_query_are_changed_on_its_page_after_a_review(p
     expect(page.locator(".facts")).to_contain_text("Incremental")
     module.refresh_from_db()
     assert (module.strategy, module.merge_key, module.source_query) == ("incremental", ["id"], NEW_QUERY)
-
-
-@pytest.mark.e2e
-def test_the_editor_names_another_module_loading_the_same_table(
-    page, orders_copy_module, make_module, erp_to_dw
-):
-    make_module(
-        erp_to_dw.source,
-        erp_to_dw.dest,
-        name="orders_too",
-        columns=[("id", "integer")],
-        source_query="SELECT id FROM orders",
-        dest_table="public.orders_copy",
-    )
-    page.goto(f"/modules/{orders_copy_module.pk}/edit")
-    warning = page.locator("#sharing")
-    expect(warning).to_contain_text("Another module loads this table")
-    expect(warning.get_by_role("link", name="orders_too")).to_be_visible()
-    screenshot(page, "module-edit-shared-table")

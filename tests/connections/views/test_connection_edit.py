@@ -124,3 +124,18 @@ def test_viewers_and_operators_may_not_create_or_edit(
         assert client.get(NEW).status_code == 403
         assert client.post(edit_url(connection), form).status_code == 403
     assert not Connection.objects.filter(name="erp").exists()
+
+
+def test_a_secrets_file_that_cannot_be_written_saves_nothing_and_says_what_to_do(
+    staff_client, form, secrets_file
+):
+    # Tests run as root, whom file modes do not stop: a directory in the file's place fails alike.
+    secrets_file.mkdir()
+    response = staff_client.post(NEW, {**form, "new_password": PASSWORD})
+    assert response.context["form"].errors["new_password"] == [
+        f"The secrets file {secrets_file} could not be written (Is a directory); nothing was saved. "
+        "Store the password with 'manage.py secrets set ERP_PASSWORD' as the file's owner, then save here "
+        "with this field empty."
+    ]
+    assert PASSWORD not in response.content.decode()
+    assert not Connection.objects.exists()

@@ -1,11 +1,17 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
+from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 
 from syncs.models import LIFECYCLE_FIELDS, FailedRun, Hook, Module, RunLog, Trigger, Watermark
 from syncs.summaries import LONG_FIELDS
 
+# Changed on the module's own page (syncs/editor.py), which checks them against the query and
+# the destination table; the admin only shows them.
+READ_ONLY_JSON = ["columns", "merge_key"]
 # Run lists count at most this many rows; older ones are reached by narrowing the dates.
 COUNT_CAP = 10_000
 # A run search lists the runs of at most this many modules, so the page never sorts a year of runs.
@@ -73,15 +79,43 @@ class HookInline(admin.TabularInline):
     fk_name = "module"
 
 
+class ModuleAdminForm(forms.ModelForm):
+    def add_error(self, field, error):
+        # Module.clean names columns and merge_key, read-only here: their errors are the form's own.
+        if field is None and hasattr(error, "error_dict"):
+            for name in READ_ONLY_JSON:
+                if name in error.error_dict:
+                    super().add_error(None, error.error_dict.pop(name))
+        super().add_error(field, error)
+
+
 @admin.register(Module)
 class ModuleAdmin(admin.ModelAdmin):
+    form = ModuleAdminForm
     list_display = ["name", "source", "dest", "dest_table", "strategy", "enabled", "running_run"]
     list_filter = ["strategy", "enabled", "source", "dest"]
     search_fields = ["name", "dest_table", "source_query", "description"]
-    readonly_fields = ["running_run", "locked_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "edit_on_page",
+        "columns",
+        "merge_key",
+        "running_run",
+        "locked_at",
+        "created_at",
+        "updated_at",
+    ]
     list_select_related = ["source", "dest", "running_run__module"]
     inlines = [WatermarkInline, HookInline]
     actions = ["enable", "disable"]
+
+    @admin.display(description="Columns and merge key")
+    def edit_on_page(self, obj):
+        if obj.pk is None:
+            return "Set them with the new-module wizard, or on the module's page once it is saved."
+        link = reverse("syncs:module_edit", args=[obj.pk])
+        return format_html(
+            'Change them on <a href="{}">the module\'s page</a>, which checks them first.', link
+        )
 
     @admin.action(description="Enable selected modules", permissions=["change"])
     def enable(self, request, queryset):

@@ -134,6 +134,22 @@ class Module(models.Model):
                 return f"Two columns have the {key} {repeated[0]}."
         return ""
 
+    def sharing_dest_table(self):
+        """Return the other modules that load this module's destination table: the same database
+        (JDBC URL) and table name, ignoring case; a name without a schema matches any schema."""
+        try:
+            schema, name = self.dest.dialect.split_table(self.dest_table)
+        except ValueError:
+            return []
+        others = Module.objects.filter(dest__jdbc_url=self.dest.jdbc_url, dest_table__icontains=name)
+        sharing = []
+        for other in others.exclude(pk=self.pk).select_related("dest__driver"):
+            other_schema, other_name = other.dest.dialect.split_table(other.dest_table)
+            same_schema = not schema or not other_schema or schema.lower() == other_schema.lower()
+            if same_schema and name.lower() == other_name.lower():
+                sharing.append(other)
+        return sharing
+
     def query_tokens(self):
         """Return the {token} names used in the source query, in order, without repeats."""
         return list(dict.fromkeys(TOKEN_RE.findall(self.source_query)))

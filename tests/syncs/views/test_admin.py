@@ -118,12 +118,17 @@ def test_a_module_name_that_is_not_an_identifier_is_refused(admin_client, dw):
     assert not Module.objects.exists()
 
 
-def test_a_column_type_that_is_a_statement_is_refused(admin_client, dw):
+def test_columns_and_merge_key_are_read_only_with_a_link_to_the_module_editor(admin_client, orders):
+    url = reverse("admin:syncs_module_change", args=[orders.pk])
+    html = admin_client.get(url).content.decode()
+    assert 'name="columns"' not in html and 'name="merge_key"' not in html
+    assert f'href="{reverse("syncs:module_edit", args=[orders.pk])}"' in html
     columns = '[{"id": "c1", "source_name": "id", "dest_name": "id", "dest_type": "bigint); DROP TABLE x"}]'
-    response = admin_client.post(reverse("admin:syncs_module_add"), module_form(dw, columns=columns))
-    assert response.status_code == 200
-    assert "is not a column type" in response.content.decode()
-    assert not Module.objects.exists()
+    data = module_form(orders.dest, name="orders", columns=columns, merge_key='["x"]')
+    assert admin_client.post(url, data).status_code == 302
+    orders.refresh_from_db()
+    assert orders.columns[0]["dest_type"] == "bigint"
+    assert orders.merge_key == []
 
 
 def test_modules_are_disabled_in_bulk_with_a_message(admin_client, orders):

@@ -24,8 +24,17 @@ VIEW = "syncs.view_module"
 RUN = "syncs.run_module"
 ADD = "syncs.add_module"
 CHANGE = "syncs.change_module"
+ADD_GROUP = "scheduling.add_group"
+CHANGE_GROUP = "scheduling.change_group"
 # The least role holding each permission the pages and the API check.
-ROLE_FOR = {VIEW: "viewer", RUN: "operator", ADD: "editor", CHANGE: "editor"}
+ROLE_FOR = {
+    VIEW: "viewer",
+    RUN: "operator",
+    ADD: "editor",
+    CHANGE: "editor",
+    ADD_GROUP: "editor",
+    CHANGE_GROUP: "editor",
+}
 NO_ROLE = "You have no role in Pipekit yet: ask an administrator to give you viewer, operator or editor."
 
 

@@ -14,7 +14,7 @@ from syncs import detached
 from syncs.locks import ModuleLocked, unlock
 from syncs.models import Module, RunLog, Status, Trigger
 from syncs.summaries import LONG_FIELDS, latest_runs, newest_run
-from syncs.trends import trend_svg
+from syncs.trends import chart_runs, history_chart, trend_svg
 
 RECENT_RUNS = 20
 MODULE_PAGE_SIZE = 50
@@ -94,6 +94,7 @@ def module_detail(request, module_id):
     }
     if request.htmx:
         return render(request, "syncs/module_detail.html#runs", context)
+    context["chart"] = history_chart(chart_runs(module))
     return render(request, "syncs/module_detail.html", context)
 
 

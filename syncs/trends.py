@@ -76,7 +76,7 @@ def _nice_top(value):
 
 
 def _seconds_text(seconds):
-    return f"{seconds:,.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+    return f"{seconds:,.0f} s" if seconds >= 10 or seconds == 0 else f"{seconds:.1f} s"
 
 
 def _when(moment):

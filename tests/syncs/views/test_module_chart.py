@@ -37,7 +37,7 @@ def test_it_draws_duration_and_rows_with_axes_legend_and_a_link_per_run(staff_cl
     assert 'role="img"' in svg and "The last 2 runs, oldest first: duration 4.0 s to 8.0 s, 0 failed." in svg
     assert '<polyline class="duration"' in svg and svg.count('<rect class="rows"') == 2 + 1  # + legend
     # Axes: seconds on the left, rows (with thousands separators) on the right, both from 0.
-    assert ">0.0 s<" in svg and ">10 s<" in svg and ">0<" in svg and ">5,000<" in svg
+    assert ">0 s<" in svg and ">10 s<" in svg and ">0<" in svg and ">5,000<" in svg
     assert ">duration</text>" in svg and ">rows</text>" in svg
     assert ">failed</text>" in svg and ">cancelled</text>" in svg
     assert svg.index(f'href="/runs/{first.id}/"') < svg.index(f'href="/runs/{last.id}/"')

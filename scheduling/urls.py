@@ -15,6 +15,7 @@ urlpatterns = [
     path("groups/<int:group_id>/members/<int:member_id>/remove", views.member_remove, name="member_remove"),
     path("groups/<int:group_id>/schedules/new", views.schedule_add, name="schedule_add"),
     path("schedules/<int:schedule_id>/pause", views.schedule_pause, name="schedule_pause"),
+    path("schedules/<int:schedule_id>/edit", views.schedule_edit, name="schedule_edit"),
     path("schedules/<int:schedule_id>/delete", views.schedule_delete, name="schedule_delete"),
     path("groups/<int:group_id>/run", views.group_run_start, name="group_run_start"),
     path("group-runs/<int:group_run_id>/", views.group_run_detail, name="group_run_detail"),

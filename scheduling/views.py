@@ -165,6 +165,23 @@ def schedule_add(request, group_id):
 
 
 @permission_required(CHANGE_GROUP)
+def schedule_edit(request, schedule_id):
+    """Change a schedule's cron or time zone; with `preview`, show its new times unsaved."""
+    schedule = get_object_or_404(Schedule.objects.select_related("group"), pk=schedule_id)
+    stored = Schedule.objects.get(pk=schedule.pk)
+    form = ScheduleForm(request.POST or None, instance=schedule)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if "preview" not in request.POST:
+            form.save()
+            messages.success(request, f"Saved the schedule {schedule.cron}: {schedule.in_words}.")
+            return _back_to_edit(schedule.group, "schedules")
+        preview = {"in_words": schedule.in_words, "next_fires": schedule.next_fire_times(NEXT_FIRE_TIMES)}
+    context = {"schedule": stored, "form": form, "preview": preview}
+    return render(request, "scheduling/schedule_edit.html", context, status=400 if form.errors else 200)
+
+
+@permission_required(CHANGE_GROUP)
 @require_POST
 def schedule_delete(request, schedule_id):
     schedule = get_object_or_404(Schedule.objects.select_related("group"), pk=schedule_id)

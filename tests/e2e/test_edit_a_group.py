@@ -65,3 +65,25 @@ def test_a_bad_cron_expression_is_named_on_the_page(page, db):
     expect(page.locator("#schedules .errorlist")).to_contain_text("the hour field '25' is not valid (0-23)")
     screenshot(page, "group-edit-bad-cron")
     assert not group.schedules.exists()
+
+
+@pytest.mark.e2e
+def test_a_schedule_is_changed_after_a_preview(page, db):
+    group = Group.objects.create(name="nightly")
+    schedule = group.schedules.create(cron="0 4 * * *", timezone="UTC")
+    page.goto(f"/groups/{group.id}/edit")
+    page.get_by_role("link", name="Edit the schedule 0 4 * * *").click()
+    page.get_by_label("Cron expression").fill("*/15 9-17 * * 1-5")
+    page.get_by_label("Time zone").fill("Europe/Paris")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#schedule-preview")).to_contain_text(
+        "every 15 minutes in hours 9 to 17 on weekdays, Europe/Paris"
+    )
+    screenshot(page, "schedule-edit")
+    page.get_by_role("button", name="Save schedule").click()
+    expect(page.locator("h1")).to_have_text("Edit nightly")
+    expect(page.locator("#schedules")).to_contain_text(
+        "every 15 minutes in hours 9 to 17 on weekdays, Europe/Paris"
+    )
+    schedule.refresh_from_db()
+    assert (schedule.cron, schedule.timezone) == ("*/15 9-17 * * 1-5", "Europe/Paris")

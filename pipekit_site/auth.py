@@ -26,6 +26,8 @@ ADD = "syncs.add_module"
 CHANGE = "syncs.change_module"
 ADD_CONNECTION = "connections.add_connection"
 CHANGE_CONNECTION = "connections.change_connection"
+ADD_GROUP = "scheduling.add_group"
+CHANGE_GROUP = "scheduling.change_group"
 # The least role holding each permission the pages and the API check.
 ROLE_FOR = {
     VIEW: "viewer",
@@ -34,6 +36,8 @@ ROLE_FOR = {
     CHANGE: "editor",
     ADD_CONNECTION: "editor",
     CHANGE_CONNECTION: "editor",
+    ADD_GROUP: "editor",
+    CHANGE_GROUP: "editor",
 }
 NO_ROLE = "You have no role in Pipekit yet: ask an administrator to give you viewer, operator or editor."
 

@@ -58,15 +58,20 @@ def wizard_tables(request):
         return _back_to_start(request)
     source, dest = chosen
     schema_name = request.GET.get("schema", "")
+    # Part of a table name: a schema of hundreds of tables is a long list to scroll.
+    table_filter = request.GET.get("filter", "").strip()
     context = {"source": source, "dest": dest, "schema": schema_name, "schemas": [], "tables": []}
     try:
         context["schemas"] = introspection.list_schemas(source)
         if not schema_name and len(context["schemas"]) == 1:
             schema_name = context["schema"] = context["schemas"][0]
         if schema_name:
-            context["tables"] = introspection.list_tables(source, schema_name)
+            tables = introspection.list_tables(source, schema_name)
+            context["table_count"] = len(tables)
+            context["tables"] = [name for name in tables if table_filter.casefold() in name.casefold()]
     except JrunnerError as exc:
         context["error"] = str(exc)
+    context["filter"] = table_filter
     context["params"] = urlencode({"source": source.pk, "dest": dest.pk})
     return render(request, "syncs/wizard_tables.html", context)
 

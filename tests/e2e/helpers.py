@@ -13,7 +13,7 @@ def wait_for_run_end(page):
     page.locator("#run-live:not([hx-get])").wait_for(timeout=RUN_WAIT_MS)
 
 
-# The widths every new page is shot at: a desktop and a phone.
+# The widths every page is seen at: a desktop and a phone.
 SCREENSHOT_WIDTHS = (1280, 390)
 
 

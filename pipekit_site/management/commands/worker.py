@@ -38,4 +38,6 @@ class Command(BaseCommand):
                 queues=[q.strip() for q in queues.split(",") if q.strip()] or None,
                 concurrency=concurrency,
                 name=name,
+                # The run log records each run; a job that succeeded has nothing more to say.
+                delete_jobs="successful",
             )

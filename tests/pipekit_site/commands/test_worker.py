@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from scheduling.engine import start_detached_group_run
@@ -122,7 +123,9 @@ def test_a_run_is_queued_as_a_job_in_the_transaction_that_creates_it(make_orders
 
 
 @needs_queue
-def test_runs_spread_over_two_workers_and_all_succeed(make_orders_module, start_workers, queue_jobs):
+def test_runs_spread_over_two_workers_and_all_succeed(
+    make_orders_module, start_workers, queue_jobs, staff_client
+):
     modules = [make_orders_module(number) for number in range(1, 9)]
     workers = start_workers("w1", "w2")
 
@@ -138,7 +141,10 @@ def test_runs_spread_over_two_workers_and_all_succeed(make_orders_module, start_
     assert by_worker == {"w1": {workers[0].pid}, "w2": {workers[1].pid}}
     for number in range(1, 9):
         assert make_orders_module.dest_db.rows(f"SELECT count(*) FROM public.orders_{number}") == [(2,)]
-    assert set(queue_jobs.values_list("status", flat=True)) == {"succeeded"}
+    # A job that succeeded is deleted: the run log records the run.
+    assert not queue_jobs.exists()
+    page = staff_client.get(reverse("syncs:run_detail", args=[runs[0].pk])).content.decode()
+    assert f'<dt>Worker</dt><dd class="mono">{runs[0].worker}</dd>' in page
 
 
 @needs_queue

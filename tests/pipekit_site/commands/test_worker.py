@@ -49,17 +49,25 @@ def live_workers(since):
 
 @pytest.fixture
 def start_workers(tmp_path, queue_jobs):
-    """Return a function starting `manage.py worker --name NAME` processes, each once it polls;
+    """Return a function starting `manage.py worker --name NAME --concurrency N` processes, once they poll;
     every worker started is stopped (SIGTERM, as systemd does) after the test."""
     processes = []
 
-    def start(*names):
+    def start(*names, concurrency=1):
         since = timezone.now() - timedelta(seconds=1)
         for name in names:
             with (tmp_path / f"{name}.log").open("wb") as output:
                 processes.append(
                     subprocess.Popen(
-                        [sys.executable, "manage.py", "worker", "--name", name],
+                        [
+                            sys.executable,
+                            "manage.py",
+                            "worker",
+                            "--name",
+                            name,
+                            "--concurrency",
+                            str(concurrency),
+                        ],
                         cwd=settings.BASE_DIR,
                         stdout=output,
                         stderr=subprocess.STDOUT,
@@ -123,11 +131,11 @@ def test_a_run_is_queued_as_a_job_in_the_transaction_that_creates_it(make_orders
 
 
 @needs_queue
-def test_runs_spread_over_two_workers_and_all_succeed(
+def test_runs_spread_over_two_workers_of_two_threads_and_all_succeed(
     make_orders_module, start_workers, queue_jobs, staff_client
 ):
     modules = [make_orders_module(number) for number in range(1, 9)]
-    workers = start_workers("w1", "w2")
+    workers = start_workers("w1", "w2", concurrency=2)
 
     runs = [start_detached_run(module, trigger="api") for module in modules]
     wait_finished(RunLog.objects.all())

@@ -162,8 +162,8 @@ LOGGING = {
         # A filter of this logger, not of a handler: every handler gets the one line.
         "django.request": {"filters": ["forbidden_in_one_line"]},
         "pipekit": {"handlers": ["console"], "level": "INFO"},
-        # manage.py worker: its start, stop and each job it takes, for the journal.
-        "procrastinate": {"handlers": ["console"], "level": "INFO"},
+        # The run queue: its problems; `manage.py worker` lowers it to INFO (each job it takes).
+        "procrastinate": {"handlers": ["console"], "level": "WARNING"},
         # Django logs server errors to the console only with DEBUG on; in production this is
         # how a traceback reaches the journal.
         "django": {"handlers": ["console"], "level": "WARNING"},

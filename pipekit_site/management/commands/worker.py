@@ -1,3 +1,4 @@
+import logging
 import os
 import socket
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
             )
         if concurrency < 1:
             raise CommandError(f"--concurrency must be at least 1, not {concurrency}")
+        # For the journal: the worker's start and stop, and each job it takes and how it ended.
+        logging.getLogger("procrastinate").setLevel(logging.INFO)
         # Imported here: procrastinate is an installed app only with executor: queue.
         from procrastinate.contrib.django import app
 

@@ -198,6 +198,41 @@ def test_a_run_cancelled_while_queued_ends_cancelled_without_starting(
 
 
 @needs_queue
+def test_a_run_cancelled_on_a_worker_leaves_the_table_as_it_was_and_the_worker_goes_on(
+    erp_to_dw, make_module, make_orders_module, start_workers
+):
+    erp_to_dw.dest_db.execute(
+        "CREATE TABLE public.slow (id integer); INSERT INTO public.slow VALUES (7), (8)"
+    )
+    slow = make_module(
+        erp_to_dw.source,
+        erp_to_dw.dest,
+        name="slow",
+        columns=[("id", "integer")],
+        # Sleeps before its one row, far longer than the test waits.
+        source_query="SELECT 1 AS id FROM pg_sleep(600)",
+        dest_table="public.slow",
+    )
+    start_workers("w1")
+    run = start_detached_run(slow, trigger="manual")
+    deadline = time.monotonic() + 60
+    while not RunLog.objects.filter(pk=run.pk, live_log__contains="jrunner started").exists():
+        assert time.monotonic() < deadline, "the load never started"
+        time.sleep(0.2)
+
+    assert run.request_cancel()
+    wait_finished(RunLog.objects.filter(pk=run.pk))
+    after = start_detached_run(make_orders_module(1), trigger="manual")
+    wait_finished(RunLog.objects.filter(pk=after.pk))
+
+    run.refresh_from_db()
+    assert (run.status, run.worker) == (Status.CANCELLED, "w1")
+    assert erp_to_dw.dest_db.rows("SELECT id FROM public.slow ORDER BY id") == [(7,), (8,)]
+    after.refresh_from_db()
+    assert (after.status, after.worker) == (Status.SUCCESS, "w1")
+
+
+@needs_queue
 def test_a_group_run_from_the_back_office_is_a_job_too(make_orders_module, start_workers, queue_jobs):
     group = Group.objects.create(name="adhoc")
     GroupMember.objects.create(group=group, module=make_orders_module(1))

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from scheduling.engine import start_detached_group_run
 from scheduling.models import Group, GroupMember, GroupRun, Schedule
-from scheduling.tick import fire_schedules
+from scheduling.tick import fire_schedules, housekeeping
 from syncs.detached import start_detached_run
 from syncs.models import RunLog, Status
 
@@ -244,6 +244,17 @@ def test_a_group_run_from_the_back_office_is_a_job_too(make_orders_module, start
 
     group_run.refresh_from_db()
     assert (group_run.status, group_run.worker) == (Status.SUCCESS, "w2")
+
+
+@needs_queue
+def test_a_run_queued_for_long_waits_for_a_worker_rather_than_being_ended_by_the_tick(make_orders_module):
+    run = start_detached_run(make_orders_module(1), trigger="manual")
+    RunLog.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(hours=1))
+
+    housekeeping()
+
+    run.refresh_from_db()
+    assert (run.status, run.error) == (Status.QUEUED, "")
 
 
 @needs_queue

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from scheduling import notices
 from scheduling.models import GroupRun
-from syncs.detached import start_detached_command
+from syncs.detached import execute
 from syncs.engine import run_module, stop_requested
 from syncs.locks import settle_dead
 from syncs.models import RunLog, Status, Trigger
@@ -15,14 +15,15 @@ from syncs.models import RunLog, Status, Trigger
 logger = logging.getLogger(__name__)
 
 
-def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="", on_run=None):
-    """Run group's members in order and return the finished GroupRun; on_run(run) follows each module."""
+def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="", on_run=None, worker=""):
+    """Run group's members in order and return the finished GroupRun; on_run(run) follows each module.
+    worker: the name of the `manage.py worker` executing it, recorded on every run."""
     abandon_dead_runs(group)
     if group_run is None:
         group_run = GroupRun.objects.create(
             group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
         )
-    if not group_run.start():
+    if not group_run.start(worker):
         return group_run
 
     runs = []
@@ -43,6 +44,7 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
             dry_run=run.dry_run,
             run=run,
             also_stop=lambda: cancel_requested(group_run),
+            worker=worker,
         )
         runs.append(run)
         if on_run:
@@ -62,17 +64,15 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
 
 
 def start_detached_group_run(group, *, trigger, triggered_by="", dry_run=False):
-    """Queue a group run and execute it in a detached `manage.py run_group --group-run-id N`.
-
-    Inside a transaction (the scheduler tick's) the process starts once the run's row is committed,
-    where it can read it."""
+    """Queue a group run and have the executor run it (`manage.py run_group --group-run-id N` or a
+    job); return it at once. Inside a transaction (the scheduler tick's) the job commits with it,
+    and a detached process starts once it committed."""
     abandon_dead_runs(group)
-    group_run = GroupRun.objects.create(
-        group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
-    )
-    transaction.on_commit(
-        lambda: start_detached_command(group_run, "run_group", "--group-run-id", str(group_run.pk))
-    )
+    with transaction.atomic():
+        group_run = GroupRun.objects.create(
+            group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
+        )
+        execute(group_run, "run_group", "--group-run-id")
     return group_run
 
 

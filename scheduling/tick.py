@@ -8,6 +8,7 @@ sharing the state database start exactly one group run per slot and per group an
 import logging
 from datetime import UTC, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -44,7 +45,11 @@ def housekeeping():
 
 
 def end_unstarted_runs(now):
-    """End the runs and group runs queued for over a minute: no process started them, nor will."""
+    """End the runs and group runs queued for over a minute: no process started them, nor will.
+
+    Not with `executor: queue`, where a queued run waits for a free worker as long as it takes."""
+    if settings.PIPEKIT_EXECUTOR == "queue":
+        return
     for model in (RunLog, GroupRun):
         for run in model.objects.filter(status=Status.QUEUED, created_at__lt=now - UNSTARTED_AFTER):
             if end_unstarted(run, "no process started it within a minute"):

@@ -44,16 +44,17 @@ def step(name, by_prefix=None):
         raise RunError(f"{name}: {exc}") from exc
 
 
-def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", also_stop=None):
+def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", also_stop=None, worker=""):
     """Run module (or execute the queued run) in this process and return its finished RunLog.
 
     also_stop: a function polled with the run's own cancel flag, true when the run must stop (a
-    group run's cancel), so the engine needs to know nothing of what started it."""
+    group run's cancel), so the engine needs to know nothing of what started it. worker: the name
+    of the `manage.py worker` executing it, recorded on the run."""
     if run is None:
         run = RunLog.objects.create(
             module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
         )
-    if not run.start():
+    if not run.start(worker):
         return run
     log = LiveLog(run)
     try:

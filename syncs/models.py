@@ -315,6 +315,8 @@ class RunRecord(models.Model):
     error = models.TextField(blank=True)
     pid = models.IntegerField(null=True, blank=True)
     host = models.CharField(max_length=255, blank=True)
+    # The `manage.py worker` that executed the run (executor: queue); empty for a process of its own.
+    worker = models.CharField(max_length=100, blank=True)
     cancel_requested = models.BooleanField(default=False)
 
     class Meta:
@@ -347,17 +349,22 @@ class RunRecord(models.Model):
         self.refresh_from_db()
         return bool(updated)
 
-    def start(self):
-        """Mark the queued run as running in this process; return False, changing nothing, when it is
-        no longer queued (cancelled or abandoned meanwhile, or started by another process)."""
+    def start(self, worker=""):
+        """Mark the queued run as running in this process (of the named worker, if one); return False,
+        changing nothing, when it is no longer queued (cancelled or abandoned meanwhile, or started
+        by another process)."""
         started = (
             type(self)
             .objects.filter(pk=self.pk, status=Status.QUEUED)
             .update(
-                status=Status.RUNNING, started_at=timezone.now(), pid=os.getpid(), host=socket.gethostname()
+                status=Status.RUNNING,
+                started_at=timezone.now(),
+                pid=os.getpid(),
+                host=socket.gethostname(),
+                worker=worker,
             )
         )
-        self.refresh_from_db(fields=["status", "started_at", "pid", "host", "error", "finished_at"])
+        self.refresh_from_db(fields=["status", "started_at", "pid", "host", "worker", "error", "finished_at"])
         return bool(started)
 
     def finish(self, status, error="", *, fields=()):

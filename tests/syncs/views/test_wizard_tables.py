@@ -45,3 +45,16 @@ def test_it_shows_the_databases_message_when_the_source_cannot_be_read(staff_cli
     assert "erp could not be read" in page
     assert "no_such_role" in page
     assert "s3cret-erp-password" not in page
+
+
+def test_a_missing_secret_is_named_with_how_to_set_it(staff_client, erp_to_dw, settings, tmp_path):
+    settings.PIPEKIT_SECRETS_FILE = tmp_path / "secrets.env"
+    erp_to_dw.source.password = "$ERP_PASSWORD"
+    erp_to_dw.source.save()
+
+    response = staff_client.get(URL, params(erp_to_dw))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "secret ERP_PASSWORD is not in the secrets file" in page
+    assert "manage.py secrets set ERP_PASSWORD" in page

@@ -455,7 +455,7 @@ class RunLog(RunRecord):
         """Return the one-line summary of a finished run: status, rows, seconds (and the error)."""
         rows = self.rows_merged if self.rows_merged is not None else 0
         seconds = self.duration.total_seconds() if self.duration else 0
-        line = f"{self.module.name}: {self.status}, {rows} rows, {seconds:.1f} s (run {self.pk})"
+        line = f"{self.module.name}: {self.status}, {rows:,} rows, {seconds:.1f} s (run {self.pk})"
         return f"{line}: {self.error}" if self.error else line
 
 

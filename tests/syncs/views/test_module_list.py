@@ -47,7 +47,7 @@ def test_it_lists_each_module_with_its_groups_strategy_and_last_run(staff_client
     assert f'href="/runs/{last.id}/" class="pill error"' in page
     assert "1 m 05 s" in page
     assert "2\xa0minutes ago" in page
-    assert "1234" in page
+    assert "1,234" in page
 
 
 def test_a_dry_run_or_a_run_that_never_started_does_not_hide_the_last_real_outcome(

@@ -35,6 +35,7 @@ run: setup
 	$(PY) manage.py drivers sync
 	$(PY) manage.py demo
 	@echo "Pipekit: http://127.0.0.1:$(PORT)/"
+	@echo "For manage.py commands on this demo (README.md), first: export PIPEKIT_CONFIG=$(PIPEKIT_CONFIG)"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed

@@ -18,7 +18,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connections, transaction
 
-from syncs.locks import ModuleLocked, lock_holder
+from syncs.livelog import LiveLog
+from syncs.locks import claim_lock
 from syncs.models import RunLog, Status
 
 # Enough of a failed start's output to show why (a traceback's end says it).
@@ -26,18 +27,17 @@ OUTPUT_TAIL = 4000
 
 
 def start_detached_run(module, *, trigger, triggered_by="", dry_run=False):
-    """Queue a run and have the executor run it (`manage.py run_module --run-id N` or a job); return
-    it at once.
+    """Queue a run holding the module's lock and have the executor run it (`manage.py run_module
+    --run-id N` or a job); return it at once.
 
-    Raises ModuleLocked when a live run holds the module, so the page can say so at once; the
-    run still claims the lock for real when it starts."""
-    holder = lock_holder(module)
-    if holder is not None and holder.stale_reason() is None:
-        raise ModuleLocked(holder.pk)
+    Raises ModuleLocked, creating no run, when another run holds the lock: the lock is taken here,
+    in the transaction that creates the run, so of two quick starts (a double click, two API
+    calls) the second is refused at once instead of failing later in its own process."""
     with transaction.atomic():
         run = RunLog.objects.create(
             module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
         )
+        claim_lock(module, run, LiveLog(run))
         execute(run, "run_module", "--run-id")
     return run
 

@@ -10,8 +10,9 @@ import threading
 import time
 from contextlib import contextmanager
 
-from connections import jrunner
+from connections import introspection, jrunner
 from connections.secrets import SecretError
+from syncs import schema
 from syncs.commits import merge_committed
 from syncs.livelog import JRUNNER_STARTED, LiveLog
 from syncs.locks import ModuleLocked, claim_lock, release_lock
@@ -54,17 +55,17 @@ def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", als
         run = RunLog.objects.create(
             module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
         )
-    if not run.start(worker):
-        return run
     log = LiveLog(run)
+    # The lock first: a run it refuses never started, so it ends as no failure (RunLog.refuse).
     try:
         claim_lock(module, run, log)
     except ModuleLocked as exc:
         log.note(f"refused: {exc}")
-        _finish(run, Status.ERROR, str(exc))
+        run.refuse(str(exc))
         return run
     try:
-        _run(module, run, log, CancelCheck(run, also_stop))
+        if run.start(worker):
+            _run(module, run, log, CancelCheck(run, also_stop))
     finally:
         release_lock(module, run)
     return run
@@ -113,6 +114,7 @@ def _run(module, run, log, cancel):
         cancel.check()
         plan = _prepare(module, run, log, cancel)
         if run.dry_run:
+            _check_without_loading(module, run, log)
             log.note("dry run: nothing was written")
             _finish(run, Status.DRY_RUN)
             return
@@ -233,6 +235,38 @@ def _prepare(module, run, log, cancel):
     return plan
 
 
+def _check_without_loading(module, run, log):
+    """What a dry run checks in place of the load, failing as the run would: the source runs the
+    query (reading no row) and returns each column the module loads; the destination answers and
+    has the table with each of the module's columns."""
+    source, dest = module.source, module.dest
+    log.note(f"checking the source query on {source.name} (reading no rows)")
+    with step(f"checking the source query on {source.name}"):
+        returned = [c["name"] for c in introspection.query_columns(source, run.resolved_sql)]
+    labels = {name.lower() for name in returned}
+    missing = [
+        c["source_name"]
+        for c in module.columns
+        if c["source_name"] and c["source_name"].lower() not in labels
+    ]
+    if missing:
+        raise RunError(
+            f"checking the source query's columns: the query returns no column {', '.join(missing)} "
+            f"(the module's source names); it returns {', '.join(returned)}"
+        )
+    log.note(f"checking the destination table {module.dest_table} on {dest.name}")
+    with step(f"connecting to the destination {dest.name}"):
+        existing = schema.existing_table_columns(dest, module.dest_table)
+    if existing is None:
+        raise RunError(f"checking the destination {dest.name}: there is no table {module.dest_table}")
+    names = {c["dest_name"].lower() for c in existing}
+    missing = [c["dest_name"] for c in module.columns if c["dest_name"].lower() not in names]
+    if missing:
+        raise RunError(
+            f"checking the destination {dest.name}: {module.dest_table} has no column {', '.join(missing)}"
+        )
+
+
 def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=False, pre=(), post=()):
     source, dest = module.source, module.dest
 
@@ -326,7 +360,7 @@ def _load_direct(module, run, plan, log, cancel):
             post=plan.record,
         )
     run.rows_staged = run.rows_merged = result.rows
-    log.note(f"{result.rows} rows loaded ({result.load_path})")
+    log.note(f"{result.rows:,} rows loaded ({result.load_path})")
 
 
 def _load_staged(module, run, plan, log, cancel):
@@ -353,8 +387,8 @@ def _load_staged(module, run, plan, log, cancel):
         # Every strategy's merge is deletes (none for append), then the insert from staging.
         *deletes, run.rows_merged = result.post_counts[: len(plan.merge)]
         log.note(
-            f"{result.rows} rows staged ({result.load_path}); merged: {sum(deletes)} deleted, "
-            f"{run.rows_merged} inserted"
+            f"{result.rows:,} rows staged ({result.load_path}); merged: {sum(deletes):,} deleted, "
+            f"{run.rows_merged:,} inserted"
         )
     finally:
         if not plan.dropped:

@@ -295,6 +295,8 @@ def pid_alive(pid):
 
 # How the error of an abandoned run starts (the tick looks for them to clean up after).
 ABANDONED = "abandoned: "
+# How the error of a run refused by its module's lock starts.
+NOT_STARTED = "not started: "
 
 
 class RunRecord(models.Model):
@@ -457,11 +459,26 @@ class RunLog(RunRecord):
             self.module.add_to_trend(seconds, rows)
         return finished
 
+    def refuse(self, why):
+        """End a queued run that another run's lock kept from starting: `cancelled`, "not started:
+        why", so it counts as no failure and as no module's last run (syncs.summaries)."""
+        return self._end([Status.QUEUED], Status.CANCELLED, f"{NOT_STARTED}{why}")
+
+    def _end(self, statuses, status, error, **values):
+        ended = super()._end(statuses, status, error, **values)
+        if ended:
+            # A run queued from the web holds its module's lock before it starts (syncs.detached);
+            # one that ends without starting (cancelled, never started) must not keep it.
+            Module.objects.filter(pk=self.module_id, running_run=self.pk).update(
+                running_run=None, locked_at=None
+            )
+        return ended
+
     def summary_line(self):
         """Return the one-line summary of a finished run: status, rows, seconds (and the error)."""
         rows = self.rows_merged if self.rows_merged is not None else 0
         seconds = self.duration.total_seconds() if self.duration else 0
-        line = f"{self.module.name}: {self.status}, {rows} rows, {seconds:.1f} s (run {self.pk})"
+        line = f"{self.module.name}: {self.status}, {rows:,} rows, {seconds:.1f} s (run {self.pk})"
         return f"{line}: {self.error}" if self.error else line
 
 

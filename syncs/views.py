@@ -13,7 +13,7 @@ from pipekit_site.auth import RUN, permission_required, staff_required
 from syncs import detached
 from syncs.locks import ModuleLocked, unlock
 from syncs.models import Module, RunLog, Status, Trigger
-from syncs.summaries import LONG_FIELDS, latest_runs, newest_run
+from syncs.summaries import LONG_FIELDS, latest_runs, newest_run, outcomes
 from syncs.trends import chart_runs, history_chart, trend_svg
 
 RECENT_RUNS = 20
@@ -52,7 +52,7 @@ class ModuleSearch(forms.Form):
             text = data["connection"]
             modules = modules.filter(Q(source__name__icontains=text) | Q(dest__name__icontains=text))
         if data.get("status"):
-            last_status = Subquery(newest_run(RunLog.objects, "module").values("status"))
+            last_status = Subquery(newest_run(outcomes(RunLog.objects), "module").values("status"))
             modules = modules.annotate(last_status=last_status)
             if data["status"] == NEVER_RUN:
                 modules = modules.filter(last_status__isnull=True)

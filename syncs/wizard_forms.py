@@ -48,6 +48,14 @@ class ColumnForm(RowForm):
     dest_type = forms.CharField(label="Destination type", max_length=100, validators=[validate_type])
     description = forms.CharField(required=False, max_length=1000)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The grid's inputs have no label beside them: each says what it is, and of which column.
+        column = self.initial.get("source_name") or self.data.get(self.add_prefix("source_name"))
+        for name, field in self.fields.items():
+            if not field.widget.is_hidden:
+                field.widget.attrs["aria-label"] = f"{self[name].label} of {column or 'an unnamed column'}"
+
 
 class PickColumnForm(ColumnForm):
     include = forms.BooleanField(required=False, initial=True)
@@ -148,6 +156,10 @@ class WatermarkForm(RowForm, forms.ModelForm):
         self.fields["connection"].empty_label = "(the destination)"
         # Blank means "no default" (NULL); a resolver returning nothing then fails the run.
         self.fields["default_value"].empty_value = None
+        # A row of the watermark table, whose headers are not labels.
+        for name, field in self.fields.items():
+            if not field.widget.is_hidden:
+                field.widget.attrs["aria-label"] = f"Watermark {self[name].label.lower()}"
 
 
 WATERMARK_FIELDS = {

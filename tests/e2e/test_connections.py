@@ -3,7 +3,7 @@ from playwright.sync_api import expect
 
 from connections import secrets
 from connections.models import Connection
-from tests.e2e.helpers import screenshot
+from tests.e2e.helpers import check_page
 
 PASSWORD = "e2e-Pa55word"
 
@@ -29,12 +29,12 @@ def test_a_connection_is_created_its_password_set_and_tested_from_the_page(
     page.fill("#id_jdbc_url", pg_db.jdbc_url)
     page.fill("#id_username", pg_db.username)
     page.fill("#id_password", "$WAREHOUSE_PASSWORD")
-    screenshot(page, "connection-new")
+    check_page(page, "connection-new")
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".message.warning")).to_contain_text(
         "its secret WAREHOUSE_PASSWORD is not in the secrets file"
     )
-    screenshot(page, "connection-missing-secret")
+    check_page(page, "connection-missing-secret")
 
     page.fill("#id_new_password", PASSWORD)
     page.get_by_role("button", name="Save").click()
@@ -47,11 +47,11 @@ def test_a_connection_is_created_its_password_set_and_tested_from_the_page(
 
     page.get_by_role("button", name="Test connection").click()
     expect(page.locator(".message.success")).to_contain_text("warehouse: connected to PostgreSQL ")
-    screenshot(page, "connection-tested")
+    check_page(page, "connection-tested")
 
     page.get_by_role("link", name="All connections").click()
     row = page.locator("#connections tr", has_text="warehouse")
     expect(row).to_contain_text("$WAREHOUSE_PASSWORD set")
     expect(row).to_contain_text("no module")
-    screenshot(page, "connection-list")
+    check_page(page, "connection-list")
     assert Connection.objects.get(name="warehouse").password == "$WAREHOUSE_PASSWORD"

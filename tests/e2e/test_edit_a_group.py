@@ -2,7 +2,7 @@ import pytest
 from playwright.sync_api import expect
 
 from scheduling.models import Group
-from tests.e2e.helpers import screenshot
+from tests.e2e.helpers import check_page
 
 
 def member_names(page):
@@ -14,11 +14,11 @@ def test_a_group_is_made_ordered_and_scheduled_without_the_admin(page, make_item
     for name in ["orders", "customers", "invoices"]:
         make_items_module(name=name)
     page.get_by_role("link", name="Groups", exact=True).click()
-    screenshot(page, "group-list-empty")
+    check_page(page, "group-list-empty")
     page.get_by_role("link", name="+ New group").click()
     page.get_by_label("Name").fill("nightly")
     page.get_by_label("A failed member stops the rest").check()
-    screenshot(page, "group-new")
+    check_page(page, "group-new")
     page.get_by_role("button", name="Create group").click()
 
     expect(page.locator("h1")).to_have_text("Edit nightly")
@@ -44,12 +44,12 @@ def test_a_group_is_made_ordered_and_scheduled_without_the_admin(page, make_item
     expect(page.locator("#schedule-preview li")).to_have_count(5)
     page.get_by_role("button", name="Add schedule").click()
     expect(page.locator(".message.success")).to_contain_text("at 04:00 on weekdays, America/New_York")
-    screenshot(page, "group-edit")
+    check_page(page, "group-edit")
 
     page.get_by_role("link", name="← Back to the group").click()
     expect(page.locator("#schedules")).to_contain_text("at 04:00 on weekdays, America/New_York")
     expect(page.locator(".fire-times li")).to_have_count(5)
-    screenshot(page, "group-detail")
+    check_page(page, "group-detail")
     group = Group.objects.get(name="nightly")
     assert group.stop_on_failure
     assert [m.module.name for m in group.members.all()] == ["customers", "orders", "invoices"]
@@ -63,7 +63,7 @@ def test_a_bad_cron_expression_is_named_on_the_page(page, db):
     page.get_by_label("Cron expression").fill("0 25 * * *")
     page.get_by_role("button", name="Add schedule").click()
     expect(page.locator("#schedules .errorlist")).to_contain_text("the hour field '25' is not valid (0-23)")
-    screenshot(page, "group-edit-bad-cron")
+    check_page(page, "group-edit-bad-cron")
     assert not group.schedules.exists()
 
 
@@ -79,7 +79,7 @@ def test_a_schedule_is_changed_after_a_preview(page, db):
     expect(page.locator("#schedule-preview")).to_contain_text(
         "every 15 minutes in hours 9 to 17 on weekdays, Europe/Paris"
     )
-    screenshot(page, "schedule-edit")
+    check_page(page, "schedule-edit")
     page.get_by_role("button", name="Save schedule").click()
     expect(page.locator("h1")).to_have_text("Edit nightly")
     expect(page.locator("#schedules")).to_contain_text(

@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import screenshot
+from tests.e2e.helpers import check_page
 
 
 @pytest.mark.e2e
@@ -21,6 +21,6 @@ def test_the_table_picker_narrows_the_tables_to_a_filter(page, erp_to_dw):
 
     expect(page.locator("main")).to_contain_text("2 of 3 tables match “order”.")
     expect(page.get_by_role("link", name="customers", exact=True)).to_have_count(0)
-    screenshot(page, "wizard-tables-filtered")
+    check_page(page, "wizard-tables-filtered")
     page.get_by_role("link", name="order_lines", exact=True).click()
     expect(page.locator("h1")).to_have_text("Columns of public.order_lines")

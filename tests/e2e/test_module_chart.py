@@ -5,7 +5,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from syncs.models import RunLog, Status
-from tests.e2e.helpers import screenshot
+from tests.e2e.helpers import check_page
 
 
 @pytest.mark.e2e
@@ -29,7 +29,7 @@ def test_the_module_page_charts_its_last_runs_with_failures_marked(page, make_it
     expect(chart).to_be_visible()
     expect(chart).to_have_accessible_name("The last 50 runs, oldest first: duration 20 s to 59 s, 3 failed.")
     expect(page.locator("svg.history-chart path.failed")).to_have_count(3 + 1)
-    screenshot(page, "module-detail-chart")
+    check_page(page, "module-detail-chart")
     last = RunLog.objects.order_by("-created_at").first()
     page.locator(f'svg.history-chart a[href="/runs/{last.id}/"]').click()
     page.wait_for_url(f"**/runs/{last.id}/")

@@ -2,7 +2,7 @@ import pytest
 from playwright.sync_api import expect
 
 from syncs.models import RunLog, Status
-from tests.e2e.helpers import screenshot
+from tests.e2e.helpers import check_page
 
 
 @pytest.mark.e2e
@@ -12,7 +12,7 @@ def test_run_history_says_when_no_run_matches_and_refuses_a_bad_value(page, make
     page.get_by_label("status").select_option("error")
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("main")).to_contain_text("No runs match these filters.")
-    screenshot(page, "run-history-no-match")
+    check_page(page, "run-history-no-match")
 
     page.goto("/runs/?status=exploded&since=2026-03-05&until=2026-03-01")
     alert = page.get_by_role("alert")
@@ -21,4 +21,4 @@ def test_run_history_says_when_no_run_matches_and_refuses_a_bad_value(page, make
     )
     expect(alert).to_contain_text("The “to” day is before the “from” day.")
     expect(page.locator("table.runs")).to_have_count(0)
-    screenshot(page, "run-history-bad-filter")
+    check_page(page, "run-history-bad-filter")

@@ -3,7 +3,7 @@ from playwright.sync_api import expect
 
 from scheduling.models import Group
 from syncs.models import RunLog, Status
-from tests.e2e.helpers import screenshot
+from tests.e2e.helpers import check_page
 
 
 def listed(page):
@@ -37,7 +37,7 @@ def test_the_module_list_is_searched_by_name_group_connection_and_status(page, m
     page.get_by_role("button", name="Search").click()
     expect(page.locator("table.modules tbody tr")).to_have_count(1)
     assert listed(page) == ["customers"]
-    screenshot(page, "module-list-search")
+    check_page(page, "module-list-search")
 
     page.get_by_label("name").fill("nothing like it")
     page.get_by_role("button", name="Search").click()

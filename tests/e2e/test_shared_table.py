@@ -2,7 +2,7 @@ import pytest
 from playwright.sync_api import expect
 
 from syncs.models import Module
-from tests.e2e.helpers import screenshot
+from tests.e2e.helpers import check_page
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def test_the_wizard_names_another_module_loading_the_table_and_creates_only_when
     warning = page.locator("#sharing")
     expect(warning).to_contain_text("Another module loads this table")
     expect(warning).to_contain_text("orders loads public.orders_copy on dw")
-    screenshot(page, "wizard-create-shared-table")
+    check_page(page, "wizard-create-shared-table")
     assert not Module.objects.filter(name="orders_twice").exists()
 
     warning.get_by_role("button", name="Create anyway").click()
@@ -53,4 +53,4 @@ def test_the_editor_names_another_module_loading_the_same_table(
     warning = page.locator("#sharing")
     expect(warning).to_contain_text("Another module loads this table")
     expect(warning.get_by_role("link", name="orders", exact=True)).to_be_visible()
-    screenshot(page, "module-edit-shared-table")
+    check_page(page, "module-edit-shared-table")

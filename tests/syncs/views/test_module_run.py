@@ -74,3 +74,20 @@ def test_a_module_that_is_running_is_not_started_twice(staff_client, make_items_
     assert response.redirect_chain == [(f"/runs/{holder.id}/", 302)]
     assert f"Not started: items is already running (run {holder.id})." in response.content.decode()
     assert list(RunLog.objects.values_list("pk", flat=True)) == [holder.id]
+
+
+def test_a_double_click_starts_one_run_and_says_so_on_the_second(
+    staff_client, make_items_module, wait_finished
+):
+    module = make_items_module()
+
+    first = staff_client.post(f"/modules/{module.id}/run")
+    second = staff_client.post(f"/modules/{module.id}/run", follow=True)
+
+    run = RunLog.objects.get()
+    assert first["Location"] == f"/runs/{run.id}/"
+    assert second.redirect_chain == [(f"/runs/{run.id}/", 302)]
+    assert f"Not started: items is already running (run {run.id})." in second.content.decode()
+    wait_finished(RunLog.objects.filter(pk=run.pk))
+    run.refresh_from_db()
+    assert run.status == Status.SUCCESS

@@ -65,3 +65,16 @@ def test_a_filter_narrows_the_tables_to_those_whose_name_contains_it(staff_clien
 def test_a_filter_that_matches_nothing_says_so(staff_client, erp_to_dw):
     page = staff_client.get(URL, params(erp_to_dw, schema="public", filter="<nothing>")).content.decode()
     assert "No table in public matches “&lt;nothing&gt;”." in page
+
+
+def test_a_missing_secret_is_named_with_how_to_set_it(staff_client, erp_to_dw, settings, tmp_path):
+    settings.PIPEKIT_SECRETS_FILE = tmp_path / "secrets.env"
+    erp_to_dw.source.password = "$ERP_PASSWORD"
+    erp_to_dw.source.save()
+
+    response = staff_client.get(URL, params(erp_to_dw))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "secret ERP_PASSWORD is not in the secrets file" in page
+    assert "manage.py secrets set ERP_PASSWORD" in page

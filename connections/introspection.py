@@ -66,3 +66,10 @@ def propose_columns(source_columns, dest_dialect):
             )
         )
     return proposed
+
+
+def server_version(conn):
+    """Connect through jrunner, run the dialect's probe query and return what it names: the server
+    and its version."""
+    _, rows = jrunner.query(conn, conn.dialect.version_sql)
+    return rows[0][0]

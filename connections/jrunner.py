@@ -20,6 +20,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from connections.secrets import SecretError
+
 CANCEL_POLL_SECONDS = 0.5
 ROWS_WRITTEN = re.compile(r"^(\d+) rows written \(([a-z-]+)\)$", re.M)
 # jrunner's message when the destination's commit itself failed: it may have taken effect.
@@ -285,7 +287,11 @@ def _env(source=None, dest=None):
     for name, conn in (("JRUNNER_SOURCE_PASSWORD", source), ("JRUNNER_DEST_PASSWORD", dest)):
         env.pop(name, None)
         if conn is not None:
-            env[name] = conn.resolve_password() or ""
+            try:
+                env[name] = conn.resolve_password() or ""
+            except SecretError as exc:
+                # Every caller already reports a JrunnerError on the page or the run.
+                raise JrunnerError(f"the password of connection {conn.name}: {exc}") from exc
     conns = [conn for conn in (source, dest) if conn is not None]
     env["JRUNNER_CLASSPATH"] = ":".join(dict.fromkeys(jar for conn in conns for jar in conn.driver.jars))
     return env

@@ -3,7 +3,6 @@
 The format is documented in README.md ("Config as code"). Keys are model field names,
 references are by name, and a key whose value is the field's default is left out."""
 
-import sys
 from datetime import date
 
 import yaml
@@ -14,7 +13,9 @@ from connections import columns as module_columns
 from connections import jrunner
 from connections.models import Connection, Driver
 from connections.secrets import SecretError
-from scheduling.models import Group, GroupMember, Schedule, with_members
+from pipekit_site import yaml_out
+from pipekit_site.yaml_out import Flow, FlowList
+from scheduling.models import Group, GroupMember, Schedule
 from syncs import schema
 from syncs.actions import create_module
 from syncs.models import Channel, Hook, Module, Watermark
@@ -56,47 +57,34 @@ class ConfigError(Exception):
 # Export
 
 
-class _Flow(dict):
-    """A mapping written on one line, {like: this}."""
+def _entries(queryset, keys, cls=dict, *, extra=()):
+    """Yield (row, entry) for each row of queryset. The entry holds its keys, references by name,
+    defaults left out; the row also holds the `extra` columns.
+
+    Plain rows rather than model instances: building a year's thousands of instances cost more
+    than everything else the export does."""
+    fields = [queryset.model._meta.get_field(key) for key in keys]
+    names = [f"{field.name}__name" if field.is_relation else field.name for field in fields]
+    defaults = [None if field.is_relation else field.get_default() for field in fields]
+    for row in queryset.values(*names, *extra):
+        entry = cls()
+        for key, name, default in zip(keys, names, defaults, strict=True):
+            value = row[name]
+            if key in REQUIRED or value != default:
+                entry[key] = value
+        yield row, entry
 
 
-class _FlowList(list):
-    """A list written on one line, [like, this]."""
-
-
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow=False, indentless=False):
-        # Indent list items under their key, as people write them.
-        return super().increase_indent(flow, False)
-
-
-def _represent_str(dumper, value):
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True))
-_Dumper.add_representer(
-    _FlowList, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
-)
-_Dumper.add_representer(str, _represent_str)
-
-
-def _entry(obj, keys, cls=dict):
-    """Return the keys of obj as an entry, references by name, defaults left out."""
-    entry = cls()
-    for key in keys:
-        field = obj._meta.get_field(key)
-        value = getattr(obj, key)
-        if field.is_relation:
-            value = value.name if value else None
-        if key in REQUIRED or value != field.get_default():
-            entry[key] = value
-    return entry
+def _by(queryset, keys, parent, cls=Flow):
+    """The entries of queryset grouped by their `parent` column."""
+    grouped = {}
+    for row, entry in _entries(queryset, keys, cls, extra=(parent,)):
+        grouped.setdefault(row[parent], []).append(entry)
+    return grouped
 
 
 def _column_entry(position, column):
-    entry = _Flow()
+    entry = Flow()
     for key in module_columns.KEYS:
         value = column.get(key, "")
         if key in ("source_name", "dest_name", "dest_type") or value:
@@ -110,59 +98,55 @@ def _notify_entry(entry):
     """Write a notify list as people write it: one channel a line, {channel: ops, on: [failure]}."""
     if "notify" in entry:
         entry["notify"] = [
-            _Flow(n, **({"on": _FlowList(n["on"])} if "on" in n else {})) for n in entry["notify"]
+            Flow(n, **({"on": FlowList(n["on"])} if "on" in n else {})) for n in entry["notify"]
         ]
 
 
-def _channel_entry(channel):
-    entry = _entry(channel, CHANNEL_KEYS, _Flow)
-    if "to" in entry:
-        entry["to"] = _FlowList(entry["to"])
-    return entry
+def _channels():
+    for _, entry in _entries(Channel.objects.all(), CHANNEL_KEYS, Flow):
+        if "to" in entry:
+            entry["to"] = FlowList(entry["to"])
+        yield entry
 
 
-def _module_entry(module):
-    entry = _entry(module, MODULE_KEYS)
-    if "merge_key" in entry:
-        entry["merge_key"] = _FlowList(entry["merge_key"])
-    _notify_entry(entry)
-    entry["columns"] = [_column_entry(i, c) for i, c in enumerate(module.columns, 1)]
-    watermarks = [_entry(w, WATERMARK_KEYS, _Flow) for w in module.watermarks.all()]
-    hooks = [_entry(h, HOOK_KEYS, _Flow) for h in module.hooks.all()]
-    if watermarks:
-        entry["watermarks"] = watermarks
-    if hooks:
-        entry["hooks"] = hooks
-    return entry
+def _modules():
+    watermarks = _by(Watermark.objects.all(), WATERMARK_KEYS, "module_id")
+    hooks = _by(Hook.objects.all(), HOOK_KEYS, "module_id")
+    for row, entry in _entries(Module.objects.all(), MODULE_KEYS, extra=("id",)):
+        if "merge_key" in entry:
+            entry["merge_key"] = FlowList(entry["merge_key"])
+        _notify_entry(entry)
+        entry["columns"] = [_column_entry(i, c) for i, c in enumerate(entry["columns"], 1)]
+        if row["id"] in watermarks:
+            entry["watermarks"] = watermarks[row["id"]]
+        if row["id"] in hooks:
+            entry["hooks"] = hooks[row["id"]]
+        yield entry
 
 
-def _group_entry(group):
-    entry = _entry(group, GROUP_KEYS)
-    _notify_entry(entry)
-    entry["members"] = _FlowList(m.module.name for m in group.members.all())
-    schedules = [_entry(s, SCHEDULE_KEYS, _Flow) for s in group.schedules.all()]
-    if schedules:
-        entry["schedules"] = schedules
-    return entry
+def _groups():
+    members = {}
+    for group_id, name in GroupMember.objects.values_list("group_id", "module__name"):
+        members.setdefault(group_id, FlowList()).append(name)
+    schedules = _by(Schedule.objects.all(), SCHEDULE_KEYS, "group_id")
+    for row, entry in _entries(Group.objects.all(), GROUP_KEYS, extra=("id",)):
+        _notify_entry(entry)
+        entry["members"] = members.get(row["id"], FlowList())
+        if row["id"] in schedules:
+            entry["schedules"] = schedules[row["id"]]
+        yield entry
 
 
 def export_config():
     """Return every channel, connection, module and group as YAML text."""
-    channels = [_channel_entry(c) for c in Channel.objects.all()]
+    channels = list(_channels())
     data = {
         **({"channels": channels} if channels else {}),
-        "connections": [
-            _entry(c, CONNECTION_KEYS, _Flow) for c in Connection.objects.select_related("driver")
-        ],
-        "modules": [
-            _module_entry(m)
-            for m in Module.objects.select_related("source", "dest").prefetch_related(
-                "watermarks__connection", "hooks__connection"
-            )
-        ],
-        "groups": [_group_entry(g) for g in with_members(Group.objects)],
+        "connections": [entry for _, entry in _entries(Connection.objects.all(), CONNECTION_KEYS, Flow)],
+        "modules": list(_modules()),
+        "groups": list(_groups()),
     }
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=sys.maxsize)
+    return yaml_out.dump(data)
 
 
 # Import

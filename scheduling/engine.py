@@ -3,9 +3,11 @@
 import logging
 import socket
 
+from django.db import transaction
+
 from scheduling import notices
 from scheduling.models import GroupRun
-from syncs.detached import start_detached_command
+from syncs.detached import execute
 from syncs.engine import run_module, stop_requested
 from syncs.locks import settle_dead
 from syncs.models import RunLog, Status, Trigger
@@ -14,14 +16,15 @@ from syncs.notify import notify_group_run
 logger = logging.getLogger(__name__)
 
 
-def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="", on_run=None):
-    """Run group's members in order and return the finished GroupRun; on_run(run) follows each module."""
+def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="", on_run=None, worker=""):
+    """Run group's members in order and return the finished GroupRun; on_run(run) follows each module.
+    worker: the name of the `manage.py worker` executing it, recorded on every run."""
     abandon_dead_runs(group)
     if group_run is None:
         group_run = GroupRun.objects.create(
             group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
         )
-    if not group_run.start():
+    if not group_run.start(worker):
         return group_run
 
     runs = []
@@ -42,6 +45,7 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
             dry_run=run.dry_run,
             run=run,
             also_stop=lambda: cancel_requested(group_run),
+            worker=worker,
         )
         runs.append(run)
         if on_run:
@@ -65,23 +69,26 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
 
 
 def start_detached_group_run(group, *, trigger, triggered_by="", dry_run=False):
-    """Queue a group run and execute it in a detached `manage.py run_group --group-run-id N`."""
+    """Queue a group run and have the executor run it (`manage.py run_group --group-run-id N` or a
+    job); return it at once. Inside a transaction (the scheduler tick's) the job commits with it,
+    and a detached process starts once it committed."""
     abandon_dead_runs(group)
-    group_run = GroupRun.objects.create(
-        group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
-    )
-    start_detached_command(group_run, "run_group", "--group-run-id", str(group_run.pk))
+    with transaction.atomic():
+        group_run = GroupRun.objects.create(
+            group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
+        )
+        execute(group_run, "run_group", "--group-run-id")
     return group_run
 
 
-def abandon_dead_runs(group=None):
-    """End the group's (by default every group's) runs whose process on this host is gone (a kill -9,
-    a reboot)."""
+def abandon_dead_runs(*groups):
+    """End the runs of the groups (by default of every group) whose process on this host is gone (a
+    kill -9, a reboot)."""
     unfinished = GroupRun.objects.filter(
         status__in=Status.unfinished(), host=socket.gethostname(), pid__isnull=False
     )
-    if group is not None:
-        unfinished = unfinished.filter(group=group)
+    if groups:
+        unfinished = unfinished.filter(group__in=groups)
     for group_run in unfinished:
         abandon_if_dead(group_run)
 

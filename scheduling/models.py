@@ -5,10 +5,11 @@ from datetime import UTC, datetime, timedelta
 from croniter import CroniterBadDateError, croniter
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import Max, Q
 from django.utils import timezone as dj_timezone
 
+from scheduling.cron_words import describe
 from syncs.models import Module, RunRecord, Status, notify_field, notify_problem
 
 CRON_NAMES = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
@@ -87,6 +88,36 @@ class Group(models.Model):
         problem = notify_problem(self.notify)
         if problem:
             raise ValidationError({"notify": problem})
+
+    def add_member(self, module):
+        """Put the module last in the run order; a module already in the group stays where it is."""
+        last = self.members.aggregate(last=Max("run_order"))["last"] or 0
+        member, _ = GroupMember.objects.get_or_create(
+            group=self, module=module, defaults={"run_order": last + 1}
+        )
+        return member
+
+    def member_ids(self):
+        """The ids of the members, in run order."""
+        return list(self.members.values_list("id", flat=True))
+
+    def reorder(self, member_ids):
+        """Number the members 1, 2, … in the order of member_ids, which must list each member once.
+
+        Raise ValueError when they do not (the members changed since the list was read)."""
+        with transaction.atomic():
+            current = list(self.members.select_for_update().values_list("id", flat=True))
+            if sorted(current) != sorted(member_ids):
+                raise ValueError("the members changed meanwhile")
+            for position, member_id in enumerate(member_ids, start=1):
+                GroupMember.objects.filter(pk=member_id).update(run_order=position)
+
+    def move_member(self, member_id, offset):
+        """Move a member `offset` places later in the run order (earlier when negative), within the list."""
+        ids = self.member_ids()
+        old = ids.index(member_id)
+        ids.insert(min(max(old + offset, 0), len(ids) - 1), ids.pop(old))
+        self.reorder(ids)
 
     def claim_tick(self, minute):
         """Record that the tick of `minute` starts a run of the group; return False when a tick of
@@ -193,6 +224,11 @@ class Schedule(models.Model):
     @property
     def zone_name(self):
         return self.timezone or settings.TIME_ZONE
+
+    @property
+    def in_words(self):
+        """The expression in words with its zone: "at 04:00 on weekdays, America/New_York"."""
+        return f"{describe(self.expression)}, {self.zone_name}"
 
     @property
     def expression(self):

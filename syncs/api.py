@@ -11,7 +11,7 @@ from pipekit_site.auth import RUN
 from syncs import detached
 from syncs.locks import ModuleLocked
 from syncs.models import Module, RunLog, Trigger
-from syncs.summaries import LONG_FIELDS, latest_runs
+from syncs.summaries import LONG_FIELDS, latest_runs, outcomes
 
 RECENT_RUNS = 20
 DEFAULT_LIMIT = 100
@@ -115,7 +115,7 @@ def module_list(request):
 def module_detail(request, module_id):
     module = find(Module.objects.select_related("source", "dest"), module_id, "module")
     runs = list(module.runs.defer(*LONG_FIELDS)[:RECENT_RUNS])
-    data = module_summary(module, runs[0] if runs else None)
+    data = module_summary(module, outcomes(module.runs.defer(*LONG_FIELDS)).first())
     data.update(
         source_query=module.source_query,
         columns=module.columns,

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from connections import jrunner
 from connections.secrets import SecretError
+from syncs import schema
 from syncs.commits import merge_committed
 from syncs.livelog import JRUNNER_STARTED, LiveLog
 from syncs.locks import ModuleLocked, claim_lock, release_lock
@@ -46,12 +47,15 @@ def step(name, by_prefix=None):
         raise RunError(f"{name}: {exc}") from exc
 
 
-def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", also_stop=None, backfill=None):
+def run_module(
+    module, *, trigger, dry_run=False, run=None, triggered_by="", also_stop=None, backfill=None, worker=""
+):
     """Run module (or execute the queued run) in this process and return its finished RunLog.
 
     also_stop: a function polled with the run's own cancel flag, true when the run must stop (a
     group run's cancel), so the engine needs to know nothing of what started it. backfill: for a
-    new run, RunLog.backfill (the watermark values to use instead of resolving them)."""
+    new run, RunLog.backfill (the watermark values to use instead of resolving them). worker: the
+    name of the `manage.py worker` executing it, recorded on the run."""
     if run is None:
         run = RunLog.objects.create(
             module=module,
@@ -60,18 +64,17 @@ def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", als
             dry_run=dry_run,
             backfill=backfill or {},
         )
-    if not run.start():
-        return run
     log = LiveLog(run)
+    # The lock first: a run it refuses never started, so it ends as no failure (RunLog.refuse).
     try:
         claim_lock(module, run, log)
     except ModuleLocked as exc:
         log.note(f"refused: {exc}")
-        _finish(run, Status.ERROR, str(exc))
-        _notify(run)
+        run.refuse(str(exc))
         return run
     try:
-        _run(module, run, log, CancelCheck(run, also_stop))
+        if run.start(worker):
+            _run(module, run, log, CancelCheck(run, also_stop))
     finally:
         release_lock(module, run)
     _notify(run)
@@ -130,6 +133,7 @@ def _run(module, run, log, cancel):
         cancel.check()
         plan = _prepare(module, run, log, cancel)
         if run.dry_run:
+            _check_without_loading(module, run, log)
             log.note("dry run: nothing was written")
             _finish(run, Status.DRY_RUN)
             return
@@ -290,6 +294,24 @@ def _check_source_columns(module, run, log, cancel):
         )
 
 
+def _check_without_loading(module, run, log):
+    """What a dry run checks in place of the load, failing as the run would. The source query and
+    its columns were checked with every run's (`_check_source_columns`); here the destination
+    answers and has the table with each of the module's columns."""
+    dest = module.dest
+    log.note(f"checking the destination table {module.dest_table} on {dest.name}")
+    with step(f"connecting to the destination {dest.name}"):
+        existing = schema.existing_table_columns(dest, module.dest_table)
+    if existing is None:
+        raise RunError(f"checking the destination {dest.name}: there is no table {module.dest_table}")
+    names = {c["dest_name"].lower() for c in existing}
+    missing = [c["dest_name"] for c in module.columns if c["dest_name"].lower() not in names]
+    if missing:
+        raise RunError(
+            f"checking the destination {dest.name}: {module.dest_table} has no column {', '.join(missing)}"
+        )
+
+
 def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=False, pre=(), post=()):
     source, dest = module.source, module.dest
 
@@ -378,7 +400,7 @@ def _load_direct(module, run, plan, log, cancel):
             post=plan.record,
         )
     run.rows_staged = run.rows_merged = result.rows
-    log.note(f"{result.rows} rows loaded ({result.load_path})")
+    log.note(f"{result.rows:,} rows loaded ({result.load_path})")
 
 
 def _load_staged(module, run, plan, log, cancel):
@@ -405,8 +427,8 @@ def _load_staged(module, run, plan, log, cancel):
         # Every strategy's merge is deletes (none for append), then the insert from staging.
         *deletes, run.rows_merged = result.post_counts[: len(plan.merge)]
         log.note(
-            f"{result.rows} rows staged ({result.load_path}); merged: {sum(deletes)} deleted, "
-            f"{run.rows_merged} inserted"
+            f"{result.rows:,} rows staged ({result.load_path}); merged: {sum(deletes):,} deleted, "
+            f"{run.rows_merged:,} inserted"
         )
     finally:
         if not plan.dropped:

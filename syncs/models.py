@@ -238,6 +238,22 @@ class Module(models.Model):
                 return f"Two columns have the {key} {repeated[0]}."
         return ""
 
+    def sharing_dest_table(self):
+        """Return the other modules that load this module's destination table: the same database
+        (JDBC URL) and table name, ignoring case; a name without a schema matches any schema."""
+        try:
+            schema, name = self.dest.dialect.split_table(self.dest_table)
+        except ValueError:
+            return []
+        others = Module.objects.filter(dest__jdbc_url=self.dest.jdbc_url, dest_table__icontains=name)
+        sharing = []
+        for other in others.exclude(pk=self.pk).select_related("dest__driver"):
+            other_schema, other_name = other.dest.dialect.split_table(other.dest_table)
+            same_schema = not schema or not other_schema or schema.lower() == other_schema.lower()
+            if same_schema and name.lower() == other_name.lower():
+                sharing.append(other)
+        return sharing
+
     def query_tokens(self):
         """Return the {token} names used in the source query, in order, without repeats."""
         return list(dict.fromkeys(TOKEN_RE.findall(self.source_query)))
@@ -383,6 +399,8 @@ def pid_alive(pid):
 
 # How the error of an abandoned run starts (the tick looks for them to clean up after).
 ABANDONED = "abandoned: "
+# How the error of a run refused by its module's lock starts.
+NOT_STARTED = "not started: "
 
 
 class RunRecord(models.Model):
@@ -403,6 +421,8 @@ class RunRecord(models.Model):
     error = models.TextField(blank=True)
     pid = models.IntegerField(null=True, blank=True)
     host = models.CharField(max_length=255, blank=True)
+    # The `manage.py worker` that executed the run (executor: queue); empty for a process of its own.
+    worker = models.CharField(max_length=100, blank=True)
     cancel_requested = models.BooleanField(default=False)
 
     class Meta:
@@ -435,17 +455,22 @@ class RunRecord(models.Model):
         self.refresh_from_db()
         return bool(updated)
 
-    def start(self):
-        """Mark the queued run as running in this process; return False, changing nothing, when it is
-        no longer queued (cancelled or abandoned meanwhile, or started by another process)."""
+    def start(self, worker=""):
+        """Mark the queued run as running in this process (of the named worker, if one); return False,
+        changing nothing, when it is no longer queued (cancelled or abandoned meanwhile, or started
+        by another process)."""
         started = (
             type(self)
             .objects.filter(pk=self.pk, status=Status.QUEUED)
             .update(
-                status=Status.RUNNING, started_at=timezone.now(), pid=os.getpid(), host=socket.gethostname()
+                status=Status.RUNNING,
+                started_at=timezone.now(),
+                pid=os.getpid(),
+                host=socket.gethostname(),
+                worker=worker,
             )
         )
-        self.refresh_from_db(fields=["status", "started_at", "pid", "host", "error", "finished_at"])
+        self.refresh_from_db(fields=["status", "started_at", "pid", "host", "worker", "error", "finished_at"])
         return bool(started)
 
     def finish(self, status, error="", *, fields=()):
@@ -543,11 +568,26 @@ class RunLog(RunRecord):
             self.module.add_to_trend(seconds, rows)
         return finished
 
+    def refuse(self, why):
+        """End a queued run that another run's lock kept from starting: `cancelled`, "not started:
+        why", so it counts as no failure and as no module's last run (syncs.summaries)."""
+        return self._end([Status.QUEUED], Status.CANCELLED, f"{NOT_STARTED}{why}")
+
+    def _end(self, statuses, status, error, **values):
+        ended = super()._end(statuses, status, error, **values)
+        if ended:
+            # A run queued from the web holds its module's lock before it starts (syncs.detached);
+            # one that ends without starting (cancelled, never started) must not keep it.
+            Module.objects.filter(pk=self.module_id, running_run=self.pk).update(
+                running_run=None, locked_at=None
+            )
+        return ended
+
     def summary_line(self):
         """Return the one-line summary of a finished run: status, rows, seconds (and the error)."""
         rows = self.rows_merged if self.rows_merged is not None else 0
         seconds = self.duration.total_seconds() if self.duration else 0
-        line = f"{self.module.name}: {self.status}, {rows} rows, {seconds:.1f} s (run {self.pk})"
+        line = f"{self.module.name}: {self.status}, {rows:,} rows, {seconds:.1f} s (run {self.pk})"
         return f"{line}: {self.error}" if self.error else line
 
 

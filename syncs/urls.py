@@ -1,6 +1,6 @@
 from django.urls import path
 
-from syncs import api, views, wizard
+from syncs import api, editor, views, wizard
 
 app_name = "syncs"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("modules/<int:module_id>/run", views.module_run, name="module_run"),
     path("modules/<int:module_id>/backfill", views.module_backfill, name="module_backfill"),
     path("modules/<int:module_id>/unlock", views.module_unlock, name="module_unlock"),
+    path("modules/<int:module_id>/edit", editor.module_edit, name="module_edit"),
     path("modules/<int:module_id>/columns/new", wizard.add_column, name="add_column"),
     path("modules/new/", wizard.wizard_start, name="wizard_start"),
     path("modules/new/tables", wizard.wizard_tables, name="wizard_tables"),

@@ -2,6 +2,7 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
 from django.db.models import Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,8 +14,8 @@ from syncs import detached, notify
 from syncs.backfill import values_problem
 from syncs.locks import ModuleLocked, unlock
 from syncs.models import Channel, Module, RunLog, Status, Trigger
-from syncs.summaries import LONG_FIELDS, latest_runs, newest_run
-from syncs.trends import trend_svg
+from syncs.summaries import LONG_FIELDS, latest_runs, newest_run, outcomes
+from syncs.trends import chart_runs, history_chart, trend_svg
 
 RECENT_RUNS = 20
 MODULE_PAGE_SIZE = 50
@@ -52,7 +53,7 @@ class ModuleSearch(forms.Form):
             text = data["connection"]
             modules = modules.filter(Q(source__name__icontains=text) | Q(dest__name__icontains=text))
         if data.get("status"):
-            last_status = Subquery(newest_run(RunLog.objects, "module").values("status"))
+            last_status = Subquery(newest_run(outcomes(RunLog.objects), "module").values("status"))
             modules = modules.annotate(last_status=last_status)
             if data["status"] == NEVER_RUN:
                 modules = modules.filter(last_status__isnull=True)
@@ -96,6 +97,7 @@ def module_detail(request, module_id):
     }
     if request.htmx:
         return render(request, "syncs/module_detail.html#runs", context)
+    context["chart"] = history_chart(chart_runs(module))
     return render(request, "syncs/module_detail.html", context)
 
 
@@ -213,11 +215,16 @@ class RunFilter(forms.Form):
     since = forms.DateField(required=False, label="from", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
 
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            raise forms.ValidationError("The “to” day is before the “from” day.")
+        return data
+
     def filter(self, runs):
-        """Narrow the runs by the fields that are valid; an invalid field is ignored (and shown).
+        """Narrow the runs by the fields (the form must be valid).
 
         Days are ranges of created_at in the current time zone, so an index serves them."""
-        self.is_valid()
         data = self.cleaned_data
         if data.get("module"):
             runs = runs.filter(module__in=Module.objects.filter(name__icontains=data["module"]))
@@ -240,21 +247,38 @@ def older_than(runs, before):
     return runs.filter(created_at__lte=anchor).filter(Q(created_at__lt=anchor) | Q(id__lt=before))
 
 
+def filter_problems(form, before):
+    """What is wrong with run history's filters, as one text; '' when nothing is."""
+    problems = list(form.non_field_errors())
+    for name, errors in form.errors.items():
+        if name != NON_FIELD_ERRORS:
+            problems.append(f"{form[name].label.capitalize()}: {' '.join(errors)}")
+    if not (before == "" or before.isdigit()):
+        problems.append("Before: it must be a run number.")
+    return " ".join(problems)
+
+
 @staff_required
 def run_history(request):
     """Newest first, HISTORY_PAGE_SIZE at a time; ?before=<run id> pages on by keyset, so a deep
     page costs what the first does."""
     form = RunFilter(request.GET)
-    runs = form.filter(RunLog.objects.select_related("module").only(*HISTORY_FIELDS))
     before = request.GET.get("before", "")
-    if before.isdigit():
+    problems = filter_problems(form, before)
+    if problems:
+        # A list filtered by some of the fields would pass for the answer to all of them.
+        context = {"form": form, "runs": [], "problems": problems}
+        return render(request, "syncs/run_history.html", context, status=400)
+    runs = form.filter(RunLog.objects.select_related("module").only(*HISTORY_FIELDS))
+    if before:
         runs = older_than(runs, int(before))
     rows = list(runs[: HISTORY_PAGE_SIZE + 1])
     context = {
         "form": form,
         "runs": rows[:HISTORY_PAGE_SIZE],
         "older": rows[HISTORY_PAGE_SIZE - 1].id if len(rows) > HISTORY_PAGE_SIZE else None,
-        "paged": before.isdigit(),
+        "paged": bool(before),
+        "filtered": any(form.cleaned_data.values()),
     }
     return render(request, "syncs/run_history.html", context)
 

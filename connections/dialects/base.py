@@ -31,6 +31,8 @@ STAGED = "pipekit_staged"
 
 class Dialect:
     kind = ""
+    # The probe of Test connection: one row, one cell naming the server and its version.
+    version_sql = ""
     default_staging_schema = ""
     # True where jrunner -b has a native bulk path into this database (COPY, LOAD DATA).
     has_bulk_path = False

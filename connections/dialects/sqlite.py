@@ -9,6 +9,7 @@ from connections.dialects.base import BIGINT, INTEGER, Dialect
 
 class SQLiteDialect(Dialect):
     kind = "sqlite"
+    version_sql = "SELECT 'SQLite ' || sqlite_version()"
     current_schema = "'main'"
     transactional_ddl = True
     # Any column holds any value, and an expression's column reports NUMERIC whatever it gives.

@@ -32,3 +32,11 @@ def ago(value):
     if (timezone.now() - value).total_seconds() < 60:
         return "just now"
     return f"{timesince(value)} ago"
+
+
+@register.filter
+def count(value):
+    """Render a row count with thousands separators: 1234567 is '1,234,567'; '' for None."""
+    if value is None or value == "":
+        return ""
+    return f"{value:,}"

@@ -101,3 +101,20 @@ def test_a_run_started_from_the_page_notifies_as_any_run_does(staff_client, make
         assert hook.received[0]["id"] == run.pk
         assert hook.received[0]["trigger"] == "manual"
         assert Notice.objects.get(run=run).status == "sent"
+
+
+def test_a_double_click_starts_one_run_and_says_so_on_the_second(
+    staff_client, make_items_module, wait_finished
+):
+    module = make_items_module()
+
+    first = staff_client.post(f"/modules/{module.id}/run")
+    second = staff_client.post(f"/modules/{module.id}/run", follow=True)
+
+    run = RunLog.objects.get()
+    assert first["Location"] == f"/runs/{run.id}/"
+    assert second.redirect_chain == [(f"/runs/{run.id}/", 302)]
+    assert f"Not started: items is already running (run {run.id})." in second.content.decode()
+    wait_finished(RunLog.objects.filter(pk=run.pk))
+    run.refresh_from_db()
+    assert run.status == Status.SUCCESS

@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0006_grouprun_trigger_kind'),
-        ('syncs', '0006_runlog_backfill_and_drift'),
+        ('scheduling', '0007_run_worker'),
+        ('syncs', '0007_runlog_backfill_and_drift'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0006_grouprun_trigger_kind'),
+        ('scheduling', '0007_run_worker'),
     ]
 
     operations = [

@@ -7,6 +7,8 @@ JAVA_SRC := $(shell find jrunner/src -name '*.java' 2>/dev/null)
 PG_STATE_TESTS := tests/pipekit_site tests/connections/models tests/syncs/models \
 	tests/scheduling/models tests/scheduling/engine/test_fire_schedules.py \
 	tests/syncs/views/test_run_history.py tests/syncs/views/test_module_list.py
+# Tests that run only with the run queue (executor: queue, on a PostgreSQL state database).
+QUEUE_TESTS := tests/pipekit_site/commands/test_worker.py
 
 .PHONY: setup system run test lint jrunner
 
@@ -33,6 +35,7 @@ run: setup
 	$(PY) manage.py drivers sync
 	$(PY) manage.py demo
 	@echo "Pipekit: http://127.0.0.1:$(PORT)/"
+	@echo "For manage.py commands on this demo (README.md), first: export PIPEKIT_CONFIG=$(PIPEKIT_CONFIG)"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed
@@ -40,9 +43,10 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 
-# Lint first (it needs no server), then both pytest runs under one pair of throw-away
+# Lint first (it needs no server), then the pytest runs under one pair of throw-away
 # PostgreSQL and MariaDB servers that scripts/test-servers.sh starts and removes.
 test: setup lint
 	@scripts/system-packages.sh chromium cron libh2-java nginx openssl pgloader rsync sqlite3 time
 	scripts/test-servers.sh sh -c '$(VENV)/bin/pytest && \
-		PIPEKIT_CONFIG=$(CURDIR)/tests/config-pg.yaml $(VENV)/bin/pytest $(PG_STATE_TESTS)'
+		PIPEKIT_CONFIG=$(CURDIR)/tests/config-pg.yaml $(VENV)/bin/pytest $(PG_STATE_TESTS) && \
+		PIPEKIT_CONFIG=$(CURDIR)/tests/config-queue.yaml $(VENV)/bin/pytest $(QUEUE_TESTS)'

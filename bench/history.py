@@ -370,6 +370,7 @@ def measure(label, rows):
     def make_all_due():
         GroupRun.objects.filter(created_at__gte=now - timedelta(minutes=5), status="queued").delete()
         Schedule.objects.update(last_fired_at=now - timedelta(days=1), counts_from=now - timedelta(days=2))
+        Group.objects.update(fired_in_tick=None)
 
     queries, ms, started = timed(tick(later), prepare=make_all_due)
     results.append(
@@ -392,7 +393,9 @@ def measure(label, rows):
     print("| what | queries | median ms | bytes | |")
     print("|---|---:|---:|---:|---|")
     for what, queries, ms, size in results:
-        flag = "over goal" if ms > GOAL_MS or size > GOAL_BYTES else ""
+        # The size goal is a page's; export_config writes a file that grows with the modules.
+        page_size = size if what != "export_config" else 0
+        flag = "over goal" if ms > GOAL_MS or page_size > GOAL_BYTES else ""
         print(f"| `{what}` | {queries} | {ms:.0f} | {size:,} | {flag} |")
     sys.stdout.flush()
 

@@ -1,18 +1,7 @@
-import re
-
-from django import forms
 from django.contrib import admin
 
-from connections.models import SECRET_REF_RE, Connection, Driver
-
-
-class SecretRefInput(forms.TextInput):
-    """Show a $NAME reference, never anything else: a password typed here by mistake is not
-    sent back to the browser with the error message."""
-
-    def format_value(self, value):
-        value = super().format_value(value)
-        return value if value and re.match(SECRET_REF_RE, value) else None
+from connections.forms import SecretRefInput
+from connections.models import Connection, Driver
 
 
 @admin.register(Driver)

@@ -63,3 +63,45 @@ def make_column(id, *, dest_name, dest_type, source_name="", source_type="", des
         dest_type=dest_type,
         description=description or "",
     )
+
+
+# What kind of value a column type holds, by its first word, whatever the database calls it
+# ("character varying(20)", "varchar", "int4", "int(11) unsigned", "timestamp(6)", "datetime").
+FAMILIES = {
+    "bool": {"bool", "boolean", "bit"},
+    "integer": {"tinyint", "smallint", "mediumint", "int", "integer", "bigint", "int2", "int4", "int8"}
+    | {"serial", "smallserial", "bigserial"},
+    "number": {"numeric", "decimal", "number", "real", "double", "float", "float4", "float8", "money"},
+    "text": {"char", "character", "varchar", "nchar", "nvarchar", "text", "tinytext", "mediumtext"}
+    | {"longtext", "clob", "nclob", "string", "json", "jsonb", "uuid", "xml", "enum", "bpchar", "name"},
+    "binary": {"bytea", "blob", "tinyblob", "mediumblob", "longblob", "binary", "varbinary"},
+    "date": {"date"},
+    "time": {"time", "timetz"},
+    "timestamp": {"timestamp", "timestamptz", "datetime", "datetime2", "datetimeoffset", "smalldatetime"},
+}
+_FAMILY_OF = {word: family for family, words in FAMILIES.items() for word in words}
+# Which families of source values a destination column of each family stores without loss;
+# text stores any value as its text.
+TAKES = {
+    "bool": {"bool"},
+    "integer": {"integer", "bool"},
+    "number": {"integer", "number", "bool"},
+    "binary": {"binary"},
+    "date": {"date"},
+    "time": {"time"},
+    "timestamp": {"timestamp", "date"},
+}
+
+
+def type_family(type_text):
+    """Return the kind of value a column type holds (integer, number, text, timestamp, …), or ''
+    when the type is not one we know."""
+    word = re.match(r"\s*([A-Za-z_]+[0-9]?)", type_text or "")
+    return _FAMILY_OF.get(word.group(1).lower(), "") if word else ""
+
+
+def takes(dest_type, source_family):
+    """Whether a destination column of dest_type stores values of source_family; an unknown type
+    is given the benefit of the doubt."""
+    family = type_family(dest_type)
+    return not family or not source_family or family == "text" or source_family in TAKES[family]

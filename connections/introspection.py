@@ -29,10 +29,12 @@ def table_columns(conn, schema, table):
     return columns
 
 
-def query_columns(conn, sql):
-    """Return the columns a query yields (JDBC metadata and a source_type), without reading rows."""
+def query_columns(conn, sql, **waits):
+    """Return the columns a query yields (JDBC metadata and a source_type), without reading rows.
+
+    waits: lock_timeout and should_cancel for jrunner.metadata."""
     dialect = conn.dialect
-    columns = [dialect.source_column(c) for c in jrunner.metadata(conn, dialect.zero_row_wrap(sql))]
+    columns = [dialect.source_column(c) for c in jrunner.metadata(conn, dialect.zero_row_wrap(sql), **waits)]
     for column in columns:
         column["source_type"] = column["type_name"]
         column["comment"] = ""
@@ -64,3 +66,10 @@ def propose_columns(source_columns, dest_dialect):
             )
         )
     return proposed
+
+
+def server_version(conn):
+    """Connect through jrunner, run the dialect's probe query and return what it names: the server
+    and its version."""
+    _, rows = jrunner.query(conn, conn.dialect.version_sql)
+    return rows[0][0]

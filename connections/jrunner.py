@@ -20,6 +20,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from connections.secrets import SecretError
+
 CANCEL_POLL_SECONDS = 0.5
 ROWS_WRITTEN = re.compile(r"^(\d+) rows written \(([a-z-]+)\)$", re.M)
 # jrunner's message when the destination's commit itself failed: it may have taken effect.
@@ -76,10 +78,12 @@ def query(conn, sql, *, lock_timeout=None, should_cancel=None):
     return header, [[_tsv_value(v) for v in line.split("\t")] for line in lines[1:]]
 
 
-def metadata(conn, sql):
-    """Describe the result columns of sql on conn, without fetching its rows."""
+def metadata(conn, sql, *, lock_timeout=None, should_cancel=None):
+    """Describe the result columns of sql on conn, without fetching its rows. lock_timeout and
+    should_cancel: as for query (preparing a query may wait for a lock on its tables)."""
     with _sql_files([sql]) as files:
-        out, _ = _run(_source_args(conn) + ["-sq", files[0], "-m"], _env(source=conn), [conn])
+        args = _source_args(conn, lock_timeout) + ["-sq", files[0], "-m"]
+        out, _ = _run(args, _env(source=conn), [conn], should_cancel)
     columns = []
     for line in out.split("\n")[1:-1]:
         name, type_code, type_name, precision, scale, nullable = line.split("\t")
@@ -351,7 +355,11 @@ def _env(source=None, dest=None):
     for name, conn in (("JRUNNER_SOURCE_PASSWORD", source), ("JRUNNER_DEST_PASSWORD", dest)):
         env.pop(name, None)
         if conn is not None:
-            env[name] = conn.resolve_password() or ""
+            try:
+                env[name] = conn.resolve_password() or ""
+            except SecretError as exc:
+                # Every caller already reports a JrunnerError on the page or the run.
+                raise JrunnerError(f"the password of connection {conn.name}: {exc}") from exc
     conns = [conn for conn in (source, dest) if conn is not None]
     env["JRUNNER_CLASSPATH"] = ":".join(dict.fromkeys(jar for conn in conns for jar in conn.driver.jars))
     return env

@@ -39,7 +39,10 @@ def resolve(ref, path=None):
     key = ref[1:]
     values = read(path)
     if key not in values:
-        raise SecretError(f"secret {key} is not in the secrets file {path or secrets_path()}")
+        raise SecretError(
+            f"secret {key} is not in the secrets file {path or secrets_path()}; "
+            f"set it with: manage.py secrets set {key}"
+        )
     return values[key]
 
 

@@ -23,7 +23,9 @@ KNOWN_KEYS = {
     "email",
     "crontab_comment",
     "run_retention_days",
+    "executor",
 }
+EXECUTORS = ("local", "queue")
 EMAIL_KEYS = {"host", "port", "username", "password", "use_tls", "from", "to"}
 
 
@@ -68,6 +70,16 @@ def _database(path, data):
             _fail(path, "database", f"unsupported URL scheme in {value.split('://')[0]!r}")
         return value
     return "sqlite:///" + str(_path(path, data, "database", value))
+
+
+def _executor(path, data, database):
+    value = data.get("executor", "local")
+    if value not in EXECUTORS:
+        _fail(path, "executor", f"must be local or queue, not {value!r}")
+    # The queue lives in the state database: procrastinate needs PostgreSQL's locks and LISTEN.
+    if value == "queue" and not database.startswith(("postgres://", "postgresql://")):
+        _fail(path, "executor", "queue needs a PostgreSQL state database (database: postgres://…)")
+    return value
 
 
 def _email(path, data):
@@ -131,9 +143,11 @@ def load(path=None):
     base_url = data.get("base_url", "http://localhost:8000")
     if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
         _fail(path, "base_url", "must start with http:// or https://")
+    database = _database(path, data)
     return {
         "path": path,
-        "database": _database(path, data),
+        "database": database,
+        "executor": _executor(path, data, database),
         "secret_key_file": _path(path, data, "secret_key_file", "var/secret_key"),
         "secrets_file": secrets_file,
         "jrunner": _path(path, data, "jrunner", BASE_DIR / "jrunner" / "bin" / "jrunner"),

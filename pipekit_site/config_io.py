@@ -1,9 +1,8 @@
-"""Config as code: connections, modules and groups as YAML, upserted by name.
+"""Config as code: channels, connections, modules and groups as YAML, upserted by name.
 
 The format is documented in README.md ("Config as code"). Keys are model field names,
 references are by name, and a key whose value is the field's default is left out."""
 
-import sys
 from datetime import date
 
 import yaml
@@ -14,10 +13,12 @@ from connections import columns as module_columns
 from connections import jrunner
 from connections.models import Connection, Driver
 from connections.secrets import SecretError
-from scheduling.models import Group, GroupMember, Schedule, Step, with_members
+from pipekit_site import yaml_out
+from pipekit_site.yaml_out import Flow, FlowList
+from scheduling.models import Group, GroupMember, Schedule, Step
 from syncs import schema
 from syncs.actions import create_module
-from syncs.models import Hook, Module, Watermark
+from syncs.models import Channel, Hook, Module, Watermark
 
 CONNECTION_KEYS = ["name", "driver", "jdbc_url", "username", "password", "staging_schema", "description"]
 MODULE_KEYS = [
@@ -31,16 +32,18 @@ MODULE_KEYS = [
     "enabled",
     "full_refresh_clear",
     "lock_timeout",
+    "notify",
     "source_query",
     "columns",
 ]
 WATERMARK_KEYS = ["name", "resolver_sql", "connection", "default_value"]
 HOOK_KEYS = ["name", "sql", "run_on", "run_order", "connection", "enabled"]
-GROUP_KEYS = ["name", "description", "enabled", "stop_on_failure"]
+GROUP_KEYS = ["name", "description", "enabled", "stop_on_failure", "notify"]
+CHANNEL_KEYS = ["name", "kind", "url", "to", "enabled", "description"]
 SCHEDULE_KEYS = ["cron", "timezone", "enabled"]
 # Written even when they hold the field's default: they say what the entry is.
 REQUIRED = {"name", "driver", "jdbc_url", "source", "dest", "dest_table", "source_query", "columns"}
-REQUIRED |= {"resolver_sql", "sql", "cron"}
+REQUIRED |= {"resolver_sql", "sql", "cron", "kind"}
 
 
 class ConfigError(Exception):
@@ -54,47 +57,34 @@ class ConfigError(Exception):
 # Export
 
 
-class _Flow(dict):
-    """A mapping written on one line, {like: this}."""
+def _entries(queryset, keys, cls=dict, *, extra=()):
+    """Yield (row, entry) for each row of queryset. The entry holds its keys, references by name,
+    defaults left out; the row also holds the `extra` columns.
+
+    Plain rows rather than model instances: building a year's thousands of instances cost more
+    than everything else the export does."""
+    fields = [queryset.model._meta.get_field(key) for key in keys]
+    names = [f"{field.name}__name" if field.is_relation else field.name for field in fields]
+    defaults = [None if field.is_relation else field.get_default() for field in fields]
+    for row in queryset.values(*names, *extra):
+        entry = cls()
+        for key, name, default in zip(keys, names, defaults, strict=True):
+            value = row[name]
+            if key in REQUIRED or value != default:
+                entry[key] = value
+        yield row, entry
 
 
-class _FlowList(list):
-    """A list written on one line, [like, this]."""
-
-
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow=False, indentless=False):
-        # Indent list items under their key, as people write them.
-        return super().increase_indent(flow, False)
-
-
-def _represent_str(dumper, value):
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True))
-_Dumper.add_representer(
-    _FlowList, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
-)
-_Dumper.add_representer(str, _represent_str)
-
-
-def _entry(obj, keys, cls=dict):
-    """Return the keys of obj as an entry, references by name, defaults left out."""
-    entry = cls()
-    for key in keys:
-        field = obj._meta.get_field(key)
-        value = getattr(obj, key)
-        if field.is_relation:
-            value = value.name if value else None
-        if key in REQUIRED or value != field.get_default():
-            entry[key] = value
-    return entry
+def _by(queryset, keys, parent, cls=Flow):
+    """The entries of queryset grouped by their `parent` column."""
+    grouped = {}
+    for row, entry in _entries(queryset, keys, cls, extra=(parent,)):
+        grouped.setdefault(row[parent], []).append(entry)
+    return grouped
 
 
 def _column_entry(position, column):
-    entry = _Flow()
+    entry = Flow()
     for key in module_columns.KEYS:
         value = column.get(key, "")
         if key in ("source_name", "dest_name", "dest_type") or value:
@@ -104,46 +94,59 @@ def _column_entry(position, column):
     return entry
 
 
-def _module_entry(module):
-    entry = _entry(module, MODULE_KEYS)
-    if "merge_key" in entry:
-        entry["merge_key"] = _FlowList(entry["merge_key"])
-    entry["columns"] = [_column_entry(i, c) for i, c in enumerate(module.columns, 1)]
-    watermarks = [_entry(w, WATERMARK_KEYS, _Flow) for w in module.watermarks.all()]
-    hooks = [_entry(h, HOOK_KEYS, _Flow) for h in module.hooks.all()]
-    if watermarks:
-        entry["watermarks"] = watermarks
-    if hooks:
-        entry["hooks"] = hooks
-    return entry
+def _notify_entry(entry):
+    """Write a notify list as people write it: one channel a line, {channel: ops, on: [failure]}."""
+    if "notify" in entry:
+        entry["notify"] = [
+            Flow(n, **({"on": FlowList(n["on"])} if "on" in n else {})) for n in entry["notify"]
+        ]
 
 
-def _group_entry(group):
-    entry = _entry(group, GROUP_KEYS)
-    entry["members"] = _FlowList(
-        _Flow(verify=m.module.name) if m.step == Step.VERIFY else m.module.name for m in group.members.all()
-    )
-    schedules = [_entry(s, SCHEDULE_KEYS, _Flow) for s in group.schedules.all()]
-    if schedules:
-        entry["schedules"] = schedules
-    return entry
+def _channels():
+    for _, entry in _entries(Channel.objects.all(), CHANNEL_KEYS, Flow):
+        if "to" in entry:
+            entry["to"] = FlowList(entry["to"])
+        yield entry
+
+
+def _modules():
+    watermarks = _by(Watermark.objects.all(), WATERMARK_KEYS, "module_id")
+    hooks = _by(Hook.objects.all(), HOOK_KEYS, "module_id")
+    for row, entry in _entries(Module.objects.all(), MODULE_KEYS, extra=("id",)):
+        if "merge_key" in entry:
+            entry["merge_key"] = FlowList(entry["merge_key"])
+        _notify_entry(entry)
+        entry["columns"] = [_column_entry(i, c) for i, c in enumerate(entry["columns"], 1)]
+        if row["id"] in watermarks:
+            entry["watermarks"] = watermarks[row["id"]]
+        if row["id"] in hooks:
+            entry["hooks"] = hooks[row["id"]]
+        yield entry
+
+
+def _groups():
+    members = {}
+    for group_id, name, step in GroupMember.objects.values_list("group_id", "module__name", "step"):
+        members.setdefault(group_id, FlowList()).append(Flow(verify=name) if step == Step.VERIFY else name)
+    schedules = _by(Schedule.objects.all(), SCHEDULE_KEYS, "group_id")
+    for row, entry in _entries(Group.objects.all(), GROUP_KEYS, extra=("id",)):
+        _notify_entry(entry)
+        entry["members"] = members.get(row["id"], FlowList())
+        if row["id"] in schedules:
+            entry["schedules"] = schedules[row["id"]]
+        yield entry
 
 
 def export_config():
-    """Return every connection, module and group as YAML text."""
+    """Return every channel, connection, module and group as YAML text."""
+    channels = list(_channels())
     data = {
-        "connections": [
-            _entry(c, CONNECTION_KEYS, _Flow) for c in Connection.objects.select_related("driver")
-        ],
-        "modules": [
-            _module_entry(m)
-            for m in Module.objects.select_related("source", "dest").prefetch_related(
-                "watermarks__connection", "hooks__connection"
-            )
-        ],
-        "groups": [_group_entry(g) for g in with_members(Group.objects)],
+        **({"channels": channels} if channels else {}),
+        "connections": [entry for _, entry in _entries(Connection.objects.all(), CONNECTION_KEYS, Flow)],
+        "modules": list(_modules()),
+        "groups": list(_groups()),
     }
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=sys.maxsize)
+    return yaml_out.dump(data)
 
 
 # Import
@@ -285,6 +288,13 @@ class _Importer:
                 continue
             self.results.append(f"table {table} created on {dest.name}")
 
+    def channels(self, data):
+        for label, entry in self.entries(data, "channels", CHANNEL_KEYS):
+            channel, before = self.upsert(Channel, CHANNEL_KEYS, entry.get("name"))
+            outcome = self.save(label, channel, before, self.assign(label, channel, entry, CHANNEL_KEYS))
+            if outcome:
+                self.done("channel", channel, outcome)
+
     def connections(self, data):
         for label, entry in self.entries(data, "connections", CONNECTION_KEYS):
             conn, before = self.upsert(Connection, CONNECTION_KEYS, entry.get("name"))
@@ -302,6 +312,7 @@ class _Importer:
     def modules(self, data):
         allowed = MODULE_KEYS + ["watermarks", "hooks"]
         for label, entry in self.entries(data, "modules", allowed):
+            _read_notify(entry)
             module, before = self.upsert(Module, MODULE_KEYS, entry.get("name"))
             exclude = self.assign(label, module, entry, MODULE_KEYS)
             module.columns = self.columns(label, module.columns)
@@ -379,6 +390,7 @@ class _Importer:
     def groups(self, data):
         allowed = GROUP_KEYS + ["members", "schedules"]
         for label, entry in self.entries(data, "groups", allowed):
+            _read_notify(entry)
             group, before = self.upsert(Group, GROUP_KEYS, entry.get("name"))
             outcome = self.save(label, group, before, self.assign(label, group, entry, GROUP_KEYS))
             members = self.members(label, entry.get("members") or [])
@@ -457,6 +469,16 @@ class _Importer:
         return changed
 
 
+def _read_notify(entry):
+    """Give back the `on` of each notify entry: YAML 1.1 reads a bare `on` key as true."""
+    notify = entry.get("notify")
+    if isinstance(notify, list):
+        entry["notify"] = [
+            {("on" if key is True else key): value for key, value in n.items()} if isinstance(n, dict) else n
+            for n in notify
+        ]
+
+
 def _name(entry):
     """Return the entry's name, or None when it has none that is a string."""
     name = entry.get("name")
@@ -489,6 +511,9 @@ def _values(obj, keys):
     return {attname: getattr(obj, attname) for attname in attnames}
 
 
+SECTIONS = ("channels", "connections", "modules", "groups")
+
+
 def _load(text):
     try:
         data = yaml.safe_load(text)
@@ -497,17 +522,15 @@ def _load(text):
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(["the file must be a mapping with connections, modules and groups"])
-    unknown = [key for key in data if key not in ("connections", "modules", "groups")]
+        raise ConfigError(["the file must be a mapping with channels, connections, modules and groups"])
+    unknown = [key for key in data if key not in SECTIONS]
     if unknown:
-        raise ConfigError(
-            [f"{key}: unknown section (known: connections, modules, groups)" for key in unknown]
-        )
+        raise ConfigError([f"{key}: unknown section (known: {', '.join(SECTIONS)})" for key in unknown])
     return data
 
 
 def import_config(text, *, create_tables=False):
-    """Upsert the connections, modules and groups of a YAML document by name, all or nothing.
+    """Upsert the channels, connections, modules and groups of a YAML document by name, all or nothing.
 
     With create_tables, create each imported module's missing destination table from its
     columns. Return one line per entry: "module orders created", "updated" when the file
@@ -518,6 +541,7 @@ def import_config(text, *, create_tables=False):
     data = _load(text)
     importer = _Importer()
     with transaction.atomic():
+        importer.channels(data)
         importer.connections(data)
         importer.modules(data)
         importer.groups(data)

@@ -24,6 +24,7 @@ EDITED_MODELS = [
     ("syncs", "module"),
     ("syncs", "watermark"),
     ("syncs", "hook"),
+    ("syncs", "channel"),
     ("scheduling", "group"),
     ("scheduling", "groupmember"),
     ("scheduling", "schedule"),

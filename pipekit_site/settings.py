@@ -22,6 +22,8 @@ PIPEKIT_JRUNNER = CONFIG["jrunner"]
 PIPEKIT_BASE_URL = CONFIG["base_url"]
 PIPEKIT_EMAIL_TO = CONFIG["email"]["to"]
 PIPEKIT_RUN_RETENTION_DAYS = CONFIG["run_retention_days"]
+# local: each run is a detached manage.py process; queue: a procrastinate job for `manage.py worker`.
+PIPEKIT_EXECUTOR = CONFIG["executor"]
 CSRF_TRUSTED_ORIGINS = [PIPEKIT_BASE_URL]
 
 INSTALLED_APPS = [
@@ -83,6 +85,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "init_command": "PRAGMA auto_vacuum = INCREMENTAL",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+if PIPEKIT_EXECUTOR == "queue":
+    # The run queue: procrastinate's tables (its migrations) in the PostgreSQL state database.
+    # Only then: loading it costs every detached run of the local executor 0.3 s.
+    INSTALLED_APPS.append("procrastinate.contrib.django")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -156,6 +162,8 @@ LOGGING = {
         # A filter of this logger, not of a handler: every handler gets the one line.
         "django.request": {"filters": ["forbidden_in_one_line"]},
         "pipekit": {"handlers": ["console"], "level": "INFO"},
+        # The run queue: its problems; `manage.py worker` lowers it to INFO (each job it takes).
+        "procrastinate": {"handlers": ["console"], "level": "WARNING"},
         # Django logs server errors to the console only with DEBUG on; in production this is
         # how a traceback reaches the journal.
         "django": {"handlers": ["console"], "level": "WARNING"},

@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tokens/", views.api_tokens, name="api_tokens"),
     path("admin/", admin.site.urls),
+    path("", include("connections.urls")),
     path("", include("scheduling.urls")),
     path("", include("syncs.urls")),
 ]

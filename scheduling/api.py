@@ -50,6 +50,7 @@ def group_list(request):
                             "id": s.id,
                             "cron": s.cron,
                             "timezone": s.zone_name,
+                            "in_words": s.in_words,
                             "enabled": s.enabled,
                             "last_fired_at": s.last_fired_at,
                             "next_fire_times": s.next_fire_times() if s.enabled else [],

@@ -3,26 +3,30 @@
 import logging
 import socket
 
+from django.db import transaction
+
 from scheduling import notices
 from scheduling.models import GroupRun, Step
-from syncs.detached import start_detached_command
+from syncs.detached import execute
 from syncs.engine import run_module, stop_requested
 from syncs.locks import settle_dead
 from syncs.models import RunLog, Status, Trigger, Verification
+from syncs.notify import notify_group_run
 from syncs.verify import verify_module
 
 logger = logging.getLogger(__name__)
 
 
-def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="", on_run=None):
+def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="", on_run=None, worker=""):
     """Run group's members in order and return the finished GroupRun; on_run(run) follows each step
-    (a RunLog, or a Verification for a verify step)."""
+    (a RunLog, or a Verification for a verify step). worker: the name of the `manage.py worker`
+    executing it, recorded on every run."""
     abandon_dead_runs(group)
     if group_run is None:
         group_run = GroupRun.objects.create(
             group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
         )
-    if not group_run.start():
+    if not group_run.start(worker):
         return group_run
 
     runs = []
@@ -42,7 +46,7 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
                 also_stop=lambda: cancel_requested(group_run),
             )
         else:
-            run = _run_member(member, group, group_run)
+            run = _run_member(member, group, group_run, worker)
         runs.append(run)
         if on_run:
             on_run(run)
@@ -57,10 +61,14 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
         except Exception:
             # The run is recorded either way; a mail server being down must not hide that.
             logger.exception("could not send the failure notice of group run %s", group_run.pk)
+    try:
+        notify_group_run(group_run, runs)
+    except Exception:
+        logger.exception("could not queue the notices of group run %s", group_run.pk)
     return group_run
 
 
-def _run_member(member, group, group_run):
+def _run_member(member, group, group_run, worker):
     """Run member's module as a step of group_run; return its finished RunLog."""
     run = RunLog.objects.create(
         module=member.module,
@@ -75,27 +83,31 @@ def _run_member(member, group, group_run):
         dry_run=run.dry_run,
         run=run,
         also_stop=lambda: cancel_requested(group_run),
+        worker=worker,
     )
 
 
 def start_detached_group_run(group, *, trigger, triggered_by="", dry_run=False):
-    """Queue a group run and execute it in a detached `manage.py run_group --group-run-id N`."""
+    """Queue a group run and have the executor run it (`manage.py run_group --group-run-id N` or a
+    job); return it at once. Inside a transaction (the scheduler tick's) the job commits with it,
+    and a detached process starts once it committed."""
     abandon_dead_runs(group)
-    group_run = GroupRun.objects.create(
-        group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
-    )
-    start_detached_command(group_run, "run_group", "--group-run-id", str(group_run.pk))
+    with transaction.atomic():
+        group_run = GroupRun.objects.create(
+            group=group, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
+        )
+        execute(group_run, "run_group", "--group-run-id")
     return group_run
 
 
-def abandon_dead_runs(group=None):
-    """End the group's (by default every group's) runs whose process on this host is gone (a kill -9,
-    a reboot)."""
+def abandon_dead_runs(*groups):
+    """End the runs of the groups (by default of every group) whose process on this host is gone (a
+    kill -9, a reboot)."""
     unfinished = GroupRun.objects.filter(
         status__in=Status.unfinished(), host=socket.gethostname(), pid__isnull=False
     )
-    if group is not None:
-        unfinished = unfinished.filter(group=group)
+    if groups:
+        unfinished = unfinished.filter(group__in=groups)
     for group_run in unfinished:
         abandon_if_dead(group_run)
 

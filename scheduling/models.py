@@ -5,11 +5,12 @@ from datetime import UTC, datetime, timedelta
 from croniter import CroniterBadDateError, croniter
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import Max, Q
 from django.utils import timezone as dj_timezone
 
-from syncs.models import Module, RunRecord, Status
+from scheduling.cron_words import describe
+from syncs.models import Module, RunRecord, Status, notify_field, notify_problem
 
 CRON_NAMES = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 CRON_FIELDS = (
@@ -63,6 +64,7 @@ class Group(models.Model):
     description = models.TextField(blank=True)
     enabled = models.BooleanField(default=True)
     stop_on_failure = models.BooleanField(default=False)
+    notify = notify_field()
     modules = models.ManyToManyField(Module, through="GroupMember", related_name="groups")
     # The minute of the last tick that started a run of the group: one tick, one group run.
     fired_in_tick = models.DateTimeField(null=True, blank=True, editable=False)
@@ -81,6 +83,41 @@ class Group(models.Model):
         if enabled_again:
             # Like a schedule enabled again: the times missed while the group was off do not fire.
             self.schedules.update(counts_from=dj_timezone.now())
+
+    def clean(self):
+        problem = notify_problem(self.notify)
+        if problem:
+            raise ValidationError({"notify": problem})
+
+    def add_member(self, module):
+        """Put the module last in the run order; a module already in the group stays where it is."""
+        last = self.members.aggregate(last=Max("run_order"))["last"] or 0
+        member, _ = GroupMember.objects.get_or_create(
+            group=self, module=module, defaults={"run_order": last + 1}
+        )
+        return member
+
+    def member_ids(self):
+        """The ids of the members, in run order."""
+        return list(self.members.values_list("id", flat=True))
+
+    def reorder(self, member_ids):
+        """Number the members 1, 2, … in the order of member_ids, which must list each member once.
+
+        Raise ValueError when they do not (the members changed since the list was read)."""
+        with transaction.atomic():
+            current = list(self.members.select_for_update().values_list("id", flat=True))
+            if sorted(current) != sorted(member_ids):
+                raise ValueError("the members changed meanwhile")
+            for position, member_id in enumerate(member_ids, start=1):
+                GroupMember.objects.filter(pk=member_id).update(run_order=position)
+
+    def move_member(self, member_id, offset):
+        """Move a member `offset` places later in the run order (earlier when negative), within the list."""
+        ids = self.member_ids()
+        old = ids.index(member_id)
+        ids.insert(min(max(old + offset, 0), len(ids) - 1), ids.pop(old))
+        self.reorder(ids)
 
     def claim_tick(self, minute):
         """Record that the tick of `minute` starts a run of the group; return False when a tick of
@@ -199,6 +236,11 @@ class Schedule(models.Model):
     @property
     def zone_name(self):
         return self.timezone or settings.TIME_ZONE
+
+    @property
+    def in_words(self):
+        """The expression in words with its zone: "at 04:00 on weekdays, America/New_York"."""
+        return f"{describe(self.expression)}, {self.zone_name}"
 
     @property
     def expression(self):

@@ -1,13 +1,32 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
+from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 
-from syncs.models import LIFECYCLE_FIELDS, FailedRun, Hook, Module, RunLog, Trigger, Verification, Watermark
+from syncs import notify
+from syncs.models import (
+    LIFECYCLE_FIELDS,
+    Channel,
+    FailedRun,
+    Hook,
+    Module,
+    RunLog,
+    Trigger,
+    Verification,
+    Watermark,
+)
 from syncs.summaries import LONG_FIELDS
 
+# Changed on the module's own page (syncs/editor.py), which checks them against the query and
+# the destination table; the admin only shows them.
+READ_ONLY_JSON = ["columns", "merge_key"]
 # Run lists count at most this many rows; older ones are reached by narrowing the dates.
 COUNT_CAP = 10_000
+# A run search lists the runs of at most this many modules, so the page never sorts a year of runs.
+SEARCH_MODULES = 20
 
 
 class CappedPaginator(Paginator):
@@ -15,7 +34,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: COUNT_CAP + 1].count()
+        # Unordered: which rows are counted does not change how many, and a database told to
+        # sort them first sorts every matching run.
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
 
 
 class TriggerKindFilter(admin.SimpleListFilter):
@@ -69,15 +90,43 @@ class HookInline(admin.TabularInline):
     fk_name = "module"
 
 
+class ModuleAdminForm(forms.ModelForm):
+    def add_error(self, field, error):
+        # Module.clean names columns and merge_key, read-only here: their errors are the form's own.
+        if field is None and hasattr(error, "error_dict"):
+            for name in READ_ONLY_JSON:
+                if name in error.error_dict:
+                    super().add_error(None, error.error_dict.pop(name))
+        super().add_error(field, error)
+
+
 @admin.register(Module)
 class ModuleAdmin(admin.ModelAdmin):
+    form = ModuleAdminForm
     list_display = ["name", "source", "dest", "dest_table", "strategy", "enabled", "running_run"]
     list_filter = ["strategy", "enabled", "source", "dest"]
     search_fields = ["name", "dest_table", "source_query", "description"]
-    readonly_fields = ["running_run", "locked_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "edit_on_page",
+        "columns",
+        "merge_key",
+        "running_run",
+        "locked_at",
+        "created_at",
+        "updated_at",
+    ]
     list_select_related = ["source", "dest", "running_run__module"]
     inlines = [WatermarkInline, HookInline]
     actions = ["enable", "disable"]
+
+    @admin.display(description="Columns and merge key")
+    def edit_on_page(self, obj):
+        if obj.pk is None:
+            return "Set them with the new-module wizard, or on the module's page once it is saved."
+        link = reverse("syncs:module_edit", args=[obj.pk])
+        return format_html(
+            'Change them on <a href="{}">the module\'s page</a>, which checks them first.', link
+        )
 
     @admin.action(description="Enable selected modules", permissions=["change"])
     def enable(self, request, queryset):
@@ -88,6 +137,21 @@ class ModuleAdmin(admin.ModelAdmin):
     def disable(self, request, queryset):
         count = queryset.update(enabled=False)
         self.message_user(request, f"{count} module(s) disabled.")
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "url", "enabled"]
+    list_filter = ["kind", "enabled"]
+    search_fields = ["name", "description"]
+    actions = ["send_test"]
+
+    @admin.action(description="Send a test notice through the selected channels", permissions=["change"])
+    def send_test(self, request, queryset):
+        for channel in queryset:
+            outcome, sent = notify.send_test(channel)
+            level = messages.SUCCESS if sent else messages.ERROR
+            self.message_user(request, f"{channel.name}: {'sent' if sent else 'failed'} ({outcome}).", level)
 
 
 @admin.register(Watermark)
@@ -119,7 +183,7 @@ class RunLogAdmin(RunListAdmin):
     ]
     list_filter = ["status", TriggerKindFilter, ("created_at", admin.DateFieldListFilter)]
     search_fields = ["module__name"]
-    search_help_text = "The beginning of a module's name."
+    search_help_text = f"The beginning of a module's name (the runs of at most {SEARCH_MODULES} modules)."
     list_select_related = ["module"]
     fields = [
         "module",
@@ -138,13 +202,23 @@ class RunLogAdmin(RunListAdmin):
     ]
 
     def get_search_results(self, request, queryset, search_term):
-        """Runs of the modules whose name starts with the term: the modules are found first, in
-        their small table, and their runs through the runs' module index (a join would make the
-        database walk every run to compare its module's name)."""
-        if not search_term.strip():
+        """Runs of the modules whose name starts with the term, at most SEARCH_MODULES of them.
+
+        The modules are found first, in their small table, and their runs through the runs' module
+        index (a join would make the database walk every run to compare its module's name). The
+        bound keeps the runs to sort for the page to a few thousand."""
+        term = search_term.strip()
+        if not term:
             return queryset, False
-        modules = Module.objects.filter(name__istartswith=search_term.strip())
-        return queryset.filter(module__in=modules), False
+        modules = Module.objects.filter(name__istartswith=term).order_by("name")
+        modules = list(modules.values_list("pk", flat=True)[: SEARCH_MODULES + 1])
+        if len(modules) > SEARCH_MODULES:
+            messages.info(
+                request,
+                f"More than {SEARCH_MODULES} modules start with “{term}”: these are the runs of the "
+                f"first {SEARCH_MODULES} by name. Type more of the name to narrow it.",
+            )
+        return queryset.filter(module__in=modules[:SEARCH_MODULES]), False
 
 
 @admin.register(FailedRun)

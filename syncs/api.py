@@ -11,7 +11,7 @@ from pipekit_site.auth import RUN
 from syncs import detached
 from syncs.locks import ModuleLocked
 from syncs.models import Module, RunLog, Trigger, Verification
-from syncs.summaries import LONG_FIELDS, latest_runs
+from syncs.summaries import LONG_FIELDS, latest_runs, outcomes
 from syncs.verify import latest_verification
 
 RECENT_RUNS = 20
@@ -45,6 +45,8 @@ def run_data(run):
         "cancel_requested": run.cancel_requested,
         "load_path": run.load_path,
         "watermark_values": run.watermark_values,
+        "backfill": run.backfill,
+        "drift": run.drift,
         "resolved_sql": run.resolved_sql,
         "merge_sql": run.merge_sql,
         "hook_results": run.hook_results,
@@ -139,7 +141,7 @@ def module_detail(request, module_id):
     module = find(Module.objects.select_related("source", "dest"), module_id, "module")
     runs = list(module.runs.defer(*LONG_FIELDS)[:RECENT_RUNS])
     verification = latest_verification(module)
-    data = module_summary(module, runs[0] if runs else None)
+    data = module_summary(module, outcomes(module.runs.defer(*LONG_FIELDS)).first())
     data.update(
         source_query=module.source_query,
         columns=module.columns,

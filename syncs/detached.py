@@ -1,10 +1,14 @@
-"""Runs started from the web, the API and the scheduler: a detached `manage.py` process per run,
-so a web worker restart never kills a load.
+"""Runs started from the web, the API and the scheduler, by the executor config.yaml names.
 
-The process's output goes to a file under var/detached. A process that exits with an error while
-its run is still queued never started it (a broken config.yaml, a missing Python): the run ends
-`error` with that output, from the reaper thread of the process that started it or, when that
-process is gone (the tick's), from the next tick."""
+`executor: local` (the default): a detached `manage.py` process per run, so a web worker restart
+never kills a load. The process's output goes to a file under var/detached. A process that exits
+with an error while its run is still queued never started it (a broken config.yaml, a missing
+Python): the run ends `error` with that output, from the reaper thread of the process that started
+it or, when that process is gone (the tick's), from the next tick.
+
+`executor: queue`: a procrastinate job per run, deferred in the transaction that creates the run
+(so no job exists without its run, nor a run without its job), executed by `manage.py worker`
+on any host sharing the state database (syncs/tasks.py, scheduling/tasks.py)."""
 
 import subprocess
 import sys
@@ -12,25 +16,33 @@ import threading
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 
-from syncs.locks import ModuleLocked, lock_holder
+from syncs.livelog import LiveLog
+from syncs.locks import claim_lock
 from syncs.models import RunLog, Status, Verification
 
 # Enough of a failed start's output to show why (a traceback's end says it).
 OUTPUT_TAIL = 4000
 
 
-def start_detached_run(module, *, trigger, triggered_by="", dry_run=False):
-    """Queue a run and execute it in a detached `manage.py run_module --run-id N`; return it at once.
+def start_detached_run(module, *, trigger, triggered_by="", dry_run=False, backfill=None):
+    """Queue a run holding the module's lock and have the executor run it (`manage.py run_module
+    --run-id N` or a job); return it at once.
 
-    Raises ModuleLocked when a live run holds the module, so the page can say so at once; the
-    detached run still claims the lock for real."""
-    holder = lock_holder(module)
-    if holder is not None and holder.stale_reason() is None:
-        raise ModuleLocked(holder.pk)
-    run = RunLog.objects.create(module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run)
-    start_detached_command(run, "run_module", "--run-id", str(run.pk))
+    Raises ModuleLocked, creating no run, when another run holds the lock: the lock is taken here,
+    in the transaction that creates the run, so of two quick starts (a double click, two API
+    calls) the second is refused at once instead of failing later in its own process."""
+    with transaction.atomic():
+        run = RunLog.objects.create(
+            module=module,
+            trigger=trigger,
+            triggered_by=triggered_by,
+            dry_run=dry_run,
+            backfill=backfill or {},
+        )
+        claim_lock(module, run, LiveLog(run))
+        execute(run, "run_module", "--run-id")
     return run
 
 
@@ -40,6 +52,20 @@ def start_detached_verification(module, *, trigger, triggered_by=""):
     verification = Verification.objects.create(module=module, trigger=trigger, triggered_by=triggered_by)
     start_detached_command(verification, "verify_module", "--verification-id", str(verification.pk))
     return verification
+
+
+def execute(run, command, id_option):
+    """Have the queued run (a RunLog or a GroupRun) executed as `manage.py command id_option N`
+    does: with `executor: queue` a job of the task named command, deferred in the current
+    transaction; else that command, detached, started once the run's row is committed, where its
+    process can read it."""
+    if settings.PIPEKIT_EXECUTOR == "queue":
+        # Imported here: procrastinate is loaded only with executor: queue (pipekit_site/settings.py).
+        from procrastinate.contrib.django import app
+
+        app.configure_task(name=command).defer(run_id=run.pk)
+    else:
+        transaction.on_commit(lambda: start_detached_command(run, command, id_option, str(run.pk)))
 
 
 def start_detached_command(run, *args):

@@ -12,11 +12,14 @@ from contextlib import contextmanager
 
 from connections import jrunner
 from connections.secrets import SecretError
+from syncs import schema
 from syncs.commits import merge_committed
 from syncs.livelog import JRUNNER_STARTED, LiveLog
 from syncs.locks import ModuleLocked, claim_lock, release_lock
 from syncs.models import RunLog, RunOn, Status, Strategy
+from syncs.notify import notify_run
 from syncs.plan import build_plan, render
+from syncs.schema import check_source
 
 logger = logging.getLogger(__name__)
 
@@ -44,29 +47,47 @@ def step(name, by_prefix=None):
         raise RunError(f"{name}: {exc}") from exc
 
 
-def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", also_stop=None):
+def run_module(
+    module, *, trigger, dry_run=False, run=None, triggered_by="", also_stop=None, backfill=None, worker=""
+):
     """Run module (or execute the queued run) in this process and return its finished RunLog.
 
     also_stop: a function polled with the run's own cancel flag, true when the run must stop (a
-    group run's cancel), so the engine needs to know nothing of what started it."""
+    group run's cancel), so the engine needs to know nothing of what started it. backfill: for a
+    new run, RunLog.backfill (the watermark values to use instead of resolving them). worker: the
+    name of the `manage.py worker` executing it, recorded on the run."""
     if run is None:
         run = RunLog.objects.create(
-            module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
+            module=module,
+            trigger=trigger,
+            triggered_by=triggered_by,
+            dry_run=dry_run,
+            backfill=backfill or {},
         )
-    if not run.start():
-        return run
     log = LiveLog(run)
+    # The lock first: a run it refuses never started, so it ends as no failure (RunLog.refuse).
     try:
         claim_lock(module, run, log)
     except ModuleLocked as exc:
         log.note(f"refused: {exc}")
-        _finish(run, Status.ERROR, str(exc))
+        run.refuse(str(exc))
         return run
     try:
-        _run(module, run, log, CancelCheck(run, also_stop))
+        if run.start(worker):
+            _run(module, run, log, CancelCheck(run, also_stop))
     finally:
         release_lock(module, run)
+    _notify(run)
     return run
+
+
+def _notify(run):
+    """Hand the finished run to its module's channels (sent on a thread of their own)."""
+    try:
+        notify_run(run)
+    except Exception:
+        # The run is recorded either way; notices must never change how it ended.
+        logger.exception("could not queue the notices of run %s", run.pk)
 
 
 # Set by the run commands on SIGTERM (a shutdown): runs in this process stop like a cancel, so
@@ -114,6 +135,7 @@ def _run(module, run, log, cancel):
         cancel.check()
         plan = _prepare(module, run, log, cancel)
         if run.dry_run:
+            _check_without_loading(module, run, log)
             log.note("dry run: nothing was written")
             _finish(run, Status.DRY_RUN)
             return
@@ -185,8 +207,13 @@ def _prepare(module, run, log, cancel):
         with step(f"reading the password of connection {conn.name}"):
             conn.resolve_password()
 
+    given = run.backfill.get("values", {})
+    tokens = module.query_tokens()
+    not_in_query = [name for name in given if name not in tokens]
+    if not_in_query:
+        raise RunError(f"checking the backfill values: the source query has no {{{not_in_query[0]}}}")
     names = {w.name for w in watermarks}
-    unknown = [t for t in module.query_tokens() if t not in names]
+    unknown = [t for t in tokens if t not in names and t not in given]
     if unknown:
         tokens = ", ".join(f"{{{t}}}" for t in unknown)
         raise RunError(f"checking the source query: {tokens} has no watermark of that name")
@@ -200,7 +227,12 @@ def _prepare(module, run, log, cancel):
         raise RunError("checking the module: an incremental module needs a merge key")
 
     values = {}
+    if given:
+        log.note(f"backfill: {_values_text(given)} given, not resolved; stored state is not touched")
+        values.update(given)
     for watermark in watermarks:
+        if watermark.name in given:
+            continue
         conn = watermark.resolver_connection()
         log.note(f"resolving watermark {watermark.name} on {conn.name}")
         with step(f"resolving watermark {watermark.name} on {conn.name}"):
@@ -221,6 +253,7 @@ def _prepare(module, run, log, cancel):
 
     run.watermark_values = values
     run.resolved_sql = render(module.source_query, values, module.source.dialect)
+    _check_source_columns(module, run, log, cancel)
     try:
         # Loading twice (staging, then dest) costs twice the copy: a full refresh loads straight
         # into the destination, cleared (DELETE, or TRUNCATE where the module asks) in the load's
@@ -230,8 +263,55 @@ def _prepare(module, run, log, cancel):
     except (ValueError, KeyError) as exc:
         raise RunError(f"building the merge SQL: {exc}") from exc
     run.merge_sql = plan.script
-    run.save(update_fields=["watermark_values", "resolved_sql", "merge_sql"])
+    run.save(update_fields=["watermark_values", "resolved_sql", "merge_sql", "drift"])
     return plan
+
+
+def _values_text(values):
+    return ", ".join(f"{name}={value}" for name, value in values.items())
+
+
+def _check_source_columns(module, run, log, cancel):
+    """Compare the columns the resolved query returns with the module's before any data moves:
+    fail on a missing column or one retyped into what the destination cannot take; warn of the
+    rest (the load takes the module's columns by name, leaving new ones out)."""
+    log.note("checking the source query's columns")
+    with step("checking the source query's columns", _load_steps(module)):
+        drift = check_source(module, run.resolved_sql, cancel)
+    run.drift = drift.record()
+    for column in drift.extra:
+        log.note(
+            "warning: schema drift: the source query returns columns the module does not have, "
+            f"left out: {column['name']} ({column['source_type']})"
+        )
+    for column in drift.retyped:
+        log.note(
+            f"warning: schema drift: column {column['source_name']} is {column['now']} now, not "
+            f"{column['was']}; destination column {column['dest_name']} {column['dest_type']} takes it"
+        )
+    if drift.problems:
+        run.save(update_fields=["watermark_values", "resolved_sql", "drift"])
+        raise RunError(
+            f"checking the source query's columns: {'; '.join(drift.problems)}; nothing was loaded"
+        )
+
+
+def _check_without_loading(module, run, log):
+    """What a dry run checks in place of the load, failing as the run would. The source query and
+    its columns were checked with every run's (`_check_source_columns`); here the destination
+    answers and has the table with each of the module's columns."""
+    dest = module.dest
+    log.note(f"checking the destination table {module.dest_table} on {dest.name}")
+    with step(f"connecting to the destination {dest.name}"):
+        existing = schema.existing_table_columns(dest, module.dest_table)
+    if existing is None:
+        raise RunError(f"checking the destination {dest.name}: there is no table {module.dest_table}")
+    names = {c["dest_name"].lower() for c in existing}
+    missing = [c["dest_name"] for c in module.columns if c["dest_name"].lower() not in names]
+    if missing:
+        raise RunError(
+            f"checking the destination {dest.name}: {module.dest_table} has no column {', '.join(missing)}"
+        )
 
 
 def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=False, pre=(), post=()):
@@ -276,13 +356,8 @@ def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=
 
 
 def _jrunner_line(line, log):
-    if line.startswith(jrunner.EXTRA_COLUMNS):
-        extra = line.removeprefix(jrunner.EXTRA_COLUMNS)
-        log.note(
-            f"warning: schema drift: the source query returns columns the module does not have, "
-            f"left out: {extra}"
-        )
-    elif not line.startswith("-post statement"):
+    # Extra source columns were reported, with their types, by _check_source_columns.
+    if not line.startswith(("-post statement", jrunner.EXTRA_COLUMNS)):
         # The merge's own counts are summed up in one note instead (see _load_staged).
         log.line(line)
 
@@ -327,7 +402,7 @@ def _load_direct(module, run, plan, log, cancel):
             post=plan.record,
         )
     run.rows_staged = run.rows_merged = result.rows
-    log.note(f"{result.rows} rows loaded ({result.load_path})")
+    log.note(f"{result.rows:,} rows loaded ({result.load_path})")
 
 
 def _load_staged(module, run, plan, log, cancel):
@@ -354,8 +429,8 @@ def _load_staged(module, run, plan, log, cancel):
         # Every strategy's merge is deletes (none for append), then the insert from staging.
         *deletes, run.rows_merged = result.post_counts[: len(plan.merge)]
         log.note(
-            f"{result.rows} rows staged ({result.load_path}); merged: {sum(deletes)} deleted, "
-            f"{run.rows_merged} inserted"
+            f"{result.rows:,} rows staged ({result.load_path}); merged: {sum(deletes):,} deleted, "
+            f"{run.rows_merged:,} inserted"
         )
     finally:
         if not plan.dropped:

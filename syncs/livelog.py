@@ -6,7 +6,10 @@ import time
 
 from django.utils import timezone
 
+# jrunner's row count so far, printed as a bare number (jrunner/README.md, "Progress").
 BARE_NUMBER = re.compile(r"^\s*\d+\s*$")
+# How the live log shows that count: one line, replaced by the next count.
+PROGRESS = re.compile(r"^\d\d:\d\d:\d\d [\d,]+ rows so far$")
 # A log longer than HEAD_LINES + TAIL_LINES keeps these and a count of the lines between.
 HEAD_LINES = 200
 TAIL_LINES = 800
@@ -15,12 +18,16 @@ JRUNNER_STARTED = "jrunner started"
 
 
 def collapse(lines, line):
-    """Append line to lines, replacing a trailing bare-number line when line is one too."""
-    if BARE_NUMBER.match(line) and lines and BARE_NUMBER.match(lines[-1]):
+    """Append line to lines, replacing a trailing progress line when line is one too."""
+    if PROGRESS.match(line) and lines and PROGRESS.match(lines[-1]):
         lines[-1] = line
     else:
         lines.append(line)
     return lines
+
+
+def _stamp():
+    return timezone.localtime().strftime("%H:%M:%S")
 
 
 class LiveLog:
@@ -50,8 +57,11 @@ class LiveLog:
             self.left_out += 1
 
     def line(self, line):
-        """Add a line of jrunner output."""
-        collapse(self.lines, line.rstrip("\r\n"))
+        """Add a line of jrunner output; a row count shows as "HH:MM:SS 12,345 rows so far"."""
+        line = line.rstrip("\r\n")
+        if BARE_NUMBER.match(line):
+            line = f"{_stamp()} {int(line):,} rows so far"
+        collapse(self.lines, line)
         self._cap()
         self.dirty = True
         if time.monotonic() - self.last_write >= self.interval:
@@ -59,7 +69,7 @@ class LiveLog:
 
     def note(self, message):
         """Add a timestamped line from the engine and save at once."""
-        stamp = timezone.localtime().strftime("%H:%M:%S")
+        stamp = _stamp()
         for line in message.splitlines() or [""]:
             self.lines.append(f"{stamp} {line}")
             self._cap()

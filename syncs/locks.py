@@ -5,6 +5,7 @@ count decides (docs/ARCHITECTURE.md, "Locks and cancel")."""
 
 import socket
 
+from django.db.models import Q
 from django.utils import timezone
 
 from syncs.commits import merge_committed
@@ -21,9 +22,14 @@ class ModuleLocked(Exception):
 
 
 def claim_lock(module, run, log):
-    """Take the module's lock for run, clearing a stale holder; raise ModuleLocked when it is held."""
+    """Take the module's lock for run, clearing a stale holder; raise ModuleLocked when another run
+    holds it. A run that holds it already (queued with it, syncs.detached) keeps it."""
     now = timezone.now()
-    if Module.objects.filter(pk=module.pk, running_run__isnull=True).update(running_run=run, locked_at=now):
+    if (
+        Module.objects.filter(pk=module.pk)
+        .filter(Q(running_run__isnull=True) | Q(running_run=run))
+        .update(running_run=run, locked_at=now)
+    ):
         return
     holder = lock_holder(module)
     if holder is None:

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from connections.columns import type_problem
-from connections.models import Connection
+from connections.models import SECRET_REF_RE, Connection
 
 IDENTIFIER_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
 TOKEN_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -34,6 +34,106 @@ class Clear(models.TextChoices):
     TRUNCATE = "truncate", "TRUNCATE (PostgreSQL): faster, but every reader waits until the commit"
 
 
+class Event(models.TextChoices):
+    """What a channel may be told of a finished run (module or group)."""
+
+    FAILURE = "failure"
+    RECOVERY = "recovery", "recovery (the first success after a failure)"
+    SUCCESS = "success"
+    GUARD = "guard", "guard refusal"
+
+
+# How the error of a run a guard refused starts (issue 15's guards).
+GUARD_PREFIX = "guard: "
+URL_HELP = (
+    "A $NAME reference into the secrets file holding the webhook's address (it is a secret): "
+    "'manage.py secrets set NAME' and enter $NAME here."
+)
+
+
+class ChannelKind(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    WEBHOOK = "webhook", "Webhook (a JSON POST)"
+    SLACK = "slack", "Slack-compatible incoming webhook"
+
+
+class Channel(models.Model):
+    """Where notices go: modules and groups name channels in their `notify` lists."""
+
+    name = models.CharField(max_length=63, unique=True, validators=[identifier_validator])
+    kind = models.CharField(max_length=10, choices=ChannelKind.choices)
+    url = models.CharField(
+        "URL",
+        max_length=100,
+        blank=True,
+        validators=[RegexValidator(SECRET_REF_RE, URL_HELP)],
+        help_text=URL_HELP,
+    )
+    to = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='E-mail addresses, as a list: ["ops@example.com"]; empty for config.yaml email.to.',
+    )
+    enabled = models.BooleanField(default=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(url="") | models.Q(url__regex=SECRET_REF_RE),
+                name="channel_url_is_secret_ref",
+                violation_error_message=URL_HELP,
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.kind in (ChannelKind.WEBHOOK, ChannelKind.SLACK) and not self.url:
+            errors["url"] = f"A {self.kind} channel needs its URL. {URL_HELP}"
+        if self.kind == ChannelKind.EMAIL and self.url:
+            errors["url"] = "An e-mail channel has no URL; it sends through config.yaml email."
+        if not isinstance(self.to, list) or not all(isinstance(a, str) and "@" in a for a in self.to):
+            errors["to"] = 'Must be a list of e-mail addresses: ["ops@example.com"].'
+        elif self.to and self.kind != ChannelKind.EMAIL:
+            errors["to"] = "Only an e-mail channel has addresses."
+        if errors:
+            raise ValidationError(errors)
+
+
+def notify_problem(notify):
+    """Return what is wrong with a `notify` list ([{channel, on: [events]}]), or '' when nothing is."""
+    shape = "Must be a list of {channel: NAME, on: [failure, recovery, success, guard]}."
+    if not isinstance(notify, list) or not all(isinstance(n, dict) for n in notify):
+        return shape
+    names = []
+    for entry in notify:
+        if set(entry) - {"channel", "on"} or not isinstance(entry.get("channel"), str):
+            return shape
+        on = entry.get("on", [Event.FAILURE])
+        if not isinstance(on, list) or not on or not all(e in Event.values for e in on):
+            return f"{entry['channel']}: on must list some of {', '.join(Event.values)}."
+        names.append(entry["channel"])
+    missing = sorted(set(names) - set(Channel.objects.filter(name__in=names).values_list("name", flat=True)))
+    if missing:
+        return f"There is no channel named {missing[0]}."
+    if len(set(names)) != len(names):
+        return "A channel is named twice."
+    return ""
+
+
+def notify_field():
+    return models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Channels told of its runs: [{channel: NAME, on: [failure, recovery, success, guard]}]; "
+        "on defaults to [failure].",
+    )
+
+
 class Module(models.Model):
     name = models.CharField(
         max_length=63, unique=True, validators=[identifier_validator], help_text="Names the staging table."
@@ -57,6 +157,7 @@ class Module(models.Model):
         default=Clear.DELETE,
         help_text="How a full refresh straight into a PostgreSQL table empties it first.",
     )
+    notify = notify_field()
     lock_timeout = models.PositiveIntegerField(
         null=True,
         blank=True,
@@ -102,6 +203,9 @@ class Module(models.Model):
         columns_problem = self.columns_problem()
         if columns_problem:
             errors["columns"] = columns_problem
+        notify_error = notify_problem(self.notify)
+        if notify_error:
+            errors["notify"] = notify_error
         if self.strategy == Strategy.INCREMENTAL and not self.merge_key:
             errors["merge_key"] = "An incremental module needs a merge key."
         elif not isinstance(self.merge_key, list) or not all(
@@ -133,6 +237,22 @@ class Module(models.Model):
             if repeated:
                 return f"Two columns have the {key} {repeated[0]}."
         return ""
+
+    def sharing_dest_table(self):
+        """Return the other modules that load this module's destination table: the same database
+        (JDBC URL) and table name, ignoring case; a name without a schema matches any schema."""
+        try:
+            schema, name = self.dest.dialect.split_table(self.dest_table)
+        except ValueError:
+            return []
+        others = Module.objects.filter(dest__jdbc_url=self.dest.jdbc_url, dest_table__icontains=name)
+        sharing = []
+        for other in others.exclude(pk=self.pk).select_related("dest__driver"):
+            other_schema, other_name = other.dest.dialect.split_table(other.dest_table)
+            same_schema = not schema or not other_schema or schema.lower() == other_schema.lower()
+            if same_schema and name.lower() == other_name.lower():
+                sharing.append(other)
+        return sharing
 
     def query_tokens(self):
         """Return the {token} names used in the source query, in order, without repeats."""
@@ -279,6 +399,8 @@ def pid_alive(pid):
 
 # How the error of an abandoned run starts (the tick looks for them to clean up after).
 ABANDONED = "abandoned: "
+# How the error of a run refused by its module's lock starts.
+NOT_STARTED = "not started: "
 
 
 class RunRecord(models.Model):
@@ -299,6 +421,8 @@ class RunRecord(models.Model):
     error = models.TextField(blank=True)
     pid = models.IntegerField(null=True, blank=True)
     host = models.CharField(max_length=255, blank=True)
+    # The `manage.py worker` that executed the run (executor: queue); empty for a process of its own.
+    worker = models.CharField(max_length=100, blank=True)
     cancel_requested = models.BooleanField(default=False)
 
     class Meta:
@@ -331,17 +455,22 @@ class RunRecord(models.Model):
         self.refresh_from_db()
         return bool(updated)
 
-    def start(self):
-        """Mark the queued run as running in this process; return False, changing nothing, when it is
-        no longer queued (cancelled or abandoned meanwhile, or started by another process)."""
+    def start(self, worker=""):
+        """Mark the queued run as running in this process (of the named worker, if one); return False,
+        changing nothing, when it is no longer queued (cancelled or abandoned meanwhile, or started
+        by another process)."""
         started = (
             type(self)
             .objects.filter(pk=self.pk, status=Status.QUEUED)
             .update(
-                status=Status.RUNNING, started_at=timezone.now(), pid=os.getpid(), host=socket.gethostname()
+                status=Status.RUNNING,
+                started_at=timezone.now(),
+                pid=os.getpid(),
+                host=socket.gethostname(),
+                worker=worker,
             )
         )
-        self.refresh_from_db(fields=["status", "started_at", "pid", "host", "error", "finished_at"])
+        self.refresh_from_db(fields=["status", "started_at", "pid", "host", "worker", "error", "finished_at"])
         return bool(started)
 
     def finish(self, status, error="", *, fields=()):
@@ -400,6 +529,11 @@ class RunLog(RunRecord):
     rows_merged = models.BigIntegerField(null=True, blank=True)
     load_path = models.CharField(max_length=30, blank=True)
     hook_results = models.JSONField(default=list, blank=True)
+    # A backfill's given watermark values ({"values": {...}}, and for one chunk of a split range
+    # "chunk": {"range", "number", "of"}); empty for a run that resolves its watermarks.
+    backfill = models.JSONField(default=dict, blank=True)
+    # How the source query's columns differed from the module's (syncs.schema.Drift.record).
+    drift = models.JSONField(default=dict, blank=True)
     live_log = models.TextField(blank=True)
     stdout = models.TextField(blank=True)
     stderr = models.TextField(blank=True)
@@ -434,11 +568,26 @@ class RunLog(RunRecord):
             self.module.add_to_trend(seconds, rows)
         return finished
 
+    def refuse(self, why):
+        """End a queued run that another run's lock kept from starting: `cancelled`, "not started:
+        why", so it counts as no failure and as no module's last run (syncs.summaries)."""
+        return self._end([Status.QUEUED], Status.CANCELLED, f"{NOT_STARTED}{why}")
+
+    def _end(self, statuses, status, error, **values):
+        ended = super()._end(statuses, status, error, **values)
+        if ended:
+            # A run queued from the web holds its module's lock before it starts (syncs.detached);
+            # one that ends without starting (cancelled, never started) must not keep it.
+            Module.objects.filter(pk=self.module_id, running_run=self.pk).update(
+                running_run=None, locked_at=None
+            )
+        return ended
+
     def summary_line(self):
         """Return the one-line summary of a finished run: status, rows, seconds (and the error)."""
         rows = self.rows_merged if self.rows_merged is not None else 0
         seconds = self.duration.total_seconds() if self.duration else 0
-        line = f"{self.module.name}: {self.status}, {rows} rows, {seconds:.1f} s (run {self.pk})"
+        line = f"{self.module.name}: {self.status}, {rows:,} rows, {seconds:.1f} s (run {self.pk})"
         return f"{line}: {self.error}" if self.error else line
 
 
@@ -518,3 +667,37 @@ class Verification(RunRecord):
         if self.status == Status.SUCCESS:
             return f"{self.module.name}: matched {self.matched:,} rows (verification {self.pk})"
         return f"{self.module.name}: {self.status} (verification {self.pk}): {self.error}"
+
+
+class NoticeStatus(models.TextChoices):
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Notice(models.Model):
+    """One notice of a finished run (a module run or a group run) to one channel: each attempt
+    and its outcome, shown on the run's page."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="notices")
+    run = models.ForeignKey(RunLog, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
+    group_run = models.ForeignKey(
+        "scheduling.GroupRun", null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
+    )
+    event = models.CharField(max_length=10, choices=Event.choices)
+    status = models.CharField(max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.SENDING)
+    # [{"at": ISO time, "outcome": "HTTP 200" | "timed out after 5 s" | …}], one per attempt.
+    attempts = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(run__isnull=True) ^ models.Q(group_run__isnull=True),
+                name="notice_of_one_run",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} notice to {self.channel.name} ({self.status})"

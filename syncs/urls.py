@@ -1,6 +1,6 @@
 from django.urls import path
 
-from syncs import api, views, wizard
+from syncs import api, editor, views, wizard
 
 app_name = "syncs"
 urlpatterns = [
@@ -8,13 +8,17 @@ urlpatterns = [
     path("modules/<int:module_id>/", views.module_detail, name="module_detail"),
     path("modules/<int:module_id>/run", views.module_run, name="module_run"),
     path("modules/<int:module_id>/verify", views.module_verify, name="module_verify"),
+    path("modules/<int:module_id>/backfill", views.module_backfill, name="module_backfill"),
     path("modules/<int:module_id>/unlock", views.module_unlock, name="module_unlock"),
+    path("modules/<int:module_id>/edit", editor.module_edit, name="module_edit"),
     path("modules/<int:module_id>/columns/new", wizard.add_column, name="add_column"),
     path("modules/new/", wizard.wizard_start, name="wizard_start"),
     path("modules/new/tables", wizard.wizard_tables, name="wizard_tables"),
     path("modules/new/columns", wizard.wizard_columns, name="wizard_columns"),
     path("modules/new/sql", wizard.wizard_sql, name="wizard_sql"),
     path("modules/new/create", wizard.wizard_create, name="wizard_create"),
+    path("channels/", views.channel_list, name="channel_list"),
+    path("channels/<int:channel_id>/test", views.channel_test, name="channel_test"),
     path("runs/", views.run_history, name="run_history"),
     path("runs/<int:run_id>/", views.run_detail, name="run_detail"),
     path("runs/<int:run_id>/cancel", views.run_cancel, name="run_cancel"),

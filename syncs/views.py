@@ -2,6 +2,7 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
 from django.db.models import Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,12 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from pipekit_site.auth import RUN, permission_required, staff_required
-from syncs import detached
+from pipekit_site.auth import CHANGE_CHANNEL, RUN, permission_required, staff_required
+from syncs import detached, notify
+from syncs.backfill import values_problem
 from syncs.locks import ModuleLocked, unlock
-from syncs.models import Module, RunLog, Status, Trigger
-from syncs.summaries import LONG_FIELDS, latest_runs, newest_run
-from syncs.trends import trend_svg
+from syncs.models import Channel, Module, RunLog, Status, Trigger
+from syncs.summaries import LONG_FIELDS, latest_runs, newest_run, outcomes
+from syncs.trends import chart_runs, history_chart, trend_svg
 from syncs.verify import latest_verification
 
 RECENT_RUNS = 20
@@ -53,7 +55,7 @@ class ModuleSearch(forms.Form):
             text = data["connection"]
             modules = modules.filter(Q(source__name__icontains=text) | Q(dest__name__icontains=text))
         if data.get("status"):
-            last_status = Subquery(newest_run(RunLog.objects, "module").values("status"))
+            last_status = Subquery(newest_run(outcomes(RunLog.objects), "module").values("status"))
             modules = modules.annotate(last_status=last_status)
             if data["status"] == NEVER_RUN:
                 modules = modules.filter(last_status__isnull=True)
@@ -93,12 +95,25 @@ def module_detail(request, module_id):
         "hooks": module.hooks.select_related("connection"),
         "groups": module.groups.all(),
         "verification": latest_verification(module),
+        "new_source_columns": new_source_columns(module, runs),
+        "backfill_tokens": module.query_tokens(),
     }
     if request.htmx and request.GET.get("part") == "verification":
         return render(request, "syncs/module_detail.html#verification", context)
     if request.htmx:
         return render(request, "syncs/module_detail.html#runs", context)
+    context["chart"] = history_chart(chart_runs(module))
     return render(request, "syncs/module_detail.html", context)
+
+
+def new_source_columns(module, runs):
+    """The columns the newest checked run found in the source query and the module does not load
+    yet (a notice with "add column" for each)."""
+    checked = next((run for run in runs if run.is_finished and run.resolved_sql), None)
+    if checked is None:
+        return []
+    loaded = {c["source_name"].lower() for c in module.columns}
+    return [c for c in checked.drift.get("extra", []) if c["name"].lower() not in loaded]
 
 
 @permission_required(RUN)
@@ -123,6 +138,24 @@ def module_verify(request, module_id):
     module = get_object_or_404(Module, pk=module_id)
     detached.start_detached_verification(module, trigger=Trigger.MANUAL, triggered_by=request.user.username)
     return redirect(reverse("syncs:module_detail", args=[module.pk]) + "#verification")
+
+
+def module_backfill(request, module_id):
+    """Start a run with the watermark values given for some of the query's tokens (a backfill)."""
+    module = get_object_or_404(Module, pk=module_id)
+    values = {t: request.POST[t].strip() for t in module.query_tokens() if request.POST.get(t, "").strip()}
+    problem = values_problem(module, values) if values else "give a value for at least one token"
+    if problem:
+        messages.error(request, f"Not started: {problem}.")
+        return redirect("syncs:module_detail", module.pk)
+    try:
+        run = detached.start_detached_run(
+            module, trigger=Trigger.MANUAL, triggered_by=request.user.username, backfill={"values": values}
+        )
+    except ModuleLocked as exc:
+        messages.error(request, f"Not started: {module.name} is {exc}.")
+        return redirect("syncs:run_detail", exc.holder_id)
+    return redirect("syncs:run_detail", run.id)
 
 
 @permission_required(RUN)
@@ -194,11 +227,16 @@ class RunFilter(forms.Form):
     since = forms.DateField(required=False, label="from", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
 
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            raise forms.ValidationError("The “to” day is before the “from” day.")
+        return data
+
     def filter(self, runs):
-        """Narrow the runs by the fields that are valid; an invalid field is ignored (and shown).
+        """Narrow the runs by the fields (the form must be valid).
 
         Days are ranges of created_at in the current time zone, so an index serves them."""
-        self.is_valid()
         data = self.cleaned_data
         if data.get("module"):
             runs = runs.filter(module__in=Module.objects.filter(name__icontains=data["module"]))
@@ -221,20 +259,56 @@ def older_than(runs, before):
     return runs.filter(created_at__lte=anchor).filter(Q(created_at__lt=anchor) | Q(id__lt=before))
 
 
+def filter_problems(form, before):
+    """What is wrong with run history's filters, as one text; '' when nothing is."""
+    problems = list(form.non_field_errors())
+    for name, errors in form.errors.items():
+        if name != NON_FIELD_ERRORS:
+            problems.append(f"{form[name].label.capitalize()}: {' '.join(errors)}")
+    if not (before == "" or before.isdigit()):
+        problems.append("Before: it must be a run number.")
+    return " ".join(problems)
+
+
 @staff_required
 def run_history(request):
     """Newest first, HISTORY_PAGE_SIZE at a time; ?before=<run id> pages on by keyset, so a deep
     page costs what the first does."""
     form = RunFilter(request.GET)
-    runs = form.filter(RunLog.objects.select_related("module").only(*HISTORY_FIELDS))
     before = request.GET.get("before", "")
-    if before.isdigit():
+    problems = filter_problems(form, before)
+    if problems:
+        # A list filtered by some of the fields would pass for the answer to all of them.
+        context = {"form": form, "runs": [], "problems": problems}
+        return render(request, "syncs/run_history.html", context, status=400)
+    runs = form.filter(RunLog.objects.select_related("module").only(*HISTORY_FIELDS))
+    if before:
         runs = older_than(runs, int(before))
     rows = list(runs[: HISTORY_PAGE_SIZE + 1])
     context = {
         "form": form,
         "runs": rows[:HISTORY_PAGE_SIZE],
         "older": rows[HISTORY_PAGE_SIZE - 1].id if len(rows) > HISTORY_PAGE_SIZE else None,
-        "paged": before.isdigit(),
+        "paged": bool(before),
+        "filtered": any(form.cleaned_data.values()),
     }
     return render(request, "syncs/run_history.html", context)
+
+
+@staff_required
+def channel_list(request):
+    """The notification channels; a webhook's address is a secret, so only its $NAME shows."""
+    return render(request, "syncs/channel_list.html", {"channels": Channel.objects.all()})
+
+
+@permission_required(CHANGE_CHANNEL)
+@require_POST
+def channel_test(request, channel_id):
+    """Send a test notice through a channel now, once, and say how it went."""
+    channel = get_object_or_404(Channel, pk=channel_id)
+    outcome, sent = notify.send_test(channel)
+    if sent:
+        messages.success(request, f"Test notice sent through {channel.name}: {outcome}.")
+    else:
+        messages.error(request, f"Test notice through {channel.name} failed: {outcome}.")
+    return redirect("syncs:channel_list")

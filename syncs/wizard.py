@@ -12,6 +12,7 @@ from connections import introspection
 from connections.columns import next_column_id
 from connections.jrunner import JrunnerError
 from connections.models import Connection
+from connections.secrets import SecretError
 from pipekit_site.auth import ADD, CHANGE, permission_required
 from syncs import schema
 from syncs.actions import create_module
@@ -57,15 +58,20 @@ def wizard_tables(request):
         return _back_to_start(request)
     source, dest = chosen
     schema_name = request.GET.get("schema", "")
+    # Part of a table name: a schema of hundreds of tables is a long list to scroll.
+    table_filter = request.GET.get("filter", "").strip()
     context = {"source": source, "dest": dest, "schema": schema_name, "schemas": [], "tables": []}
     try:
         context["schemas"] = introspection.list_schemas(source)
         if not schema_name and len(context["schemas"]) == 1:
             schema_name = context["schema"] = context["schemas"][0]
         if schema_name:
-            context["tables"] = introspection.list_tables(source, schema_name)
+            tables = introspection.list_tables(source, schema_name)
+            context["table_count"] = len(tables)
+            context["tables"] = [name for name in tables if table_filter.casefold() in name.casefold()]
     except JrunnerError as exc:
         context["error"] = str(exc)
+    context["filter"] = table_filter
     context["params"] = urlencode({"source": source.pk, "dest": dest.pk})
     return render(request, "syncs/wizard_tables.html", context)
 
@@ -140,12 +146,13 @@ def _watermark_defaults(formset):
     return {
         f.cleaned_data["name"]: f.cleaned_data.get("default_value")
         for f in formset.forms
-        if f.cleaned_data.get("name")
+        if f.cleaned_data.get("name") and not f.cleaned_data.get("DELETE")
     }
 
 
-def _check_against_source(form, columns, watermarks, source):
-    """Add form errors when the query's tokens lack watermarks or its columns don't fit the grid."""
+def check_against_source(form, columns, watermarks, source):
+    """Add form errors when the query's tokens lack watermarks, it does not run on the source or
+    its columns don't fit the grid (the wizard's Create and the module editor's Save)."""
     query = form.cleaned_data["source_query"]
     defaults = _watermark_defaults(watermarks)
     missing = [t for t in dict.fromkeys(TOKEN_RE.findall(query)) if t not in defaults]
@@ -155,7 +162,7 @@ def _check_against_source(form, columns, watermarks, source):
         return
     try:
         returned = schema.module_query_columns(source, query, defaults)
-    except JrunnerError as exc:
+    except (JrunnerError, SecretError) as exc:
         form.add_error("source_query", f"{source.name}: {exc}")
         return
     if len(returned) != len(columns):
@@ -164,6 +171,35 @@ def _check_against_source(form, columns, watermarks, source):
             f"The query returns {len(returned)} columns but the grid has {len(columns)}; "
             "rows load by position, so they must match.",
         )
+
+
+def check_dest_table(request, form, module, context, columns_class):
+    """Compare the grid with the module's destination table, as Create and the editor's Save do.
+
+    Return (the table's columns, or None when it does not exist, and whether to stop): stop means
+    the page must be shown again, the reason put in context (the differences, or the grid with
+    the table's types when the operator asked to adopt them) or in form errors."""
+    dest, table = module.dest, module.dest_table
+    try:
+        existing = schema.existing_table_columns(dest, table)
+    except (JrunnerError, SecretError) as exc:
+        form.add_error("dest_table", f"{dest.name}: {exc}")
+        return None, True
+    if existing is None:
+        return None, False
+    differences = schema.column_differences(module.columns, existing)
+    if not differences:
+        return existing, False
+    can_adopt = all(d["table_type"] for d in differences)
+    if can_adopt and "adopt" in request.POST:
+        table_types = {c["dest_name"]: c["dest_type"] for c in existing}
+        adopted = [{**c, "dest_type": table_types[c["dest_name"]]} for c in module.columns]
+        context.update(columns=columns_class(initial=adopted, prefix="columns"), adopted=table)
+        return existing, True
+    names = {c["dest_name"] for c in module.columns}
+    extra = [c for c in existing if c["dest_name"] not in names]
+    context.update(differences=differences, can_adopt=can_adopt, extra=extra)
+    return existing, True
 
 
 @permission_required(ADD)
@@ -190,10 +226,11 @@ def wizard_create(request):
         )
         columns = ColumnFormSet(initial=draft["columns"], prefix="columns")
         watermarks = WatermarkFormSet(instance=new_module, prefix="watermarks")
+        sharing = Module(dest=draft_dest, dest_table=table).sharing_dest_table() if table else []
         return render(
             request,
             "syncs/wizard_create.html",
-            {**context, "form": form, "columns": columns, "watermarks": watermarks},
+            {**context, "form": form, "columns": columns, "watermarks": watermarks, "sharing": sharing},
         )
 
     columns = ColumnFormSet(request.POST, prefix="columns")
@@ -204,29 +241,16 @@ def wizard_create(request):
     context.update(form=form, columns=columns, watermarks=watermarks)
     if not (columns.is_valid() and form.is_valid() and watermarks.is_valid()):
         return render(request, "syncs/wizard_create.html", context)
-    _check_against_source(form, new_module.columns, watermarks, source)
+    check_against_source(form, new_module.columns, watermarks, source)
     if form.errors:
         return render(request, "syncs/wizard_create.html", context)
-
-    dest, table = new_module.dest, new_module.dest_table
-    try:
-        existing = schema.existing_table_columns(dest, table)
-    except JrunnerError as exc:
-        form.add_error("dest_table", f"{dest.name}: {exc}")
+    existing, stop = check_dest_table(request, form, new_module, context, ColumnFormSet)
+    if stop:
         return render(request, "syncs/wizard_create.html", context)
-    if existing is not None:
-        differences = schema.column_differences(new_module.columns, existing)
-        can_adopt = all(d["table_type"] for d in differences)
-        if differences and can_adopt and "adopt" in request.POST:
-            table_types = {c["dest_name"]: c["dest_type"] for c in existing}
-            adopted = [{**c, "dest_type": table_types[c["dest_name"]]} for c in new_module.columns]
-            context.update(columns=ColumnFormSet(initial=adopted, prefix="columns"), adopted=table)
-            return render(request, "syncs/wizard_create.html", context)
-        if differences:
-            names = {c["dest_name"] for c in new_module.columns}
-            extra = [c for c in existing if c["dest_name"] not in names]
-            context.update(differences=differences, can_adopt=can_adopt, extra=extra)
-            return render(request, "syncs/wizard_create.html", context)
+    context["sharing"] = new_module.sharing_dest_table()
+    if context["sharing"] and "share_table" not in request.POST:
+        return render(request, "syncs/wizard_create.html", context)
+    dest, table = new_module.dest, new_module.dest_table
     try:
         module = create_module(
             form.save(commit=False), watermarks=watermarks.save(commit=False), create_table=existing is None
@@ -251,7 +275,12 @@ def add_column(request, module_id):
     form = AddColumnForm(request.POST or None, initial={"source_query": module.source_query})
     if request.method == "POST" and form.is_valid():
         try:
-            column = schema.add_column(module, form.column(), source_query=form.cleaned_data["source_query"])
+            column = schema.add_column(
+                module,
+                form.column(),
+                source_query=form.cleaned_data["source_query"],
+                source_name=form.cleaned_data["source_name"] or None,
+            )
         except schema.SchemaError as exc:
             form.add_error(None, str(exc))
         else:

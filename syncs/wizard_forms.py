@@ -1,11 +1,11 @@
-"""The forms of the new-module wizard and of + add column."""
+"""The forms of the new-module wizard, of the module editor and of + add column."""
 
 from django import forms
 from django.forms import formset_factory, inlineformset_factory
 
-from connections.columns import column_id, make_column, validate_type
+from connections.columns import column_id, make_column, next_column_id, validate_type
 from connections.models import Connection
-from syncs.models import Module, Watermark, identifier_validator
+from syncs.models import Hook, Module, Watermark, identifier_validator
 
 
 class StartForm(forms.Form):
@@ -28,13 +28,33 @@ class SqlForm(forms.Form):
     )
 
 
-class ColumnForm(forms.Form):
+class RowForm(forms.Form):
+    """A form shown as a table row: its column header is the only visible label, so each input
+    carries its field's label for screen readers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault(
+                "aria-label", str(field.label or name.replace("_", " ").capitalize())
+            )
+
+
+class ColumnForm(RowForm):
     # Some databases give an expression like SELECT 1 no name at all.
     source_name = forms.CharField(widget=forms.HiddenInput, strip=False, required=False)
     source_type = forms.CharField(widget=forms.HiddenInput, required=False)
     dest_name = forms.CharField(label="Destination name", max_length=63, validators=[identifier_validator])
     dest_type = forms.CharField(label="Destination type", max_length=100, validators=[validate_type])
     description = forms.CharField(required=False, max_length=1000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The grid's inputs have no label beside them: each says what it is, and of which column.
+        column = self.initial.get("source_name") or self.data.get(self.add_prefix("source_name"))
+        for name, field in self.fields.items():
+            if not field.widget.is_hidden:
+                field.widget.attrs["aria-label"] = f"{self[name].label} of {column or 'an unnamed column'}"
 
 
 class PickColumnForm(ColumnForm):
@@ -74,6 +94,38 @@ ColumnFormSet = formset_factory(ColumnForm, formset=BaseColumnFormSet, extra=0)
 PickColumnFormSet = formset_factory(PickColumnForm, formset=BaseColumnFormSet, extra=0)
 
 
+class EditColumnForm(ColumnForm):
+    # Empty for a column the query gained: it gets the next free id when picked.
+    id = forms.CharField(widget=forms.HiddenInput, required=False)
+    include = forms.BooleanField(required=False, initial=True, label="Keep")
+
+
+class BaseEditColumnFormSet(BaseColumnFormSet):
+    def picked(self):
+        """Return the kept columns in order; a column keeps its id, a new one gets the next free id."""
+        rows = [f.cleaned_data for f in self.forms]
+        taken = [{"id": row.get("id", "")} for row in rows]
+        columns = []
+        for row in rows:
+            if not row.get("include"):
+                continue
+            taken.append({"id": row["id"] or next_column_id(taken)})
+            columns.append(
+                make_column(
+                    taken[-1]["id"],
+                    source_name=row["source_name"],
+                    source_type=row["source_type"],
+                    dest_name=row["dest_name"],
+                    dest_type=row["dest_type"],
+                    description=row["description"],
+                )
+            )
+        return columns
+
+
+EditColumnFormSet = formset_factory(EditColumnForm, formset=BaseEditColumnFormSet, extra=0)
+
+
 class CreateForm(forms.ModelForm):
     merge_key = forms.CharField(
         required=False, help_text="Destination column names, comma-separated; needed for incremental."
@@ -98,26 +150,58 @@ class CreateForm(forms.ModelForm):
         return [name.strip() for name in self.cleaned_data["merge_key"].split(",") if name.strip()]
 
 
-class WatermarkForm(forms.ModelForm):
+class WatermarkForm(RowForm, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["connection"].empty_label = "(the destination)"
         # Blank means "no default" (NULL); a resolver returning nothing then fails the run.
         self.fields["default_value"].empty_value = None
+        # A row of the watermark table, whose headers are not labels.
+        for name, field in self.fields.items():
+            if not field.widget.is_hidden:
+                field.widget.attrs["aria-label"] = f"Watermark {self[name].label.lower()}"
 
 
-WatermarkFormSet = inlineformset_factory(
-    Module,
-    Watermark,
-    form=WatermarkForm,
-    fields=["name", "resolver_sql", "connection", "default_value"],
-    widgets={
+WATERMARK_FIELDS = {
+    "fields": ["name", "resolver_sql", "connection", "default_value"],
+    "widgets": {
         "resolver_sql": forms.Textarea(attrs={"rows": 2, "class": "sql", "spellcheck": "false"}),
         "default_value": forms.TextInput,
     },
-    extra=1,
-    can_delete=False,
+    "labels": {"resolver_sql": "Resolver SQL"},
+}
+WatermarkFormSet = inlineformset_factory(
+    Module, Watermark, form=WatermarkForm, extra=1, can_delete=False, **WATERMARK_FIELDS
 )
+EditWatermarkFormSet = inlineformset_factory(
+    Module, Watermark, form=WatermarkForm, extra=0, can_delete=True, **WATERMARK_FIELDS
+)
+
+
+class HookForm(RowForm, forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["connection"].empty_label = "(the destination)"
+
+
+HookFormSet = inlineformset_factory(
+    Module,
+    Hook,
+    form=HookForm,
+    fields=["name", "sql", "run_order", "run_on", "connection", "enabled"],
+    widgets={"sql": forms.Textarea(attrs={"rows": 2, "class": "sql", "spellcheck": "false"})},
+    labels={"sql": "SQL"},
+    extra=0,
+    can_delete=True,
+)
+
+
+class EditForm(CreateForm):
+    """The module editor's fields: the wizard's, plus whether the module runs at all."""
+
+    class Meta(CreateForm.Meta):
+        fields = [*CreateForm.Meta.fields, "enabled"]
+        help_texts = {"enabled": "A disabled module is skipped by its groups; it can still be run by hand."}
 
 
 class AddColumnForm(forms.Form):
@@ -130,6 +214,8 @@ class AddColumnForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8, "class": "sql", "spellcheck": "false"}),
         help_text="Rows load by position: the query must return the new column last.",
     )
+    # Set by a drift notice's "add column": the new column is the query's column of that name.
+    source_name = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def column(self):
         data = self.cleaned_data

@@ -283,3 +283,29 @@ def orders_copy_module(erp_to_dw, make_module):
         source_query="SELECT id, total FROM orders",
         dest_table="public.orders_copy",
     )
+
+
+@pytest.fixture
+def webhook(settings, tmp_path):
+    """Return a function starting a Receiver (tests/receivers.py) and making a channel to it,
+    named `ops`, of a kind (webhook by default): its URL is the secret $OPS_HOOK of a secrets
+    file of this test. Receivers stop after the test."""
+    from connections.secrets import set_secret
+    from syncs.models import Channel
+    from tests.receivers import Receiver
+
+    settings.PIPEKIT_SECRETS_FILE = tmp_path / "secrets.env"
+    settings.PIPEKIT_BASE_URL = "https://pipekit.example.com"
+    started = []
+
+    def make(name="ops", kind="webhook", **answer):
+        receiver = Receiver(**answer).__enter__()
+        started.append(receiver)
+        key = f"{name.upper()}_HOOK"
+        set_secret(key, receiver.url, settings.PIPEKIT_SECRETS_FILE)
+        receiver.channel = Channel.objects.create(name=name, kind=kind, url=f"${key}")
+        return receiver
+
+    yield make
+    for receiver in started:
+        receiver.__exit__()

@@ -31,6 +31,8 @@ STAGED = "pipekit_staged"
 
 class Dialect:
     kind = ""
+    # The probe of Test connection: one row, one cell naming the server and its version.
+    version_sql = ""
     default_staging_schema = ""
     # True where jrunner -b has a native bulk path into this database (COPY, LOAD DATA).
     has_bulk_path = False
@@ -40,6 +42,9 @@ class Dialect:
     direct_full_refresh = False
     # True where DDL is transactional, so staging is dropped in the merge's own transaction.
     transactional_ddl = False
+    # True where a query's column types are the database's word on what the column holds, so a
+    # changed type is schema drift (syncs.schema.source_drift).
+    typed_columns = True
 
     quote_open = quote_close = '"'
     # True where a backslash escapes the next character of a string, as in MariaDB's default

@@ -19,6 +19,10 @@ MAX_COMMENT, MAX_LABEL_TEXT = 2000, 50
 
 class DB2iDialect(Dialect):
     kind = "db2i"
+    # IBM i 7.1 and later.
+    version_sql = (
+        "SELECT 'DB2 for i ' CONCAT OS_VERSION CONCAT '.' CONCAT OS_RELEASE FROM SYSIBMADM.ENV_SYS_INFO"
+    )
     current_schema = "CURRENT SCHEMA"
 
     types = {

@@ -13,6 +13,7 @@ MAX_COMMENT = 1024
 
 class MariaDBDialect(Dialect):
     kind = "mariadb"
+    version_sql = "SELECT CONCAT('MariaDB / MySQL ', version())"
     has_bulk_path = True
     quote_open = quote_close = "`"
     backslash_escapes = True

@@ -13,6 +13,7 @@ from connections.dialects.base import Dialect
 
 class MSSQLDialect(Dialect):
     kind = "mssql"
+    version_sql = "SELECT @@VERSION"
     default_staging_schema = "pipekit_staging"
     quote_open, quote_close = "[", "]"
     current_schema = "SCHEMA_NAME()"

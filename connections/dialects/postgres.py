@@ -5,6 +5,7 @@ from connections.dialects.base import Dialect
 
 class PostgresDialect(Dialect):
     kind = "postgres"
+    version_sql = "SELECT version()"
     default_staging_schema = "pipekit_staging"
     has_bulk_path = True
     direct_full_refresh = True

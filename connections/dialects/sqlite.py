@@ -9,8 +9,11 @@ from connections.dialects.base import BIGINT, INTEGER, Dialect
 
 class SQLiteDialect(Dialect):
     kind = "sqlite"
+    version_sql = "SELECT 'SQLite ' || sqlite_version()"
     current_schema = "'main'"
     transactional_ddl = True
+    # Any column holds any value, and an expression's column reports NUMERIC whatever it gives.
+    typed_columns = False
 
     types = {
         **Dialect.types,

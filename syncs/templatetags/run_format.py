@@ -35,6 +35,8 @@ def ago(value):
 
 
 @register.filter
-def thousands(value):
-    """1000000 → "1,000,000"; None stays empty."""
-    return "" if value is None else f"{value:,}"
+def count(value):
+    """Render a row count with thousands separators: 1234567 is '1,234,567'; '' for None."""
+    if value is None or value == "":
+        return ""
+    return f"{value:,}"

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.paths import ROOT
+from tests.e2e.helpers import SCREENSHOTS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -19,7 +19,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = ROOT / "test-results" / "screenshots"
 OPERATOR = ("operator", "operator-password")
 
 

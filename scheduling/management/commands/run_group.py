@@ -4,6 +4,7 @@ from scheduling.engine import run_group
 from scheduling.models import Group, GroupRun
 from syncs.engine import stop_on_sigterm
 from syncs.models import Status, Trigger
+from syncs.notify import wait_for_notices
 
 
 class Command(BaseCommand):
@@ -19,7 +20,14 @@ class Command(BaseCommand):
         )
         parser.add_argument("--group-run-id", type=int, help="execute this queued group run")
 
-    def handle(self, *args, name=None, dry_run=False, group_run_id=None, **options):
+    def handle(self, *args, **options):
+        try:
+            self.run(*args, **options)
+        finally:
+            # A run's notices go out on their own thread; they are sent before the process ends.
+            wait_for_notices()
+
+    def run(self, *args, name=None, dry_run=False, group_run_id=None, **options):
         stop_on_sigterm()
         if bool(name) == bool(group_run_id):
             raise CommandError("give a group name or --group-run-id N")

@@ -1,7 +1,16 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from syncs.backfill import BackfillError, run_backfill
 from syncs.engine import run_module, stop_on_sigterm
 from syncs.models import Module, RunLog, Status, Trigger
+from syncs.notify import wait_for_notices
+
+
+def name_value(text):
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip():
+        raise ValueError(text)
+    return name.strip(), value
 
 
 class Command(BaseCommand):
@@ -16,11 +25,42 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="resolve and record the SQL, write nothing"
         )
         parser.add_argument("--run-id", type=int, help="execute this queued run (what the web and API start)")
+        parser.add_argument(
+            "--set",
+            type=name_value,
+            action="append",
+            default=[],
+            metavar="TOKEN=VALUE",
+            help="backfill: use this value for {TOKEN} instead of resolving its watermark (repeatable); "
+            "stored state is not touched",
+        )
+        parser.add_argument(
+            "--chunk",
+            help="split the range between the first two --set values into chunks (7d, 12h, 30m, or a "
+            "number for numeric watermarks), one committed run each",
+        )
+        parser.add_argument(
+            "--resume",
+            action="store_true",
+            help="with --chunk: go on after the last chunk of the same range that committed",
+        )
 
-    def handle(self, *args, name=None, dry_run=False, run_id=None, **options):
+    def handle(self, *args, **options):
+        try:
+            self.run(*args, **options)
+        finally:
+            # A run's notices go out on their own thread; they are sent before the process ends.
+            wait_for_notices()
+
+    def run(self, *args, name=None, dry_run=False, run_id=None, **options):
         stop_on_sigterm()
         if bool(name) == bool(run_id):
             raise CommandError("give a module name or --run-id N")
+        values = dict(options["set"])
+        if (options["chunk"] or options["resume"]) and not values:
+            raise CommandError("--chunk and --resume go with --set since=… --set until=…")
+        if values and (run_id or dry_run):
+            raise CommandError("--set runs a backfill of a module by name, not with --run-id or --dry-run")
         if run_id:
             run = RunLog.objects.select_related("module").filter(pk=run_id).first()
             if run is None:
@@ -38,7 +78,32 @@ class Command(BaseCommand):
             module = Module.objects.filter(name=name).first()
             if module is None:
                 raise CommandError(f"there is no module named {name!r}")
+            if values:
+                return self.backfill(module, values, options["chunk"], options["resume"])
             run = run_module(module, trigger=Trigger.CLI, dry_run=dry_run)
         self.stdout.write(run.summary_line())
         if run.status not in (Status.SUCCESS, Status.DRY_RUN):
             raise CommandError(f"run {run.pk} ended {run.status}")
+
+    def backfill(self, module, values, chunk, resume):
+        try:
+            runs = run_backfill(
+                module, values, chunk=chunk, resume=resume, trigger=Trigger.CLI, on_run=self.print_run
+            )
+        except BackfillError as exc:
+            raise CommandError(str(exc)) from exc
+        if not chunk:
+            self.print_run(runs[0])
+        if not runs:
+            self.stdout.write("every chunk of this range had already committed: nothing to do")
+            return
+        last = runs[-1]
+        if last.status != Status.SUCCESS:
+            hint = " (run the same command with --resume to go on from there)" if chunk else ""
+            raise CommandError(f"run {last.pk} ended {last.status}{hint}")
+
+    def print_run(self, run):
+        chunk = run.backfill.get("chunk")
+        where = f"chunk {chunk['number']} of {chunk['of']}, " if chunk else ""
+        values = ", ".join(f"{k}={v}" for k, v in run.backfill["values"].items())
+        self.stdout.write(f"backfill ({where}{values}): {run.summary_line()}")

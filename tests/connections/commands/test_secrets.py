@@ -9,12 +9,6 @@ from connections import secrets
 from tests.paths import ROOT
 
 
-@pytest.fixture
-def secrets_file(settings, tmp_path):
-    settings.PIPEKIT_SECRETS_FILE = tmp_path / "secrets.env"
-    return settings.PIPEKIT_SECRETS_FILE
-
-
 def run(*args):
     from io import StringIO
 

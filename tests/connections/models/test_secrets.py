@@ -19,7 +19,10 @@ def test_a_reference_resolves_to_the_value_as_written(secrets_file):
 def test_a_missing_key_is_named_and_no_value_is_shown(secrets_file):
     with pytest.raises(secrets.SecretError) as caught:
         secrets.resolve("$CRM_PASSWORD")
-    assert str(caught.value) == f"secret CRM_PASSWORD is not in the secrets file {secrets_file}"
+    assert str(caught.value) == (
+        f"secret CRM_PASSWORD is not in the secrets file {secrets_file}; "
+        "set it with: manage.py secrets set CRM_PASSWORD"
+    )
     assert "s3cret" not in str(caught.value)
 
 

@@ -114,7 +114,8 @@ def test_a_connection_whose_secret_is_missing_fails_naming_the_key_only(erp, dri
     lines, failed = doctor()
     assert lines["connection dw"] == (
         "FAIL",
-        f"secret DW_PASSWORD is not in the secrets file {secrets_file}",
+        f"secret DW_PASSWORD is not in the secrets file {secrets_file}; "
+        "set it with: manage.py secrets set DW_PASSWORD",
     )
     assert lines["connection erp"][0] == "ok"
     assert "s3cret-Value" not in str(lines) + str(failed)

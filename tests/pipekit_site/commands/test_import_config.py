@@ -271,7 +271,8 @@ def test_a_bad_file_changes_nothing_and_names_every_problem(drivers, tmp_path):
         "connections[erp].password: A literal password is not stored. Empty, or a $NAME reference into the "
         "secrets file. Store the password itself with 'manage.py secrets set NAME' and enter $NAME here.",
         "modules[orders].colour: unknown key (known: name, description, source, dest, dest_table, strategy, "
-        "merge_key, enabled, full_refresh_clear, lock_timeout, source_query, columns, watermarks, hooks)",
+        "merge_key, enabled, full_refresh_clear, lock_timeout, notify, source_query, columns, watermarks, "
+        "hooks)",
         "modules[orders].source: no connection named 'crm'",
         "modules[orders].merge_key: An incremental module needs a merge key.",
         "modules[orders].watermarks[since].connection: no connection named 'nowhere'",
@@ -300,8 +301,8 @@ def test_a_new_bad_file_creates_nothing(drivers):
     "text, problem",
     [
         ("modules: [\n", "not valid YAML: "),
-        ("- a\n- b\n", "the file must be a mapping with connections, modules and groups"),
-        ("connection: []\n", "connection: unknown section (known: connections, modules, groups)"),
+        ("- a\n- b\n", "the file must be a mapping with channels, connections, modules and groups"),
+        ("connection: []\n", "connection: unknown section (known: channels, connections, modules, groups)"),
         ("modules: {orders: {}}\n", "modules: must be a list of entries"),
         ("connections: [erp]\n", "connections[1]: must be a mapping of keys to values"),
         (
@@ -502,3 +503,78 @@ def test_the_readme_example_imports_and_exports_back_without_its_comments(driver
     import_config(text)
     assert export_config() == text
     assert Module.objects.get().hooks.get().connection.name == "dw"
+
+
+CHANNELS = (
+    EXAMPLE.replace(
+        "connections:\n",
+        "channels:\n"
+        "  - {name: ops, kind: webhook, url: $OPS_HOOK}\n"
+        "  - {name: chat, kind: slack, url: $CHAT_HOOK}\n"
+        "  - {name: dba, kind: email, to: [dba@example.com]}\n"
+        "connections:\n",
+    )
+    .replace(
+        "    watermarks:\n",
+        "    notify:\n      - {channel: ops, on: [failure, recovery]}\n      - {channel: dba}\n"
+        "    watermarks:\n",
+        1,
+    )
+    .replace(
+        "    stop_on_failure: false\n",
+        "    stop_on_failure: false\n    notify: [{channel: chat, on: [success, guard]}]\n",
+    )
+)
+
+
+def test_channels_and_notify_lists_import_and_export_as_written(drivers, settings, tmp_path):
+    settings.PIPEKIT_SECRETS_FILE = tmp_path / "secrets.env"
+    (tmp_path / "secrets.env").write_text("OPS_HOOK=https://hooks.example.com/s3cret-path\n")
+
+    results = import_config(CHANNELS)
+
+    assert results[:3] == ["channel ops created", "channel chat created", "channel dba created"]
+    module, group = Module.objects.get(name="orders"), Group.objects.get(name="nightly")
+    assert module.notify == [{"channel": "ops", "on": ["failure", "recovery"]}, {"channel": "dba"}]
+    assert group.notify == [{"channel": "chat", "on": ["success", "guard"]}]
+    text = export_config()
+    assert text.startswith(
+        "channels:\n"
+        "  - {name: chat, kind: slack, url: $CHAT_HOOK}\n"
+        "  - {name: dba, kind: email, to: [dba@example.com]}\n"
+        "  - {name: ops, kind: webhook, url: $OPS_HOOK}\n"
+    )
+    # PyYAML quotes the key `on` (YAML 1.1 would read it bare as true); both forms import alike.
+    assert "    notify:\n      - {channel: ops, 'on': [failure, recovery]}\n      - {channel: dba}\n" in text
+    assert "s3cret-path" not in text
+    assert import_config(text)[:3] == [
+        "channel chat unchanged",
+        "channel dba unchanged",
+        "channel ops unchanged",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (
+            ("url: $OPS_HOOK", "url: https://hooks.example.com/s3cret-path"),
+            "channels[ops].url: A $NAME reference into the secrets file",
+        ),
+        (
+            ("{name: ops, kind: webhook, url: $OPS_HOOK}", "{name: ops, kind: webhook}"),
+            "channels[ops].url: A webhook channel needs its URL",
+        ),
+        (("kind: slack", "kind: pager"), "channels[chat].kind: Value 'pager' is not a valid choice."),
+        (
+            ("{channel: dba}", "{channel: nobody}"),
+            "modules[orders].notify: There is no channel named nobody.",
+        ),
+        (("on: [success, guard]", "on: [always]"), "groups[nightly].notify: chat: on must list some of"),
+    ],
+)
+def test_a_bad_channel_or_notify_entry_is_refused_naming_it_and_never_showing_a_url(drivers, change, problem):
+    problems = problems_of(CHANNELS.replace(*change))
+
+    assert any(p.startswith(problem) for p in problems), problems
+    assert "s3cret-path" not in "\n".join(problems)

@@ -20,6 +20,7 @@ def test_defaults_put_state_under_var_next_to_the_config(tmp_path):
     assert conf["secrets_file"] == tmp_path / "var" / "secrets.env"
     assert conf["debug"] is False
     assert conf["run_retention_days"] == 90
+    assert conf["executor"] == "local"
 
 
 def test_runs_may_be_kept_longer(tmp_path):
@@ -29,6 +30,24 @@ def test_runs_may_be_kept_longer(tmp_path):
 def test_a_postgres_url_is_kept(tmp_path):
     conf = config.load(write(tmp_path, "database: postgres://etl@db:5432/pipekit\n"))
     assert conf["database"] == "postgres://etl@db:5432/pipekit"
+
+
+def test_the_queue_executor_runs_on_a_postgres_state_database(tmp_path):
+    conf = config.load(write(tmp_path, "database: postgres://etl@db/pipekit\nexecutor: queue\n"))
+    assert conf["executor"] == "queue"
+
+
+def test_the_queue_executor_on_sqlite_stops_pipekit_at_start_saying_why(tmp_path):
+    env = os.environ | {"PIPEKIT_CONFIG": str(write(tmp_path, "executor: queue\n"))}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=config.BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert (
+        f"{tmp_path / 'config.yaml'}: executor: queue needs a PostgreSQL state database "
+        "(database: postgres://…)" in done.stderr
+    )
 
 
 @pytest.mark.parametrize(
@@ -45,6 +64,7 @@ def test_a_postgres_url_is_kept(tmp_path):
         ("run_retention_days: 0\n", "run_retention_days"),
         ("run_retention_days: ninety\n", "run_retention_days"),
         ("run_retention_days: yes\n", "run_retention_days"),
+        ("executor: celery\n", "executor"),
     ],
 )
 def test_a_bad_value_fails_naming_its_key(tmp_path, text, key):

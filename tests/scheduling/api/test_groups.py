@@ -28,6 +28,7 @@ def test_it_lists_groups_with_members_in_order_and_schedules(client, staff_auth,
     assert [m["module"] for m in item["members"]] == ["first", "second"]
     (listed,) = item["schedules"]
     assert listed["cron"] == "0 4 * * *" and listed["timezone"] == "America/New_York"
+    assert listed["in_words"] == "at 04:00, America/New_York"
     assert listed["next_fire_times"][0] == schedule.next_fire_times()[0].isoformat()
 
 

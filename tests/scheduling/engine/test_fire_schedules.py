@@ -285,8 +285,8 @@ def test_ticks_racing_in_processes_on_a_postgresql_state_database_start_one_grou
     )
     for name, cron in [("often", "*/5 * * * *"), ("hourly", "0 * * * *")]:
         [(group_id,)] = pg_db.rows(
-            "INSERT INTO scheduling_group (name, description, enabled, stop_on_failure)"
-            " VALUES (%s, '', true, false) RETURNING id",
+            "INSERT INTO scheduling_group (name, description, enabled, stop_on_failure, notify)"
+            " VALUES (%s, '', true, false, '[]') RETURNING id",
             (name,),
         )
         pg_db.execute(

@@ -6,6 +6,7 @@ from connections.secrets import SecretError, set_secret
 from scheduling.engine import run_group
 from scheduling.models import Group, GroupMember, GroupRun
 from scheduling.notices import send_failure_notice
+from syncs import notify
 from syncs.models import Module, RunLog, Status
 
 
@@ -112,3 +113,57 @@ def test_a_scheduled_group_run_that_fails_for_real_sends_the_notice(email, faili
 def test_a_manual_group_run_that_fails_sends_nothing(email, failing_schedule):
     assert run_group(failing_schedule.group, trigger="manual").status == Status.ERROR
     assert mail.outbox == []
+
+
+@pytest.fixture
+def notifying_group(make_items_module, webhook):
+    """A group of one module with a channel for the group (`team`) and one for the module (`ops`)."""
+    team, ops = webhook("team"), webhook("ops")
+    module = make_items_module(notify=[{"channel": "ops", "on": ["failure", "recovery"]}])
+    group = Group.objects.create(name="nightly", notify=[{"channel": "team", "on": ["failure", "recovery"]}])
+    GroupMember.objects.create(group=group, module=module, run_order=1)
+    return group, module, team, ops
+
+
+def break_and_fix(module, query):
+    module.source_query = query
+    module.save()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_group_run_tells_the_group_s_channels_and_its_module_run_the_module_s(notifying_group):
+    group, module, team, ops = notifying_group
+
+    break_and_fix(module, "SELECT id, name FROM no_such_table")
+    failed = run_group(group, trigger="schedule:1")
+    break_and_fix(module, "SELECT id, name FROM items")
+    recovered = run_group(group, trigger="manual")
+    notify.wait_for_notices()
+
+    assert team.events() == ["failure", "recovery"]
+    assert [b["kind"] for b in team.received] == ["group run", "group run"]
+    assert [b["id"] for b in team.received] == [failed.pk, recovered.pk]
+    assert team.received[0]["url"] == f"https://pipekit.example.com/group-runs/{failed.pk}/"
+    [failed_module] = team.received[0]["failed"]
+    assert (failed_module["module"], failed_module["run"]) == (module.name, failed.runs.get().pk)
+    assert "no_such_table" in failed_module["error"]
+    assert failed_module["url"] == f"https://pipekit.example.com/runs/{failed.runs.get().pk}/"
+    assert team.received[1]["failed"] == []
+    assert team.received[1]["rows"] == 3
+    assert ops.events() == ["failure", "recovery"]
+    assert [b["id"] for b in ops.received] == [r.pk for r in RunLog.objects.order_by("pk")]
+    assert failed.notices.get().status == "sent"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_group_run_page_shows_its_notices_without_the_address(notifying_group, staff_client):
+    group, module, team, _ = notifying_group
+    break_and_fix(module, "SELECT id, name FROM no_such_table")
+    failed = run_group(group, trigger="manual")
+    notify.wait_for_notices()
+
+    page = staff_client.get(f"/group-runs/{failed.pk}/").content.decode()
+
+    assert "Notices" in page
+    assert "team" in page and "HTTP 200" in page
+    assert team.url not in page

@@ -27,9 +27,9 @@ def test_it_lists_groups_with_members_schedules_and_last_run(staff_client, make_
     assert f'href="/groups/{nightly.id}/"><strong>nightly</strong>' in page
     assert "stops on failure" in page
     assert f'href="/modules/{module.id}/">items</a>' in page
-    assert "0 4 * * *" in page and "America/New_York" in page
+    assert "at 04:00, America/New_York" in page
     assert f'href="/group-runs/{last.id}/" class="pill error"' in page
-    assert "<strong>idle</strong>" in page and "disabled" in page and "never run" in page
+    assert "<strong>idle</strong>" in page and "paused" in page and "never run" in page
 
 
 def test_it_lists_fifty_groups_of_twenty_modules(staff_client, history):

@@ -175,6 +175,39 @@ def test_post_run_of_a_running_module_is_a_409_naming_the_run(client, staff_auth
     assert RunLog.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_of_two_quick_starts_the_second_is_a_409_and_no_run_fails(
+    client, staff_auth, make_items_module, wait_finished
+):
+    module = make_items_module()
+
+    first = post_run(client, module, staff_auth)
+    second = post_run(client, module, staff_auth)
+
+    assert first.status_code == 202
+    assert second.status_code == 409
+    run_id = first.json()["run_id"]
+    assert second.json() == {
+        "error": f"Not started: items is already running (run {run_id}).",
+        "run_id": run_id,
+    }
+    wait_finished(RunLog.objects.filter(pk=run_id))
+    assert list(RunLog.objects.values_list("status", flat=True)) == [Status.SUCCESS]
+    listed = client.get("/api/modules", headers=staff_auth).json()["modules"][0]
+    assert listed["last_run"]["id"] == run_id
+
+
+def test_the_last_run_is_the_last_real_one_not_a_dry_run(client, staff_auth, make_items_module):
+    module = make_items_module()
+    failed = RunLog.objects.create(module=module, status=Status.ERROR)
+    RunLog.objects.create(module=module, status=Status.DRY_RUN, dry_run=True)
+
+    listed = client.get("/api/modules", headers=staff_auth).json()["modules"][0]
+    detail = client.get(f"/api/modules/{module.id}", headers=staff_auth).json()
+
+    assert listed["last_run"]["id"] == detail["last_run"]["id"] == failed.id
+
+
 def test_the_list_has_pages_of_at_most_limit_modules(client, staff_auth, history):
     history(modules=7)
     first = client.get("/api/modules?limit=5", headers=staff_auth).json()

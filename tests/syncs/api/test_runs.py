@@ -51,6 +51,21 @@ def test_it_reads_a_run(client, staff_auth, make_items_module):
     assert data["watermark_values"] == {"since": "2026-01-01"}
     assert data["live_log"] == "3 rows written\n"
     assert "stderr" not in data
+    assert data["backfill"] == {} and data["drift"] == {}
+
+
+def test_a_backfill_run_says_so_with_its_values_and_drift(client, staff_auth, make_items_module):
+    run = RunLog.objects.create(
+        module=make_items_module(),
+        status=Status.SUCCESS,
+        backfill={"values": {"since": "2024-01-01"}},
+        drift={"extra": [{"name": "note", "source_type": "text", "dest_name": "note", "dest_type": "text"}]},
+    )
+
+    data = client.get(f"/api/runs/{run.id}", headers=staff_auth).json()
+
+    assert data["backfill"] == {"values": {"since": "2024-01-01"}}
+    assert data["drift"]["extra"][0]["name"] == "note"
 
 
 def test_an_unknown_run_is_a_json_404(client, staff_auth):

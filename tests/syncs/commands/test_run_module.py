@@ -80,3 +80,60 @@ def test_a_detached_run_finishes_on_its_own(make_items_module, wait_finished):
     assert run.status == Status.SUCCESS
     assert run.pid and run.pid != os.getpid()
     assert make_items_module.dest_db.rows("SELECT count(*) FROM items_copy") == [(3,)]
+
+
+def test_set_runs_a_backfill_with_the_values_given(make_items_module, capsys):
+    make_items_module(source_query="SELECT id, name FROM items WHERE id >= {low}")
+
+    call_command("run_module", "items", "--set", "low=2")
+
+    out = capsys.readouterr().out
+    assert out.startswith("backfill (low=2): items: success, 2 rows, ")
+    run = RunLog.objects.get()
+    assert run.backfill == {"values": {"low": "2"}}
+    assert sorted(make_items_module.dest_db.rows("SELECT id FROM items_copy")) == [(2,), (3,)]
+
+
+def test_chunk_prints_each_chunk_and_a_failed_chunk_says_how_to_resume(make_items_module, capsys):
+    make_items_module(
+        source_query="SELECT id, name FROM items WHERE id >= {low} AND id < {high}", strategy="append"
+    )
+    make_items_module.dest_db.execute(
+        "CREATE TRIGGER no_two BEFORE INSERT ON items_copy WHEN NEW.id = 2 "
+        "BEGIN SELECT RAISE(ABORT, 'no two'); END"
+    )
+
+    with pytest.raises(CommandError, match="with --resume to go on from there"):
+        call_command("run_module", "items", "--set", "low=1", "--set", "high=4", "--chunk", "1")
+
+    out = capsys.readouterr().out
+    assert "backfill (chunk 1 of 3, low=1, high=2): items: success, 1 rows" in out
+    assert "backfill (chunk 2 of 3, low=2, high=3): items: error" in out
+    assert "chunk 3" not in out
+
+    make_items_module.dest_db.execute("DROP TRIGGER no_two")
+    call_command("run_module", "items", "--set", "low=1", "--set", "high=4", "--chunk", "1", "--resume")
+
+    out = capsys.readouterr().out
+    assert "chunk 1 of 3" not in out
+    assert "backfill (chunk 2 of 3, low=2, high=3): items: success" in out
+    assert "backfill (chunk 3 of 3, low=3, high=4): items: success" in out
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        (["--set", "nope=1"], r"the source query has no \{nope\}"),
+        (["--set", "low"], "invalid name_value value"),
+        (["--chunk", "7d"], "--chunk and --resume go with --set"),
+        (["--set", "low=1", "--chunk", "7d"], "a chunked backfill needs the range as two values"),
+        (["--set", "low=1", "--dry-run"], "--set runs a backfill of a module by name"),
+    ],
+)
+def test_backfill_arguments_that_make_no_sense_are_refused(make_items_module, arguments, problem):
+    make_items_module(source_query="SELECT id, name FROM items WHERE id >= {low}")
+
+    with pytest.raises(CommandError, match=problem):
+        call_command("run_module", "items", *arguments)
+
+    assert not RunLog.objects.exists()

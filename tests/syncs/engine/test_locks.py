@@ -6,8 +6,9 @@ import pytest
 
 from syncs.detached import start_detached_run
 from syncs.engine import run_module
-from syncs.locks import ModuleLocked
-from syncs.models import Module, Status
+from syncs.livelog import LiveLog
+from syncs.locks import ModuleLocked, claim_lock
+from syncs.models import Module, RunLog, Status
 from tests.syncs import items
 from tests.syncs.locks import dead_pid, hold_lock
 
@@ -24,8 +25,10 @@ def test_it_refuses_a_second_run_naming_the_holder(module, sqlite_db2):
 
     run = run_module(module, trigger="cli")
 
-    assert run.status == Status.ERROR
-    assert run.error == f"already running (run {holder.pk})"
+    # Refused before it started: no failure.
+    assert run.status == Status.CANCELLED
+    assert run.started_at is None
+    assert run.error == f"not started: already running (run {holder.pk})"
     assert items.read(sqlite_db2) == []
     module.refresh_from_db()
     assert module.running_run == holder
@@ -36,7 +39,7 @@ def test_it_refuses_when_the_holder_runs_on_another_host(module):
 
     run = run_module(module, trigger="cli")
 
-    assert run.error == f"already running (run {holder.pk})"
+    assert run.error == f"not started: already running (run {holder.pk})"
 
 
 def test_a_holder_whose_process_is_gone_is_cleared_and_noted(module, sqlite_db2):
@@ -78,3 +81,26 @@ def test_a_detached_run_is_refused_at_once_while_a_live_run_holds_the_lock(modul
 
     with pytest.raises(ModuleLocked, match=f"already running \\(run {holder.pk}\\)"):
         start_detached_run(module, trigger="api")
+
+
+def test_a_detached_run_holds_the_lock_from_the_moment_it_is_queued(module, wait_finished):
+    run = start_detached_run(module, trigger="api")
+
+    with pytest.raises(ModuleLocked, match=f"already running \\(run {run.pk}\\)"):
+        start_detached_run(module, trigger="api")
+    wait_finished(RunLog.objects.filter(pk=run.pk))
+    run.refresh_from_db()
+    assert run.status == Status.SUCCESS
+    assert list(RunLog.objects.values_list("pk", flat=True)) == [run.pk]
+    module.refresh_from_db()
+    assert module.running_run is None
+
+
+def test_a_queued_run_cancelled_before_it_started_leaves_the_module_unlocked(module):
+    run = RunLog.objects.create(module=module)
+    claim_lock(module, run, LiveLog(run))
+
+    run.request_cancel()
+
+    module.refresh_from_db()
+    assert module.running_run is None

@@ -42,7 +42,9 @@ def test_a_source_query_error_leaves_the_destination_as_it_was(loaded, strategy,
     run = run_module(module, trigger="cli")
 
     assert run.status == Status.ERROR
-    assert "loading source rows" in run.error
+    # Reading the query's columns, before any data moves, is where it fails.
+    assert run.error.startswith("checking the source query's columns: ")
+    assert "jrunner started" not in run.live_log
     assert "no_such_column" in run.error
     assert_untouched(module, dest)
 

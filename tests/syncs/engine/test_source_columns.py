@@ -36,7 +36,7 @@ def test_a_column_dropped_from_the_source_fails_the_run_naming_it(drifting, pair
     assert run.status == Status.ERROR
     assert run.error.startswith("checking the source query's columns: ")
     assert "the query returns no column amount" in run.error
-    assert run.error.endswith("; the destination is unchanged")
+    assert run.error.endswith("; nothing was loaded")
     assert_unchanged(module, dest)
 
 
@@ -84,6 +84,7 @@ def test_a_query_with_no_columns_fails_the_run_saying_so(drifting, pg_db, pg_db2
     run = run_module(module, trigger="cli")
 
     assert run.status == Status.ERROR
-    assert run.error.startswith("checking the source query's columns: jrunner: source columns: ")
-    assert "the query returns no columns; nothing was loaded" in run.error
+    assert (
+        run.error == "checking the source query's columns: the query returns no columns; nothing was loaded"
+    )
     assert_unchanged(module, dest)

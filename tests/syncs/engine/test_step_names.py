@@ -43,7 +43,7 @@ def terminate_destination_once_loading(module, dest):
     """Cut the destination's sessions as soon as rows are moving (a progress count in the live log)."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if RunLog.objects.filter(module=module, live_log__regex=r"\n\d+\n").exists():
+        if RunLog.objects.filter(module=module, live_log__contains=" rows so far\n").exists():
             with psycopg.connect(dbname=dest.name, autocommit=True, **PG) as conn:
                 cut = conn.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

@@ -1,6 +1,6 @@
-"""Every step of a run can be stopped, and none waits for ever: a watermark query or a hook
-waiting on a lock is stopped by a cancel, and a merge waiting on a lock fails after the module's
-lock timeout."""
+"""Every step of a run can be stopped, and none waits for ever: a watermark query, the source
+columns check or a hook waiting on a lock is stopped by a cancel, and a merge (or the columns
+check) waiting on a lock fails after the module's lock timeout."""
 
 import re
 import threading
@@ -64,6 +64,31 @@ def test_a_watermark_query_waiting_on_a_lock_is_stopped_by_a_cancel(loaded, dest
 
     assert run.status == Status.CANCELLED
     assert run.error == "cancelled on request; the destination is unchanged"
+    assert items.read(dest) == items.expected(items.ROWS)
+
+
+def test_the_source_columns_check_waiting_on_a_lock_is_stopped_by_a_cancel(loaded, pg_db):
+    module, dest = loaded("pg_db2")
+    canceller = cancel_when(module, "checking the source query's columns")
+
+    with pg_db.holding(*LOCK_ITEMS["postgres"]):
+        run = run_module(module, trigger="cli")
+        canceller.join()
+
+    assert run.status == Status.CANCELLED
+    assert run.error == "cancelled on request; the destination is unchanged"
+    assert items.read(dest) == items.expected(items.ROWS)
+
+
+def test_the_source_columns_check_waiting_on_a_lock_fails_after_the_lock_timeout(loaded, pg_db):
+    module, dest = loaded("pg_db2", lock_timeout=1)
+
+    with pg_db.holding(*LOCK_ITEMS["postgres"]):
+        run = run_module(module, trigger="cli")
+
+    assert run.status == Status.ERROR
+    assert run.error.startswith("checking the source query's columns: ")
+    assert "lock timeout" in run.error
     assert items.read(dest) == items.expected(items.ROWS)
 
 

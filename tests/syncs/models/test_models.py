@@ -148,6 +148,29 @@ def test_a_module_lists_its_query_tokens_once_in_order(conn):
     assert m.query_tokens() == ["since", "until"]
 
 
+def test_a_module_knows_the_others_loading_its_table(conn, drivers):
+    module(conn).save()
+    module(conn, name="sales", dest_table="sales").save()
+    same_url = Connection.objects.create(name="dw_again", driver=drivers["postgres"], jdbc_url=conn.jdbc_url)
+    other_db = Connection.objects.create(
+        name="mart", driver=drivers["postgres"], jdbc_url="jdbc:postgresql://127.0.0.1:5432/mart"
+    )
+
+    def sharing(dest, dest_table, name="new"):
+        return [
+            m.name for m in module(conn, name=name, dest=dest, dest_table=dest_table).sharing_dest_table()
+        ]
+
+    assert sharing(conn, "public.orders") == ["orders"]
+    assert sharing(same_url, "PUBLIC.ORDERS") == ["orders"]
+    assert sharing(conn, "orders") == ["orders"]
+    assert sharing(conn, "archive.orders") == []
+    assert sharing(conn, "public.orders_old") == []
+    assert sharing(other_db, "public.orders") == []
+    assert sharing(conn, "public.orders", name="orders") == ["orders"], "an unsaved module is not itself"
+    assert module(conn, dest_table="a..b").sharing_dest_table() == []
+
+
 def test_watermark_and_hook_names_are_unique_per_module(conn):
     m = module(conn)
     m.save()

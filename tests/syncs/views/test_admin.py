@@ -118,12 +118,17 @@ def test_a_module_name_that_is_not_an_identifier_is_refused(admin_client, dw):
     assert not Module.objects.exists()
 
 
-def test_a_column_type_that_is_a_statement_is_refused(admin_client, dw):
+def test_columns_and_merge_key_are_read_only_with_a_link_to_the_module_editor(admin_client, orders):
+    url = reverse("admin:syncs_module_change", args=[orders.pk])
+    html = admin_client.get(url).content.decode()
+    assert 'name="columns"' not in html and 'name="merge_key"' not in html
+    assert f'href="{reverse("syncs:module_edit", args=[orders.pk])}"' in html
     columns = '[{"id": "c1", "source_name": "id", "dest_name": "id", "dest_type": "bigint); DROP TABLE x"}]'
-    response = admin_client.post(reverse("admin:syncs_module_add"), module_form(dw, columns=columns))
-    assert response.status_code == 200
-    assert "is not a column type" in response.content.decode()
-    assert not Module.objects.exists()
+    data = module_form(orders.dest, name="orders", columns=columns, merge_key='["x"]')
+    assert admin_client.post(url, data).status_code == 302
+    orders.refresh_from_db()
+    assert orders.columns[0]["dest_type"] == "bigint"
+    assert orders.merge_key == []
 
 
 def test_modules_are_disabled_in_bulk_with_a_message(admin_client, orders):
@@ -214,3 +219,18 @@ def test_the_run_log_list_counts_no_further_than_its_cap(admin_client, history, 
     history(modules=20, runs_per_module=3)
     listing = admin_client.get(reverse("admin:syncs_runlog_changelist"))
     assert listing.context["cl"].result_count == 31
+
+
+def test_a_run_search_matching_many_modules_lists_the_runs_of_the_first_few_and_says_so(
+    admin_client, history, monkeypatch
+):
+    monkeypatch.setattr("syncs.admin.SEARCH_MODULES", 3)
+    history(modules=5, runs_per_module=2)
+    names = sorted(Module.objects.values_list("name", flat=True))
+    prefix = names[0][:-1]
+    assert all(name.startswith(prefix) for name in names)
+
+    listing = admin_client.get(reverse("admin:syncs_runlog_changelist"), {"q": prefix})
+
+    assert {run.module.name for run in listing.context["cl"].result_list} == set(names[:3])
+    assert f"More than 3 modules start with “{prefix}”" in listing.content.decode()

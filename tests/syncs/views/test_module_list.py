@@ -47,7 +47,23 @@ def test_it_lists_each_module_with_its_groups_strategy_and_last_run(staff_client
     assert f'href="/runs/{last.id}/" class="pill error"' in page
     assert "1 m 05 s" in page
     assert "2\xa0minutes ago" in page
-    assert "1234" in page
+    assert "1,234" in page
+
+
+def test_a_dry_run_or_a_run_that_never_started_does_not_hide_the_last_real_outcome(
+    staff_client, make_items_module
+):
+    module = make_items_module()
+    failed = finished_run(module, seconds=3, rows=0, status=Status.ERROR, ago=10)
+    RunLog.objects.create(module=module, status=Status.DRY_RUN, dry_run=True)
+    RunLog.objects.create(
+        module=module, status=Status.CANCELLED, error="not started: already running (run 1)"
+    )
+
+    response = staff_client.get("/")
+
+    assert f'href="/runs/{failed.id}/" class="pill error"' in response.content.decode()
+    assert [m.name for m in staff_client.get("/", {"status": "error"}).context["modules"]] == ["items"]
 
 
 def test_a_module_that_never_ran_says_so(staff_client, make_items_module):

@@ -1,10 +1,15 @@
 """POST /modules/<id>/run: Run and Dry run start a detached `manage.py run_module` and show its page."""
 
 import os
+import time
 
 import pytest
+from django.conf import settings
 
-from syncs.models import RunLog, Status
+from connections.secrets import set_secret
+from syncs.models import Channel, Notice, RunLog, Status
+from tests.dbs import unique_name
+from tests.receivers import Receiver
 from tests.syncs.locks import hold_lock
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,3 +79,42 @@ def test_a_module_that_is_running_is_not_started_twice(staff_client, make_items_
     assert response.redirect_chain == [(f"/runs/{holder.id}/", 302)]
     assert f"Not started: items is already running (run {holder.id})." in response.content.decode()
     assert list(RunLog.objects.values_list("pk", flat=True)) == [holder.id]
+
+
+def test_a_run_started_from_the_page_notifies_as_any_run_does(staff_client, make_items_module, wait_finished):
+    # The detached process reads the suite's own secrets file, so the channel's secret goes there.
+    with Receiver() as hook:
+        key = unique_name("HOOK").upper()
+        set_secret(key, hook.url, settings.PIPEKIT_SECRETS_FILE)
+        Channel.objects.create(name="ops", kind="webhook", url=f"${key}")
+        module = make_items_module(notify=[{"channel": "ops", "on": ["success"]}])
+
+        staff_client.post(f"/modules/{module.id}/run")
+        run = RunLog.objects.get(module=module)
+        wait_finished(RunLog.objects.filter(pk=run.pk))
+        for _ in range(120):
+            if not Notice.objects.filter(status="sending").exists():
+                break
+            time.sleep(0.5)
+
+        assert hook.events() == ["success"]
+        assert hook.received[0]["id"] == run.pk
+        assert hook.received[0]["trigger"] == "manual"
+        assert Notice.objects.get(run=run).status == "sent"
+
+
+def test_a_double_click_starts_one_run_and_says_so_on_the_second(
+    staff_client, make_items_module, wait_finished
+):
+    module = make_items_module()
+
+    first = staff_client.post(f"/modules/{module.id}/run")
+    second = staff_client.post(f"/modules/{module.id}/run", follow=True)
+
+    run = RunLog.objects.get()
+    assert first["Location"] == f"/runs/{run.id}/"
+    assert second.redirect_chain == [(f"/runs/{run.id}/", 302)]
+    assert f"Not started: items is already running (run {run.id})." in second.content.decode()
+    wait_finished(RunLog.objects.filter(pk=run.pk))
+    run.refresh_from_db()
+    assert run.status == Status.SUCCESS

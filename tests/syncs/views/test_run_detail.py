@@ -118,3 +118,29 @@ def test_an_expired_session_on_a_poll_gets_a_client_redirect_to_login(client, ma
     )
     assert response.status_code == 200
     assert response["HX-Redirect"] == f"/login/?next=/runs/{run.id}/"
+
+
+def test_row_counts_have_thousands_separators_and_times_their_zone(staff_client, make_items_module):
+    started = timezone.now()
+    run = RunLog.objects.create(
+        module=make_items_module(),
+        status=Status.SUCCESS,
+        started_at=started,
+        finished_at=started,
+        rows_staged=1234567,
+        rows_merged=0,
+    )
+
+    page = staff_client.get(f"/runs/{run.id}/").content.decode()
+
+    assert "<dd>1,234,567</dd>" in page and "<dd>0</dd>" in page
+    assert f"<dd>{timezone.localtime(started):%Y-%m-%d %H:%M:%S} UTC</dd>" in page
+    assert 'Live log <span class="muted">(times UTC)' in page
+
+
+def test_every_page_has_a_favicon(staff_client, make_items_module):
+    run = RunLog.objects.create(module=make_items_module())
+
+    page = staff_client.get(f"/runs/{run.id}/").content.decode()
+
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page

@@ -1,6 +1,8 @@
+import html
 import zoneinfo
 from datetime import datetime, timedelta
 
+import pytest
 from django.utils import timezone
 
 from syncs.models import RunLog, Status
@@ -68,11 +70,39 @@ def test_it_filters_by_module_status_trigger_and_date(staff_client, make_items_m
     assert run_ids(response) == [match.id]
 
 
-def test_an_invalid_filter_is_shown_and_ignored(staff_client, make_items_module):
-    run = RunLog.objects.create(module=make_items_module())
-    response = staff_client.get("/runs/", {"status": "exploded"})
-    assert run_ids(response) == [run.id]
-    assert "Select a valid choice" in response.content.decode()
+@pytest.mark.parametrize(
+    "filters, message",
+    [
+        (
+            {"status": "exploded"},
+            "Status: Select a valid choice. exploded is not one of the available choices.",
+        ),
+        ({"trigger": "cron"}, "Trigger: Select a valid choice."),
+        ({"since": "yesterday"}, "From: Enter a valid date."),
+        ({"since": "2026-03-05", "until": "2026-03-01"}, "The “to” day is before the “from” day."),
+        ({"before": "abc"}, "Before: it must be a run number."),
+    ],
+)
+def test_a_bad_filter_value_is_refused_with_a_message_and_no_list(
+    staff_client, make_items_module, filters, message
+):
+    RunLog.objects.create(module=make_items_module())
+    response = staff_client.get("/runs/", filters)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Not listed: " in page and html.escape(message, quote=True) in page
+    assert run_ids(response) == []
+
+
+def test_a_filter_that_matches_no_run_says_no_runs_match(staff_client, make_items_module):
+    RunLog.objects.create(module=make_items_module(), status=Status.SUCCESS)
+    response = staff_client.get("/runs/", {"status": "error"})
+    assert response.status_code == 200
+    assert "No runs match these filters." in response.content.decode()
+
+
+def test_without_runs_or_filters_it_says_no_runs_yet(staff_client, db):
+    assert "No runs yet." in staff_client.get("/runs/").content.decode()
 
 
 def test_it_pages_by_fifty_and_keeps_the_filters_in_the_page_links(staff_client, make_items_module):

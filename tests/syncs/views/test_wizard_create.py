@@ -269,3 +269,24 @@ def test_a_blank_watermark_default_means_no_default(staff_client, erp_to_dw, dra
     )
 
     assert Watermark.objects.get(name="since").default_value is None
+
+
+def test_another_module_loading_the_table_is_named_before_create(staff_client, erp_to_dw, draft, make_module):
+    make_module(
+        erp_to_dw.source,
+        erp_to_dw.dest,
+        name="old_orders",
+        columns=[("id", "integer")],
+        source_query="SELECT id FROM orders",
+        dest_table="orders",
+    )
+    response = staff_client.post(URL, form_data(erp_to_dw, draft))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Another module loads this table" in page
+    assert 'old_orders</a> loads <span class="mono">orders</span> on dw' in page
+    assert not Module.objects.filter(name="orders").exists()
+
+    response = staff_client.post(URL, form_data(erp_to_dw, draft, share_table="1"))
+    assert response.status_code == 302
+    assert Module.objects.filter(name="orders").exists()

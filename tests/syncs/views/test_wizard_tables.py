@@ -45,3 +45,36 @@ def test_it_shows_the_databases_message_when_the_source_cannot_be_read(staff_cli
     assert "erp could not be read" in page
     assert "no_such_role" in page
     assert "s3cret-erp-password" not in page
+
+
+def test_a_filter_narrows_the_tables_to_those_whose_name_contains_it(staff_client, erp_to_dw):
+    erp_to_dw.source_db.execute(
+        "CREATE TABLE public.order_lines (id int); CREATE TABLE public.customers (id int); "
+        'CREATE TABLE public."OrderNotes" (id int)'
+    )
+
+    page = staff_client.get(URL, params(erp_to_dw, schema="public", filter=" ORDER ")).content.decode()
+
+    assert ">orders</a>" in page and ">order_lines</a>" in page and ">OrderNotes</a>" in page
+    assert "customers" not in page
+    assert "3 of 4 tables match “ORDER”." in page
+    assert '<label for="table-filter">Filter tables</label>' in page
+    assert 'name="schema" value="public"' in page
+
+
+def test_a_filter_that_matches_nothing_says_so(staff_client, erp_to_dw):
+    page = staff_client.get(URL, params(erp_to_dw, schema="public", filter="<nothing>")).content.decode()
+    assert "No table in public matches “&lt;nothing&gt;”." in page
+
+
+def test_a_missing_secret_is_named_with_how_to_set_it(staff_client, erp_to_dw, settings, tmp_path):
+    settings.PIPEKIT_SECRETS_FILE = tmp_path / "secrets.env"
+    erp_to_dw.source.password = "$ERP_PASSWORD"
+    erp_to_dw.source.save()
+
+    response = staff_client.get(URL, params(erp_to_dw))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "secret ERP_PASSWORD is not in the secrets file" in page
+    assert "manage.py secrets set ERP_PASSWORD" in page

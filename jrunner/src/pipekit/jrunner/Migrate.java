@@ -87,7 +87,6 @@ final class Migrate {
                         clear(dst, dest, o, table);
                     }
                 };
-                Progress progress = new Progress(out);
                 long stored;
                 String path;
                 boolean pipe = o.bulk && source == Db.Flavor.POSTGRES && dest == Db.Flavor.POSTGRES && !o.trim;
@@ -98,14 +97,16 @@ final class Migrate {
                     pick = SourceColumns.pick(o.sourceColumns, labels(src, sql), out);
                     pipe = pick == null;
                 }
-                if (pipe) {
-                    stored = CopyLoad.pipe(src, dst, sql, table, ready, progress);
-                    path = "copy";
-                } else {
-                    Load load = chooseLoad(o.bulk, dest, dst, table);
-                    String[] expected = pick == null ? o.sourceColumns : null;
-                    stored = rows(src, source, sql, pick, expected, load, o.trim, ready, progress, out);
-                    path = load.path();
+                try (Progress progress = new Progress(out)) {
+                    if (pipe) {
+                        stored = CopyLoad.pipe(src, dst, sql, table, ready, progress);
+                        path = "copy";
+                    } else {
+                        Load load = chooseLoad(o.bulk, dest, dst, table);
+                        String[] expected = pick == null ? o.sourceColumns : null;
+                        stored = rows(src, source, sql, pick, expected, load, o.trim, ready, progress, out);
+                        path = load.path();
+                    }
                 }
                 // The source is read to the end: end its transaction now, so an SQLite source that is
                 // the destination's own file does not hold a read lock while the load commits.

@@ -60,9 +60,12 @@ final class Query {
         }
     }
 
-    /** One line per result column: name, JDBC type code, type name, precision, scale, nullable. */
+    /** One line per result column: name, JDBC type code, type name, precision, scale, nullable.
+     *  A connection failure says so, as migrate's does: a run checks its query's columns this way
+     *  first, so this is where an unreachable source shows. */
     static void metadata(Options o, String sql, PrintStream out) throws Exception {
-        try (Connection c = Db.source(o.sourceUrl, o.sourceUser, o.sourcePassword, o.lockTimeout);
+        try (Connection c = Migrate.open("source",
+                 () -> Db.source(o.sourceUrl, o.sourceUser, o.sourcePassword, o.lockTimeout));
              PreparedStatement ps = c.prepareStatement(sql)) {
             ResultSetMetaData md = ps.getMetaData();
             ResultSet rs = null;

@@ -141,9 +141,10 @@ final class Verify {
         try (Statement ss = src.createStatement(); Statement ds = dst.createStatement()) {
             ss.setFetchSize(Db.FETCH_SIZE);
             ds.setFetchSize(Db.FETCH_SIZE);
+            Progress progress = new Progress(out);
             try (ResultSet srs = ss.executeQuery(sourceSql);
                  ResultSet drs = ds.executeQuery(destSql);
-                 Rows s = new Rows(srs, pick, source, true, false, new Progress(out));
+                 Rows s = new Rows(srs, pick, source, true, false, progress);
                  Rows d = new Rows(drs, null, dest, true, false, new Progress(null))) {
                 Report report = new Report(names, key);
                 Object[] sr = s.next();
@@ -172,12 +173,15 @@ final class Verify {
                         dr = d.next();
                     }
                 }
+                progress.close(); // no count line after the report
                 report.print(s.count(), d.count(), out);
             } catch (Exception e) {
                 // Closing a streaming MariaDB result set reads it to the end; drop the connections instead.
                 Db.abortQuietly(src);
                 Db.abortQuietly(dst);
                 throw e;
+            } finally {
+                progress.close();
             }
         }
     }

@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0006_grouprun_trigger_kind'),
-        ('syncs', '0005_module_full_refresh_clear'),
+        ('scheduling', '0008_group_notify'),
+        ('syncs', '0008_channels_and_notices'),
     ]
 
     operations = [

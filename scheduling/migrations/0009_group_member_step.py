@@ -6,8 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0006_grouprun_trigger_kind'),
-        ('syncs', '0006_verification'),
+        ('scheduling', '0008_group_notify'),
+        ('syncs', '0009_verification'),
     ]
 
     operations = [

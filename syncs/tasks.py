@@ -1,0 +1,27 @@
+"""The run queue's task for module runs (`executor: queue`): `manage.py worker` executes it, in a
+thread of the worker's own (one per `--concurrency`), as `manage.py run_module --run-id` would."""
+
+from django.db import connections
+from procrastinate.contrib.django import app
+
+from syncs.engine import run_module
+from syncs.models import RunLog
+
+
+@app.task(name="run_module", pass_context=True)
+def execute_run(context, run_id):
+    """Execute the queued RunLog run_id in this worker; one cancelled while queued does not start."""
+    try:
+        run = RunLog.objects.select_related("module").filter(pk=run_id).first()
+        if run is not None:
+            run_module(
+                run.module,
+                trigger=run.trigger,
+                dry_run=run.dry_run,
+                run=run,
+                triggered_by=run.triggered_by,
+                worker=context.worker_name,
+            )
+    finally:
+        # This thread's own connections: the next job may run in another thread.
+        connections.close_all()

@@ -21,15 +21,19 @@ from syncs.models import RunLog, Status
 OUTPUT_TAIL = 4000
 
 
-def start_detached_run(module, *, trigger, triggered_by="", dry_run=False):
+def start_detached_run(module, *, trigger, triggered_by="", dry_run=False, force=False):
     """Queue a run and execute it in a detached `manage.py run_module --run-id N`; return it at once.
+
+    force: the run commits even when a guard refuses (RunLog.forced).
 
     Raises ModuleLocked when a live run holds the module, so the page can say so at once; the
     detached run still claims the lock for real."""
     holder = lock_holder(module)
     if holder is not None and holder.stale_reason() is None:
         raise ModuleLocked(holder.pk)
-    run = RunLog.objects.create(module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run)
+    run = RunLog.objects.create(
+        module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run, forced=force
+    )
     start_detached_command(run, "run_module", "--run-id", str(run.pk))
     return run
 

@@ -9,13 +9,15 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
+from datetime import UTC
 
 from connections import jrunner
 from connections.secrets import SecretError
 from syncs.commits import merge_committed
+from syncs.guards import EMPTY_KEYS, refusal
 from syncs.livelog import JRUNNER_STARTED, LiveLog
 from syncs.locks import ModuleLocked, claim_lock, release_lock
-from syncs.models import RunLog, RunOn, Status, Strategy
+from syncs.models import DeleteMissing, RunLog, RunOn, Status, Strategy
 from syncs.plan import build_plan, render
 
 logger = logging.getLogger(__name__)
@@ -27,6 +29,10 @@ class RunError(Exception):
 
 class Cancelled(Exception):
     """The run was asked to stop."""
+
+
+class GuardRefused(RunError):
+    """A guard refused the merge, which was rolled back; --force would run it."""
 
 
 @contextmanager
@@ -44,14 +50,15 @@ def step(name, by_prefix=None):
         raise RunError(f"{name}: {exc}") from exc
 
 
-def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", also_stop=None):
+def run_module(module, *, trigger, dry_run=False, run=None, triggered_by="", also_stop=None, force=False):
     """Run module (or execute the queued run) in this process and return its finished RunLog.
 
     also_stop: a function polled with the run's own cancel flag, true when the run must stop (a
-    group run's cancel), so the engine needs to know nothing of what started it."""
+    group run's cancel), so the engine needs to know nothing of what started it.
+    force: commit even when a guard refuses (recorded as RunLog.forced; a queued run carries its own)."""
     if run is None:
         run = RunLog.objects.create(
-            module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run
+            module=module, trigger=trigger, triggered_by=triggered_by, dry_run=dry_run, forced=force
         )
     if not run.start():
         return run
@@ -124,6 +131,7 @@ def _run(module, run, log, cancel):
         status, error = Status.CANCELLED, _why_cancelled()
     except RunError as exc:
         status, error = Status.ERROR, str(exc)
+        run.refused_by_guard = isinstance(exc, GuardRefused)
     except Exception as exc:
         logger.exception("run %s of %s failed", run.pk, module.name)
         status, error = Status.ERROR, f"unexpected {exc.__class__.__name__}: {exc}"
@@ -166,7 +174,18 @@ def _settle(module, run, plan, status, error, log):
 
 
 # What a run learns while it runs, written when it finishes.
-OUTCOME_FIELDS = ["rows_staged", "rows_merged", "load_path", "hook_results", "stdout", "stderr"]
+OUTCOME_FIELDS = [
+    "rows_read",
+    "rows_staged",
+    "rows_deleted",
+    "rows_merged",
+    "rows_marked",
+    "refused_by_guard",
+    "load_path",
+    "hook_results",
+    "stdout",
+    "stderr",
+]
 
 
 def _finish(run, status, error=""):
@@ -196,6 +215,10 @@ def _prepare(module, run, log, cancel):
         raise RunError(f"checking the module: {problem}")
     if module.strategy == Strategy.INCREMENTAL and not module.merge_key:
         raise RunError("checking the module: an incremental module needs a merge key")
+    if module.delete_missing != DeleteMissing.NONE and (
+        module.strategy != Strategy.INCREMENTAL or not module.key_query.strip()
+    ):
+        raise RunError("checking the module: delete_missing needs an incremental module with a key query")
 
     values = {}
     for watermark in watermarks:
@@ -224,7 +247,9 @@ def _prepare(module, run, log, cancel):
         # into the destination, cleared (DELETE, or TRUNCATE where the module asks) in the load's
         # transaction.
         direct = module.strategy == Strategy.FULL and module.dest.dialect.direct_full_refresh
-        plan = build_plan(module, run.pk, direct=direct)
+        # A soft delete marks the rows missing at the source with the run's start, in UTC.
+        marked_at = run.started_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        plan = build_plan(module, run.pk, direct=direct, marked_at=marked_at)
     except (ValueError, KeyError) as exc:
         raise RunError(f"building the merge SQL: {exc}") from exc
     run.merge_sql = plan.script
@@ -239,6 +264,19 @@ def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=
         plan.started = True
         log.note(f"{JRUNNER_STARTED} (pid {pid})")
 
+    refused = []
+
+    def confirm(counts):
+        """Record the counts and apply the guards, the merge's transaction still open."""
+        run.rows_read, run.rows_staged = counts.rows_read, counts.rows_staged
+        why = refusal(module, plan, counts)
+        if why and run.forced:
+            log.note(f"forced: committing although {why}")
+            return None
+        if why:
+            refused.append(why)
+        return why
+
     try:
         result = jrunner.migrate(
             source,
@@ -251,6 +289,8 @@ def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=
             bulk=dest.dialect.has_bulk_path,
             pre=pre,
             post=post,
+            count=True,
+            confirm=confirm,
             lock_timeout=module.lock_timeout,
             on_line=lambda line: _jrunner_line(line, log),
             should_cancel=cancel,
@@ -265,6 +305,8 @@ def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=
             and exc.returncode in (1, 2)
             and not str(exc).startswith(jrunner.COMMIT_FAILED)
         )
+        if refused and plan.rolled_back:
+            raise GuardRefused(refused[0]) from exc
         raise
     finally:
         log.flush()
@@ -280,7 +322,7 @@ def _jrunner_line(line, log):
             f"warning: schema drift: the source query returns columns the module does not have, "
             f"left out: {extra}"
         )
-    elif not line.startswith("-post statement"):
+    elif not line.startswith("-post statement") and not jrunner.COUNT_LINE.match(line):
         # The merge's own counts are summed up in one note instead (see _load_staged).
         log.line(line)
 
@@ -295,6 +337,7 @@ def _load_steps(module):
         "connecting to the destination": f"connecting to the destination {dest}",
         "the source connection was lost": f"reading from the source {source}",
         "the destination connection was lost": f"writing to the destination {dest}",
+        "counts:": "counting the staged rows",
     }
 
 
@@ -324,8 +367,12 @@ def _load_direct(module, run, plan, log, cancel):
             pre=plan.bookkeeping,
             post=plan.record,
         )
-    run.rows_staged = run.rows_merged = result.rows
-    log.note(f"{result.rows} rows loaded ({result.load_path})")
+    run.rows_read, run.rows_staged = result.rows_read, result.rows_staged
+    run.rows_deleted, run.rows_merged = result.rows_cleared, result.rows
+    log.note(
+        f"{result.rows_read} rows read, {result.rows_staged} loaded ({result.load_path}); "
+        f"{result.rows_cleared} old rows cleared"
+    )
 
 
 def _load_staged(module, run, plan, log, cancel):
@@ -334,9 +381,12 @@ def _load_staged(module, run, plan, log, cancel):
         f"loading source rows into staging {plan.staging} and merging into {plan.table} "
         f"({module.strategy}, in the load's transaction)"
     )
-    post = plan.merge + plan.record + ([plan.drop] if plan.drop_in_merge else [])
+    drops = [plan.drop, *([plan.keys_drop] if plan.keys else [])]
+    post = plan.merge + plan.record + (drops if plan.drop_in_merge else [])
     pre = plan.create + plan.bookkeeping
     try:
+        if plan.keys:
+            _load_keys(module, plan, log, cancel)
         # jrunner names a failing -pre or -post statement: staging DDL or merge, not the load.
         books = range(len(plan.create) + 1, len(pre) + 1)
         steps = {
@@ -347,27 +397,61 @@ def _load_staged(module, run, plan, log, cancel):
         }
         with step(f"loading source rows into staging {plan.staging}", steps):
             result = _migrate(module, run, plan, plan.staging, log, cancel, pre=pre, post=post)
-        plan.dropped = plan.drop_in_merge
-        run.rows_staged = result.rows
-        # Every strategy's merge is deletes (none for append), then the insert from staging.
-        *deletes, run.rows_merged = result.post_counts[: len(plan.merge)]
+        plan.dropped = plan.keys_dropped = plan.drop_in_merge
+        counts = result.post_counts[: len(plan.merge)]
+        run.rows_read, run.rows_staged = result.rows_read, result.rows_staged
+        cleared, replaced, missing = (plan.count(counts, r) or 0 for r in ("cleared", "replaced", "deleted"))
+        run.rows_deleted = cleared + replaced + missing
+        run.rows_merged, run.rows_marked = plan.count(counts, "inserted"), plan.count(counts, "marked")
+        merged = f"{cleared or replaced} deleted" + (
+            f", {missing} deleted as missing at the source" if missing else ""
+        )
+        if run.rows_marked is not None:
+            merged += f", {run.rows_marked} marked deleted_at as missing at the source"
         log.note(
-            f"{result.rows} rows staged ({result.load_path}); merged: {sum(deletes)} deleted, "
-            f"{run.rows_merged} inserted"
+            f"{result.rows_read} rows read, {result.rows_staged} staged ({result.load_path}); "
+            f"merged: {merged}, {run.rows_merged} inserted"
         )
     finally:
         if not plan.dropped:
             _drop_staging(module, plan, log)
+        if plan.keys and not plan.keys_dropped:
+            _drop_staging(module, plan, log, plan.keys, plan.keys_drop)
 
 
-def _drop_staging(module, plan, log):
-    log.note(f"dropping staging table {plan.staging}")
+def _load_keys(module, plan, log, cancel):
+    """Load the key query's keys into the key staging table, committed (it is staging): the merge
+    deletes (or marks) the rows in scope whose key is not among them."""
+    log.note(f"loading the key query's keys into {plan.keys}")
+    steps = {**_load_steps(module), "-pre statement": f"creating key staging table {plan.keys}"}
+    with step(f"loading the key query's keys into {plan.keys}", steps):
+        result = jrunner.migrate(
+            module.source,
+            module.key_query,
+            module.dest,
+            plan.keys,
+            bulk=module.dest.dialect.has_bulk_path,
+            pre=plan.keys_create,
+            count=True,
+            lock_timeout=module.lock_timeout,
+            on_line=lambda line: _jrunner_line(line, log),
+            should_cancel=cancel,
+        )
+    log.note(f"{result.rows_staged} keys loaded ({result.load_path})")
+    if not result.rows_staged:
+        raise RunError(EMPTY_KEYS)
+
+
+def _drop_staging(module, plan, log, table=None, drop=None):
+    table, drop = table or plan.staging, drop or plan.drop
+    log.note(f"dropping staging table {table}")
     try:
-        jrunner.execute(module.dest, [plan.drop], lock_timeout=module.lock_timeout)
+        jrunner.execute(module.dest, [drop], lock_timeout=module.lock_timeout)
     except jrunner.JrunnerError as exc:
         # Reported after the outcome, so it never hides why the run failed.
-        plan.drop_error = f"dropping staging table {plan.staging}: {exc}"
-        log.note(plan.drop_error)
+        error = f"dropping staging table {table}: {exc}"
+        plan.drop_error = "; ".join(e for e in (plan.drop_error, error) if e)
+        log.note(error)
 
 
 def _run_hooks(module, run, status, log, cancel):

@@ -74,6 +74,11 @@ ColumnFormSet = formset_factory(ColumnForm, formset=BaseColumnFormSet, extra=0)
 PickColumnFormSet = formset_factory(PickColumnForm, formset=BaseColumnFormSet, extra=0)
 
 
+# The trust settings on the wizard's last page (and the module page).
+GUARD_FIELDS = ["allow_empty", "min_rows", "max_shrink_pct"]
+DELETE_FIELDS = ["delete_missing", "key_query", "delete_scope", "max_delete_pct"]
+
+
 class CreateForm(forms.ModelForm):
     merge_key = forms.CharField(
         required=False, help_text="Destination column names, comma-separated; needed for incremental."
@@ -81,11 +86,31 @@ class CreateForm(forms.ModelForm):
 
     class Meta:
         model = Module
-        fields = ["name", "description", "dest", "dest_table", "source_query", "strategy", "merge_key"]
-        labels = {"dest": "Destination", "dest_table": "Destination table"}
+        fields = [
+            "name",
+            "description",
+            "dest",
+            "dest_table",
+            "source_query",
+            "strategy",
+            "merge_key",
+            *GUARD_FIELDS,
+            *DELETE_FIELDS,
+        ]
+        labels = {
+            "dest": "Destination",
+            "dest_table": "Destination table",
+            "min_rows": "Minimum rows",
+            "max_shrink_pct": "Maximum shrink (%)",
+            "max_delete_pct": "Maximum delete (%)",
+            "delete_missing": "Rows gone from the source",
+            "delete_scope": "Destination scope",
+        }
         widgets = {
             "source_query": forms.Textarea(attrs={"rows": 8, "class": "sql", "spellcheck": "false"}),
             "description": forms.Textarea(attrs={"rows": 2}),
+            "key_query": forms.Textarea(attrs={"rows": 2, "class": "sql", "spellcheck": "false"}),
+            "delete_scope": forms.Textarea(attrs={"rows": 2, "class": "sql", "spellcheck": "false"}),
         }
 
     def __init__(self, *args, dest_kind, **kwargs):

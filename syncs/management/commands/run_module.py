@@ -15,9 +15,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="resolve and record the SQL, write nothing"
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="commit even when a guard (allow_empty, min_rows, max_shrink_pct, max_delete_pct) refuses; "
+            "recorded on the run",
+        )
         parser.add_argument("--run-id", type=int, help="execute this queued run (what the web and API start)")
 
-    def handle(self, *args, name=None, dry_run=False, run_id=None, **options):
+    def handle(self, *args, name=None, dry_run=False, force=False, run_id=None, **options):
         stop_on_sigterm()
         if bool(name) == bool(run_id):
             raise CommandError("give a module name or --run-id N")
@@ -25,6 +31,8 @@ class Command(BaseCommand):
             run = RunLog.objects.select_related("module").filter(pk=run_id).first()
             if run is None:
                 raise CommandError(f"there is no run {run_id}")
+            if force:
+                raise CommandError("--force goes with a module name: a queued run carries its own")
             if run.status != Status.QUEUED:
                 raise CommandError(f"run {run_id} is {run.status}, not queued")
             run = run_module(
@@ -38,7 +46,7 @@ class Command(BaseCommand):
             module = Module.objects.filter(name=name).first()
             if module is None:
                 raise CommandError(f"there is no module named {name!r}")
-            run = run_module(module, trigger=Trigger.CLI, dry_run=dry_run)
+            run = run_module(module, trigger=Trigger.CLI, dry_run=dry_run, force=force)
         self.stdout.write(run.summary_line())
         if run.status not in (Status.SUCCESS, Status.DRY_RUN):
             raise CommandError(f"run {run.pk} ended {run.status}")

@@ -11,11 +11,14 @@ final class Options {
         "  jrunner -scu URL [-scn USER] [-scp PASS] -sq FILE -m                   metadata of the query's columns",
         "  jrunner -scu URL [-scn USER] [-scp PASS] -x -sq F1 [-sq F2 ...]        exec: one transaction",
         "  jrunner -scu URL ... -sq FILE -dcu URL [-dcn USER] [-dcp PASS] -dt TABLE [-c|-ct] [-t] [-b]   migrate",
-        "          [-dcols LIST] [-scols LIST] [-pre F1 ...] [-post F2 ...]",
+        "          [-dcols LIST] [-scols LIST] [-pre F1 ...] [-post F2 ...] [-count] [-confirm]",
         "          -dcols: the dest columns to load, by position (quoted, comma separated; default: the",
         "          table's first columns); -scols: the source column labels expected, in load order, one",
         "          per line (a missing one fails the load, extra ones are left out); -pre: dest statements",
-        "          committed before the load; -post: dest statements in the load's transaction",
+        "          committed before the load; -post: dest statements in the load's transaction (a query",
+        "          counts its first cell); -count: count TABLE after the load and fail unless it holds the",
+        "          rows read; -confirm: before the commit print 'awaiting commit' and commit only when",
+        "          stdin answers 'commit'",
         "  any mode but -version: [-lt SECONDS] waits at most that long for a lock (PostgreSQL lock_timeout,",
         "          MariaDB innodb_lock_wait_timeout and lock_wait_timeout, SQLite busy timeout)",
         "  jrunner -version",
@@ -51,6 +54,8 @@ final class Options {
     boolean truncate;
     boolean trim;
     boolean bulk;
+    boolean count;
+    boolean confirm;
 
     static Options parse(String[] args) throws UsageError {
         Options o = new Options();
@@ -80,6 +85,8 @@ final class Options {
                 case "-ct" -> o.clear = o.truncate = true;
                 case "-t" -> o.trim = true;
                 case "-b" -> o.bulk = true;
+                case "-count" -> o.count = true;
+                case "-confirm" -> o.confirm = true;
                 case "-version", "--version" -> version = true;
                 default -> throw new UsageError("unknown flag " + flag);
             }
@@ -121,6 +128,7 @@ final class Options {
             String stray = o.truncate ? "-ct" : o.clear ? "-c" : o.trim ? "-t" : o.bulk ? "-b"
                 : o.destUser != null ? "-dcn" : o.destPassword != null ? "-dcp"
                 : o.destColumns != null ? "-dcols" : o.sourceColumns != null ? "-scols"
+                : o.count ? "-count" : o.confirm ? "-confirm"
                 : !o.preFiles.isEmpty() ? "-pre"
                 : !o.postFiles.isEmpty() ? "-post" : null;
             if (stray != null) {

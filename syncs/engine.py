@@ -270,12 +270,11 @@ def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=
         """Record the counts and apply the guards, the merge's transaction still open."""
         run.rows_read, run.rows_staged = counts.rows_read, counts.rows_staged
         why = refusal(module, plan, counts)
-        if why and run.forced:
-            log.note(f"forced: committing although {why}")
-            return None
-        if why:
+        if why and not run.forced:
             refused.append(why)
-        return why
+            return why
+        log.note(f"forced: committing although {why}" if why else "the guards pass: committing")
+        return None
 
     try:
         result = jrunner.migrate(

@@ -118,6 +118,15 @@ class CreateForm(forms.ModelForm):
         self.fields["dest"].queryset = Connection.objects.filter(driver__kind=dest_kind)
         self.fields["source_query"].strip = False
         self.initial["merge_key"] = ", ".join(self.instance.merge_key)
+        # Left out (a form posted without the trust settings): the model's defaults.
+        self.fields["delete_missing"].required = self.fields["max_delete_pct"].required = False
+
+    def clean_delete_missing(self):
+        return self.cleaned_data["delete_missing"] or Module._meta.get_field("delete_missing").default
+
+    def clean_max_delete_pct(self):
+        value = self.cleaned_data["max_delete_pct"]
+        return Module._meta.get_field("max_delete_pct").default if value is None else value
 
     def clean_merge_key(self):
         return [name.strip() for name in self.cleaned_data["merge_key"].split(",") if name.strip()]

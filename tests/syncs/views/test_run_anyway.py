@@ -41,7 +41,7 @@ def test_run_anyway_starts_one_forced_run_and_a_second_click_starts_none(
 
     forced = RunLog.objects.get(pk__gt=refused.pk)
     assert response["Location"] == f"/runs/{forced.id}/"
-    assert (forced.forced, forced.trigger, forced.triggered_by) == (True, "manual", "olga")
+    assert (forced.forced, forced.trigger, forced.triggered_by) == (True, "manual", "oscar")
     again = operator_client.post(f"/runs/{refused.id}/run-anyway", follow=True)
     assert f"run {forced.id} of items came after this one" in again.content.decode()
     wait_finished(RunLog.objects.all())

@@ -375,23 +375,26 @@ def _load_direct(module, run, plan, log, cancel):
 
 
 def _load_staged(module, run, plan, log, cancel):
-    """Create staging, load it and merge from it with one jrunner start, the fixed cost of a run."""
-    log.note(
-        f"loading source rows into staging {plan.staging} and merging into {plan.table} "
-        f"({module.strategy}, in the load's transaction)"
-    )
+    """Create staging, load it and merge from it with one jrunner start, the fixed cost of a run
+    (a delete_missing module loads its keys first, with another)."""
     drops = [plan.drop, *([plan.keys_drop] if plan.keys else [])]
     post = plan.merge + plan.record + (drops if plan.drop_in_merge else [])
     pre = plan.create + plan.bookkeeping
     try:
         if plan.keys:
             _load_keys(module, plan, log, cancel)
+        log.note(
+            f"loading source rows into staging {plan.staging} and merging into {plan.table} "
+            f"({module.strategy}, in the load's transaction)"
+        )
         # jrunner names a failing -pre or -post statement: staging DDL or merge, not the load.
         books = range(len(plan.create) + 1, len(pre) + 1)
+        missing = [i for i, role in enumerate(plan.roles, 1) if role in ("in_scope", "deleted", "marked")]
         steps = {
             **_load_steps(module),
             **{f"-pre statement {i} of": f"creating {COMMITS}" for i in books},
             "-pre statement": f"creating staging table {plan.staging}",
+            **{f"-post statement {i} of": _missing_step(module, plan) for i in missing},
             "-post statement": f"merging into {plan.table} (rolled back)",
         }
         with step(f"loading source rows into staging {plan.staging}", steps):
@@ -416,6 +419,15 @@ def _load_staged(module, run, plan, log, cancel):
             _drop_staging(module, plan, log)
         if plan.keys and not plan.keys_dropped:
             _drop_staging(module, plan, log, plan.keys, plan.keys_drop)
+
+
+def _missing_step(module, plan):
+    if module.delete_missing == DeleteMissing.HARD:
+        return f"deleting the rows missing at the source from {plan.table} (rolled back)"
+    return (
+        f"marking the rows missing at the source in {plan.table} (rolled back; a soft delete "
+        "needs a deleted_at column)"
+    )
 
 
 def _load_keys(module, plan, log, cancel):

@@ -142,3 +142,20 @@ def test_deleting_more_than_max_delete_pct_is_refused_and_forcing_runs_it(betwee
     forced = run(module, force=True)
     assert forced.forced
     assert ids(dest) == [1, 3, 4, 5, 6]
+
+
+def test_a_soft_delete_into_a_table_without_deleted_at_fails_saying_so(between):
+    module, source, dest = between()
+    module.delete_missing = "soft"
+    module.save()
+    source.execute("DELETE FROM items WHERE id = 2")
+
+    result = run_module(module, trigger="cli")
+
+    assert result.status == Status.ERROR
+    assert result.error.startswith(
+        f"marking the rows missing at the source in {module.dest.dialect.qualify(module.dest_table)} "
+        "(rolled back; a soft delete needs a deleted_at column): "
+    )
+    assert result.error.endswith("the destination is unchanged")
+    assert items.read(dest) == items.expected(items.ROWS)

@@ -30,6 +30,7 @@ POST_COUNT = re.compile(r"^-post statement \d+: (-?\d+) rows$", re.M)
 ROWS_READ = re.compile(r"^(\d+) rows read$", re.M)
 ROWS_STAGED = re.compile(r"^(\d+) rows staged$", re.M)
 ROWS_CLEARED = re.compile(r"^(\d+) rows cleared$", re.M)
+KEYS_LOADED = re.compile(r"^(\d+) keys loaded$", re.M)
 COUNT_LINE = re.compile(r"^\d+ rows (read|staged|cleared)$")
 # -confirm: jrunner holds the load's transaction open until it reads the answer on stdin.
 AWAITING_COMMIT = "awaiting commit"
@@ -63,6 +64,8 @@ class MigrateResult:
     rows_staged: int | None = None
     # With clear: the rows the table held before.
     rows_cleared: int | None = None
+    # With keys: the keys loaded.
+    keys: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Counts:
     rows_staged: int | None
     rows_cleared: int | None
     post_counts: list
+    keys: int | None = None
 
     @classmethod
     def of(cls, stdout):
@@ -85,6 +89,7 @@ class Counts:
             first(ROWS_STAGED),
             first(ROWS_CLEARED),
             [int(count) for count in POST_COUNT.findall(stdout)],
+            first(KEYS_LOADED),
         )
 
 
@@ -147,6 +152,7 @@ def migrate(
     post=(),
     count=False,
     confirm=None,
+    keys=None,
     lock_timeout=None,
     on_line=None,
     should_cancel=None,
@@ -166,11 +172,13 @@ def migrate(
     confirm(Counts) is called after the post statements, before the commit, with the load's
     transaction still open: it returns None to commit, or a reason to roll everything back
     (jrunner then fails with "refused: …").
+    keys: (query, table): before the rows, load the query's rows into table in the same
+    transaction (MigrateResult.keys says how many).
     on_line(line) gets each line jrunner prints, as it arrives, in the calling thread;
     should_cancel() is polled about every half second, and when it returns true jrunner's whole
     process group is killed and JrunnerCancelled raised; on_start(pid) gets jrunner's pid.
     """
-    with _sql_files([sql, *pre, *post]) as files:
+    with _sql_files([sql, *pre, *post, *([keys[0]] if keys else [])]) as files:
         args = _source_args(source, lock_timeout) + ["-sq", files[0], "-dcu", dest.jdbc_url]
         if dest.username:
             args += ["-dcn", dest.username]
@@ -194,8 +202,10 @@ def migrate(
             )
             if on
         ]
-        for flag, path in zip(["-pre"] * len(pre) + ["-post"] * len(post), files[1:], strict=True):
+        for flag, path in zip(["-pre"] * len(pre) + ["-post"] * len(post), files[1:], strict=False):
             args += [flag, path]
+        if keys:
+            args += ["-kq", files[-1], "-kt", keys[1]]
         env = _env(source=source, dest=dest)
         stdout, stderr = _run(args, env, [source, dest], should_cancel, on_line, on_start, confirm)
     match = ROWS_WRITTEN.search(stdout)
@@ -212,6 +222,7 @@ def migrate(
         rows_read=counts.rows_read,
         rows_staged=counts.rows_staged,
         rows_cleared=counts.rows_cleared,
+        keys=counts.keys,
     )
 
 

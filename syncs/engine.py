@@ -32,7 +32,11 @@ class Cancelled(Exception):
 
 
 class GuardRefused(RunError):
-    """A guard refused the merge, which was rolled back; --force would run it."""
+    """A guard refused the merge, which was rolled back; forceable: --force would run it."""
+
+    def __init__(self, message, forceable=True):
+        super().__init__(message)
+        self.forceable = forceable
 
 
 @contextmanager
@@ -131,7 +135,7 @@ def _run(module, run, log, cancel):
         status, error = Status.CANCELLED, _why_cancelled()
     except RunError as exc:
         status, error = Status.ERROR, str(exc)
-        run.refused_by_guard = isinstance(exc, GuardRefused)
+        run.refused_by_guard = isinstance(exc, GuardRefused) and exc.forceable
     except Exception as exc:
         logger.exception("run %s of %s failed", run.pk, module.name)
         status, error = Status.ERROR, f"unexpected {exc.__class__.__name__}: {exc}"
@@ -257,7 +261,9 @@ def _prepare(module, run, log, cancel):
     return plan
 
 
-def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=False, pre=(), post=()):
+def _migrate(
+    module, run, plan, dest_table, log, cancel, *, columns=None, clear=False, pre=(), post=(), keys=None
+):
     source, dest = module.source, module.dest
 
     def started(pid):
@@ -270,7 +276,7 @@ def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=
         """Record the counts and apply the guards, the merge's transaction still open."""
         run.rows_read, run.rows_staged = counts.rows_read, counts.rows_staged
         why = refusal(module, plan, counts)
-        if why and not run.forced:
+        if why and (not run.forced or why == EMPTY_KEYS):
             refused.append(why)
             return why
         log.note(f"forced: committing although {why}" if why else "the guards pass: committing")
@@ -290,6 +296,7 @@ def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=
             post=post,
             count=True,
             confirm=confirm,
+            keys=keys,
             lock_timeout=module.lock_timeout,
             on_line=lambda line: _jrunner_line(line, log),
             should_cancel=cancel,
@@ -305,7 +312,7 @@ def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=
             and not str(exc).startswith(jrunner.COMMIT_FAILED)
         )
         if refused and plan.rolled_back:
-            raise GuardRefused(refused[0]) from exc
+            raise GuardRefused(refused[0], forceable=refused[0] != EMPTY_KEYS) from exc
         raise
     finally:
         log.flush()
@@ -375,30 +382,35 @@ def _load_direct(module, run, plan, log, cancel):
 
 
 def _load_staged(module, run, plan, log, cancel):
-    """Create staging, load it and merge from it with one jrunner start, the fixed cost of a run
-    (a delete_missing module loads its keys first, with another)."""
+    """Create staging, load it and merge from it with one jrunner start, the fixed cost of a run.
+
+    A delete_missing module's keys load first, into the key staging table, in the same start and
+    transaction."""
     drops = [plan.drop, *([plan.keys_drop] if plan.keys else [])]
     post = plan.merge + plan.record + (drops if plan.drop_in_merge else [])
-    pre = plan.create + plan.bookkeeping
+    pre = plan.keys_create + plan.create + plan.bookkeeping
+    keys = (module.key_query, plan.keys) if plan.keys else None
+    if keys:
+        log.note(f"loading the key query's keys into {plan.keys}, then source rows (one transaction)")
+    log.note(
+        f"loading source rows into staging {plan.staging} and merging into {plan.table} "
+        f"({module.strategy}, in the load's transaction)"
+    )
     try:
-        if plan.keys:
-            _load_keys(module, plan, log, cancel)
-        log.note(
-            f"loading source rows into staging {plan.staging} and merging into {plan.table} "
-            f"({module.strategy}, in the load's transaction)"
-        )
         # jrunner names a failing -pre or -post statement: staging DDL or merge, not the load.
-        books = range(len(plan.create) + 1, len(pre) + 1)
+        key_ddl = range(1, len(plan.keys_create) + 1)
+        books = range(len(plan.keys_create) + len(plan.create) + 1, len(pre) + 1)
         missing = [i for i, role in enumerate(plan.roles, 1) if role in ("in_scope", "deleted", "marked")]
         steps = {
             **_load_steps(module),
             **{f"-pre statement {i} of": f"creating {COMMITS}" for i in books},
+            **{f"-pre statement {i} of": f"creating key staging table {plan.keys}" for i in key_ddl},
             "-pre statement": f"creating staging table {plan.staging}",
             **{f"-post statement {i} of": _missing_step(module, plan) for i in missing},
             "-post statement": f"merging into {plan.table} (rolled back)",
         }
         with step(f"loading source rows into staging {plan.staging}", steps):
-            result = _migrate(module, run, plan, plan.staging, log, cancel, pre=pre, post=post)
+            result = _migrate(module, run, plan, plan.staging, log, cancel, pre=pre, post=post, keys=keys)
         plan.dropped = plan.keys_dropped = plan.drop_in_merge
         counts = result.post_counts[: len(plan.merge)]
         run.rows_read, run.rows_staged = result.rows_read, result.rows_staged
@@ -428,29 +440,6 @@ def _missing_step(module, plan):
         f"marking the rows missing at the source in {plan.table} (rolled back; a soft delete "
         "needs a deleted_at column)"
     )
-
-
-def _load_keys(module, plan, log, cancel):
-    """Load the key query's keys into the key staging table, committed (it is staging): the merge
-    deletes (or marks) the rows in scope whose key is not among them."""
-    log.note(f"loading the key query's keys into {plan.keys}")
-    steps = {**_load_steps(module), "-pre statement": f"creating key staging table {plan.keys}"}
-    with step(f"loading the key query's keys into {plan.keys}", steps):
-        result = jrunner.migrate(
-            module.source,
-            module.key_query,
-            module.dest,
-            plan.keys,
-            bulk=module.dest.dialect.has_bulk_path,
-            pre=plan.keys_create,
-            count=True,
-            lock_timeout=module.lock_timeout,
-            on_line=lambda line: _jrunner_line(line, log),
-            should_cancel=cancel,
-        )
-    log.note(f"{result.rows_staged} keys loaded ({result.load_path})")
-    if not result.rows_staged:
-        raise RunError(EMPTY_KEYS)
 
 
 def _drop_staging(module, plan, log, table=None, drop=None):

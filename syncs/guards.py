@@ -10,13 +10,17 @@ from syncs.models import DeleteMissing, Strategy
 GUARD = "guard: "
 EMPTY_KEYS = (
     f"{GUARD}delete_missing: the key query returned no keys, so every row in scope would go; "
-    "nothing was loaded or deleted and the destination is unchanged (--force does not override this)"
+    "nothing was deleted (--force does not override this)"
 )
 
 
 def refusal(module, plan, counts):
-    """Return why the merge must not commit ("guard: …", naming the rule and the counts), or None."""
+    """Return why the merge must not commit ("guard: …", naming the rule and the counts), or None.
+
+    EMPTY_KEYS is the one refusal --force does not override."""
     staged, table = counts.rows_staged, module.dest_table
+    if module.delete_missing != DeleteMissing.NONE and not counts.keys:
+        return EMPTY_KEYS
     if module.min_rows is not None and staged < module.min_rows:
         return f"{GUARD}min_rows: {staged} rows staged, fewer than the module's minimum of {module.min_rows}"
     if module.strategy == Strategy.FULL:

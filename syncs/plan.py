@@ -99,7 +99,8 @@ def build_plan(module, run_id, direct=False, marked_at=""):
             "keys_drop": dialect.drop_staging_sql(key_table),
         }
         keys_script = (
-            f"-- 0. load the key query's keys into {key_table} (committed: it is staging)\n"
+            f"-- 0. create the key staging table; the same jrunner loads the key query's keys into "
+            f"{key_table} before the rows, in the load's transaction\n"
             + "".join(f"{s};\n" for s in keys["keys_create"])
         )
     drop = dialect.drop_staging_sql(staging)

@@ -65,8 +65,10 @@ final class Migrate {
         void ready(int width) throws SQLException;
     }
 
-    /** Run pre on the destination and commit; load; run post; commit the load and post together. */
-    static void run(Options o, String sql, List<String> pre, List<String> post, PrintStream out) throws Exception {
+    /** Run pre on the destination and commit; load (the keys first, when keysSql is given); run post;
+     *  commit the loads and post together. */
+    static void run(Options o, String sql, String keysSql, List<String> pre, List<String> post, PrintStream out)
+            throws Exception {
         Db.Flavor source = Db.flavor(o.sourceUrl);
         Db.Flavor dest = Db.flavor(o.destUrl);
         try (Connection src = open("source",
@@ -80,37 +82,22 @@ final class Migrate {
                     Query.statements(dst, pre, "-pre statement ", "; nothing was loaded", false);
                     dst.commit();
                 }
+                if (keysSql != null) {
+                    Table keys = Table.describe(dst, o.keysTable, null);
+                    Ready fits = width -> checkWidth(width, keys, null, o.keysTable);
+                    Loaded loaded = load(src, dst, source, dest, keysSql, keys, null, o, fits, out);
+                    out.println(loaded.rows() + " keys loaded");
+                }
                 Table table = Table.describe(dst, o.destTable, o.destColumns);
                 Ready ready = width -> {
-                    if (width > table.columns().length) {
-                        throw new SQLException("the source query returns " + width + " columns but "
-                            + (o.destColumns == null ? o.destTable + " has " : "-dcols names ")
-                            + table.columns().length + "; nothing was loaded");
-                    }
+                    checkWidth(width, table, o.destColumns, o.destTable);
                     if (o.clear) {
                         out.println(clear(dst, dest, o, table) + " rows cleared");
                     }
                 };
-                Progress progress = new Progress(out);
-                long stored;
-                String path;
-                boolean pipe = o.bulk && source == Db.Flavor.POSTGRES && dest == Db.Flavor.POSTGRES && !o.trim;
-                int[] pick = null;
-                if (pipe && o.sourceColumns != null) {
-                    // COPY TO STDOUT names no column: check the labels first. The pipe copies every
-                    // column in order; any other choice of columns goes through JDBC instead.
-                    pick = SourceColumns.pick(o.sourceColumns, labels(src, sql), out);
-                    pipe = pick == null;
-                }
-                if (pipe) {
-                    stored = CopyLoad.pipe(src, dst, sql, table, ready, progress);
-                    path = "copy";
-                } else {
-                    Load load = chooseLoad(o.bulk, dest, dst, table);
-                    String[] expected = pick == null ? o.sourceColumns : null;
-                    stored = rows(src, source, sql, pick, expected, load, o.trim, ready, progress, out);
-                    path = load.path();
-                }
+                Loaded loaded = load(src, dst, source, dest, sql, table, o.sourceColumns, o, ready, out);
+                long stored = loaded.rows();
+                String path = loaded.path();
                 // The source is read to the end: end its transaction now, so an SQLite source that is
                 // the destination's own file does not hold a read lock while the load commits.
                 Db.rollbackQuietly(src);
@@ -139,6 +126,38 @@ final class Migrate {
             } finally {
                 Db.rollbackQuietly(src);
             }
+        }
+    }
+
+    /** The rows a load stored, and the path it took. */
+    record Loaded(long rows, String path) {}
+
+    /** Load sql's rows into table, through the COPY pipe where both ends are PostgreSQL, else JDBC. */
+    private static Loaded load(Connection src, Connection dst, Db.Flavor source, Db.Flavor dest, String sql,
+            Table table, String[] sourceColumns, Options o, Ready ready, PrintStream out) throws Exception {
+        Progress progress = new Progress(out);
+        boolean pipe = o.bulk && source == Db.Flavor.POSTGRES && dest == Db.Flavor.POSTGRES && !o.trim;
+        int[] pick = null;
+        if (pipe && sourceColumns != null) {
+            // COPY TO STDOUT names no column: check the labels first. The pipe copies every
+            // column in order; any other choice of columns goes through JDBC instead.
+            pick = SourceColumns.pick(sourceColumns, labels(src, sql), out);
+            pipe = pick == null;
+        }
+        if (pipe) {
+            return new Loaded(CopyLoad.pipe(src, dst, sql, table, ready, progress), "copy");
+        }
+        Load load = chooseLoad(o.bulk, dest, dst, table);
+        String[] expected = pick == null ? sourceColumns : null;
+        long stored = rows(src, source, sql, pick, expected, load, o.trim, ready, progress, out);
+        return new Loaded(stored, load.path());
+    }
+
+    private static void checkWidth(int width, Table table, String columnList, String name) throws SQLException {
+        if (width > table.columns().length) {
+            throw new SQLException("the source query returns " + width + " columns but "
+                + (columnList == null ? name + " has " : "-dcols names ")
+                + table.columns().length + "; nothing was loaded");
         }
     }
 

@@ -99,3 +99,38 @@ def test_a_table_holding_other_rows_than_those_read_fails_before_the_post_statem
     )
     assert pg_db2.rows("SELECT count(*) FROM t") == [(0,)]
     assert pg_db2.rows("SELECT count(*) FROM audit") == [(0,)]
+
+
+@pytest.mark.parametrize("refuse", [False, True])
+def test_keys_load_before_the_rows_in_the_same_transaction(make_connection, pg_db, pg_db2, refuse):
+    pg_db2.execute("CREATE TABLE t (i bigint)")
+    pg_db2.execute("CREATE TABLE k (i bigint)")
+    pg_db2.execute("INSERT INTO t VALUES (1), (2), (5)")
+    seen = []
+
+    def confirm(counts):
+        seen.append(counts.keys)
+        return "no" if refuse else None
+
+    def load():
+        return jrunner.migrate(
+            make_connection(pg_db, name="src"),
+            "SELECT 9",
+            make_connection(pg_db2, name="dst"),
+            "t",
+            bulk=True,
+            keys=("SELECT i FROM generate_series(1, 2) i", "k"),
+            post=["DELETE FROM t WHERE i NOT IN (SELECT i FROM k) AND i <> 9"],
+            confirm=confirm,
+        )
+
+    if refuse:
+        with pytest.raises(jrunner.JrunnerError, match="refused"):
+            load()
+        assert sorted(pg_db2.rows("SELECT i FROM t")) == [(1,), (2,), (5,)]
+        assert pg_db2.rows("SELECT count(*) FROM k") == [(0,)]
+    else:
+        result = load()
+        assert (result.keys, result.post_counts) == (2, [1])
+        assert sorted(pg_db2.rows("SELECT i FROM t")) == [(1,), (2,), (9,)]
+    assert seen == [2]

@@ -68,7 +68,8 @@ def build_plan(module, run_id, direct=False, marked_at=""):
             f"-- full refresh straight into {table}, no staging:\n"
             f"-- jrunner migrate clears {table} ({module.full_refresh_clear.upper()}) and loads the "
             f"source rows into ({columns})\n"
-            "-- in one transaction; a failure or cancel rolls both back.\n" + books_script
+            "-- in one transaction; a failure or cancel rolls both back. jrunner counts the table\n"
+            "-- (it must hold every row read) and the guards decide before the commit.\n" + books_script
         )
         return Plan(table, None, [], [], None, script, columns=columns, **books)
     staging = dialect.staging_table(schema, module.name)

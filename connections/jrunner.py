@@ -38,6 +38,14 @@ VERIFY_KEY_KINDS = {
     "only in destination": "only_in_dest",
     "different": "different",
 }
+# -count and a clear (-c/-ct) print these before the -post statements run.
+ROWS_READ = re.compile(r"^(\d+) rows read$", re.M)
+ROWS_STAGED = re.compile(r"^(\d+) rows staged$", re.M)
+ROWS_CLEARED = re.compile(r"^(\d+) rows cleared$", re.M)
+KEYS_LOADED = re.compile(r"^(\d+) keys loaded$", re.M)
+COUNT_LINE = re.compile(r"^\d+ rows (read|staged|cleared)$")
+# -confirm: jrunner holds the load's transaction open until it reads the answer on stdin.
+AWAITING_COMMIT = "awaiting commit"
 TSV_ESCAPE = re.compile(r"\\(.)")
 TSV_UNESCAPED = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r", "0": "\0"}
 SQL_FILE_PREFIX = "pipekit-"
@@ -63,6 +71,38 @@ class MigrateResult:
     stdout: str
     stderr: str
     post_counts: list
+    # With count=True: the rows read from the source and counted in the table after the load.
+    rows_read: int | None = None
+    rows_staged: int | None = None
+    # With clear: the rows the table held before.
+    rows_cleared: int | None = None
+    # With keys: the keys loaded.
+    keys: int | None = None
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What a load reports before its commit, handed to migrate's confirm."""
+
+    rows_read: int | None
+    rows_staged: int | None
+    rows_cleared: int | None
+    post_counts: list
+    keys: int | None = None
+
+    @classmethod
+    def of(cls, stdout):
+        def first(pattern):
+            match = pattern.search(stdout)
+            return int(match[1]) if match else None
+
+        return cls(
+            first(ROWS_READ),
+            first(ROWS_STAGED),
+            first(ROWS_CLEARED),
+            [int(count) for count in POST_COUNT.findall(stdout)],
+            first(KEYS_LOADED),
+        )
 
 
 def query(conn, sql, *, lock_timeout=None, should_cancel=None):
@@ -124,6 +164,9 @@ def migrate(
     bulk=False,
     pre=(),
     post=(),
+    count=False,
+    confirm=None,
+    keys=None,
     lock_timeout=None,
     on_line=None,
     should_cancel=None,
@@ -136,12 +179,20 @@ def migrate(
     gives no name: taken by position); jrunner fails before any row moves when one is missing,
     and takes them by name, leaving extra ones out (it prints EXTRA_COLUMNS).
     pre: statements run on dest and committed before the load; post: statements run on dest after
-    the load, in its transaction (their update counts are MigrateResult.post_counts).
+    the load, in its transaction (their update counts are MigrateResult.post_counts; a query's
+    count is its first cell).
+    count: count the table after the load, in its transaction, and fail (before any post
+    statement) unless it holds exactly the rows read ("counts: …").
+    confirm(Counts) is called after the post statements, before the commit, with the load's
+    transaction still open: it returns None to commit, or a reason to roll everything back
+    (jrunner then fails with "refused: …").
+    keys: (query, table): before the rows, load the query's rows into table in the same
+    transaction (MigrateResult.keys says how many).
     on_line(line) gets each line jrunner prints, as it arrives, in the calling thread;
     should_cancel() is polled about every half second, and when it returns true jrunner's whole
     process group is killed and JrunnerCancelled raised; on_start(pid) gets jrunner's pid.
     """
-    with _sql_files([sql, *pre, *post]) as files:
+    with _sql_files([sql, *pre, *post, *([keys[0]] if keys else [])]) as files:
         args = _source_args(source, lock_timeout) + ["-sq", files[0], "-dcu", dest.jdbc_url]
         if dest.username:
             args += ["-dcn", dest.username]
@@ -153,20 +204,36 @@ def migrate(
         # clear: "truncate" clears with TRUNCATE where it can (-ct), anything else true with DELETE.
         args += [
             flag
-            for flag, on in (("-ct" if clear == "truncate" else "-c", clear), ("-t", trim), ("-b", bulk))
+            for flag, on in (
+                ("-ct" if clear == "truncate" else "-c", clear),
+                ("-t", trim),
+                ("-b", bulk),
+                ("-count", count),
+                ("-confirm", confirm),
+            )
             if on
         ]
-        for flag, path in zip(["-pre"] * len(pre) + ["-post"] * len(post), files[1:], strict=True):
+        for flag, path in zip(["-pre"] * len(pre) + ["-post"] * len(post), files[1:], strict=False):
             args += [flag, path]
+        if keys:
+            args += ["-kq", files[-1], "-kt", keys[1]]
         env = _env(source=source, dest=dest)
-        stdout, stderr = _run(args, env, [source, dest], should_cancel, on_line, on_start)
+        stdout, stderr = _run(args, env, [source, dest], should_cancel, on_line, on_start, confirm)
     match = ROWS_WRITTEN.search(stdout)
-    post_counts = [int(count) for count in POST_COUNT.findall(stdout)]
-    if not match or len(post_counts) != len(post):
+    counts = Counts.of(stdout)
+    if not match or len(counts.post_counts) != len(post):
         last = stdout.rstrip("\n").rpartition("\n")[2]
         raise JrunnerError(f"jrunner ended without reporting the rows written: {last!r}", stderr=stderr)
     return MigrateResult(
-        rows=int(match[1]), load_path=match[2], stdout=stdout, stderr=stderr, post_counts=post_counts
+        rows=int(match[1]),
+        load_path=match[2],
+        stdout=stdout,
+        stderr=stderr,
+        post_counts=counts.post_counts,
+        rows_read=counts.rows_read,
+        rows_staged=counts.rows_staged,
+        rows_cleared=counts.rows_cleared,
+        keys=counts.keys,
     )
 
 
@@ -231,11 +298,15 @@ def _label_list(labels):
     return "\n".join(n.replace("\\", "\\\\").replace("\n", "\\n") for n in labels)
 
 
-def _stream(args, env, on_line, should_cancel, on_start):
-    """Run jrunner in a new session, feeding stdout lines to on_line.
+def _stream(args, env, on_line, should_cancel, on_start, confirm=None):
+    """Run jrunner in a new session, feeding stdout lines to on_line, and answering its
+    AWAITING_COMMIT with confirm(Counts) (see migrate).
 
     Return (stdout, stderr, returncode, cancelled)."""
-    proc = _popen(args, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    stdin = subprocess.PIPE if confirm else subprocess.DEVNULL
+    proc = _popen(
+        args, env, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     lines = queue.Queue()
     stderr_parts = []
     readers = [
@@ -262,6 +333,8 @@ def _stream(args, env, on_line, should_cancel, on_start):
                 continue
             if line is None:
                 finished = True
+            elif confirm and line.rstrip("\n") == AWAITING_COMMIT:
+                _answer(proc, confirm(Counts.of("".join(stdout_lines))))
             else:
                 stdout_lines.append(line)
                 if on_line:
@@ -276,6 +349,13 @@ def _stream(args, env, on_line, should_cancel, on_start):
     return "".join(stdout_lines), "".join(stderr_parts), proc.returncode, cancelled
 
 
+def _answer(proc, refusal):
+    """Tell jrunner waiting in -confirm to commit (refusal None) or to roll back."""
+    with contextlib.suppress(BrokenPipeError):
+        proc.stdin.write("commit\n" if refusal is None else "refuse\n")
+        proc.stdin.close()
+
+
 def _pump(stream, put):
     for line in iter(stream.readline, ""):
         put(line)
@@ -288,10 +368,10 @@ def _kill(proc):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _run(args, env, conns, should_cancel=None, on_line=None, on_start=None):
+def _run(args, env, conns, should_cancel=None, on_line=None, on_start=None, confirm=None):
     """Run jrunner to completion; return (stdout, stderr), or raise JrunnerError (JrunnerCancelled
     when should_cancel() turned true and jrunner's process group was killed)."""
-    stdout, stderr, returncode, cancelled = _stream(args, env, on_line, should_cancel, on_start)
+    stdout, stderr, returncode, cancelled = _stream(args, env, on_line, should_cancel, on_start, confirm)
     stderr = _scrub(stderr, _passwords(conns))
     if cancelled:
         raise JrunnerCancelled("cancelled; jrunner was stopped", stderr=stderr, returncode=returncode)
@@ -307,7 +387,8 @@ def _popen(args, env, **kwargs):
         kwargs["encoding"] = "utf-8"
         kwargs["errors"] = "replace"
     try:
-        return subprocess.Popen([path, *args], env=env, stdin=subprocess.DEVNULL, **kwargs)
+        kwargs.setdefault("stdin", subprocess.DEVNULL)
+        return subprocess.Popen([path, *args], env=env, **kwargs)
     except OSError as exc:
         message = f"cannot start jrunner at {path}: {exc.strerror or exc} (build it with make jrunner)"
         raise JrunnerError(message) from exc

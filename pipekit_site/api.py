@@ -92,18 +92,21 @@ def find(queryset, pk, what):
         raise Http404(f"No {what} with id {pk}.") from None
 
 
-def read_dry_run(request):
-    """Return (dry_run, None) from an optional {"dry_run": bool} body, or (None, error response)."""
+def read_flags(request, names=("dry_run",)):
+    """Return ({name: bool}, None) from an optional JSON object body holding some of the named
+    true/false flags (those left out are false), or (None, error response)."""
     if not request.body.strip():
-        return False, None
+        return dict.fromkeys(names, False), None
     try:
         body = json.loads(request.body)
     except ValueError as exc:
         return None, json_error(400, f"The body is not valid JSON: {exc}.")
     except RecursionError:
         return None, json_error(400, "The body is not valid JSON: it is nested too deeply.")
-    if not isinstance(body, dict) or set(body) - {"dry_run"}:
-        return None, json_error(400, 'The body must be a JSON object with at most one key, "dry_run".')
-    if not isinstance(body.get("dry_run", False), bool):
-        return None, json_error(400, '"dry_run" must be true or false.')
-    return body.get("dry_run", False), None
+    keys = " and ".join(f'"{name}"' for name in names)
+    if not isinstance(body, dict) or set(body) - set(names):
+        return None, json_error(400, f"The body must be a JSON object with no keys but {keys}.")
+    for name in names:
+        if not isinstance(body.get(name, False), bool):
+            return None, json_error(400, f'"{name}" must be true or false.')
+    return {name: body.get(name, False) for name in names}, None

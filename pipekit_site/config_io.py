@@ -33,6 +33,13 @@ MODULE_KEYS = [
     "full_refresh_clear",
     "lock_timeout",
     "notify",
+    "allow_empty",
+    "min_rows",
+    "max_shrink_pct",
+    "delete_missing",
+    "key_query",
+    "delete_scope",
+    "max_delete_pct",
     "source_query",
     "columns",
 ]
@@ -282,7 +289,7 @@ class _Importer:
                         where, f"{table} does not exist on {dest.name} and the module has no columns"
                     )
                     continue
-                schema.create_table(dest, table, module.columns)
+                schema.create_table(dest, table, module.table_columns())
             except (jrunner.JrunnerError, SecretError) as exc:
                 self.problem(where, f"could not create {table} on {dest.name}: {exc}")
                 continue

@@ -3,7 +3,7 @@
 from django.http import JsonResponse
 from django.urls import reverse
 
-from pipekit_site.api import api_view, find, read_dry_run
+from pipekit_site.api import api_view, find, read_flags
 from pipekit_site.auth import RUN
 from scheduling import engine
 from scheduling.models import Group, GroupRun, with_members
@@ -67,11 +67,11 @@ def group_list(request):
 @api_view("POST", permission=RUN)
 def group_run_start(request, group_id):
     group = find(Group.objects, group_id, "group")
-    dry_run, error = read_dry_run(request)
+    flags, error = read_flags(request)
     if error:
         return error
     group_run = engine.start_detached_group_run(
-        group, trigger=Trigger.API, triggered_by=request.user.username, dry_run=dry_run
+        group, trigger=Trigger.API, triggered_by=request.user.username, **flags
     )
     url = reverse("scheduling:api_group_run_detail", args=[group_run.id])
     return JsonResponse({"group_run_id": group_run.id, "status": group_run.status, "url": url}, status=202)

@@ -17,7 +17,7 @@ def create_module(module, *, watermarks=(), create_table=False):
             watermark.module = module
             watermark.save()
         if create_table:
-            schema.create_table(module.dest, module.dest_table, module.columns)
+            schema.create_table(module.dest, module.dest_table, module.table_columns())
     return module
 
 

@@ -6,7 +6,7 @@ from django.core.paginator import EmptyPage, Paginator
 from django.http import JsonResponse
 from django.urls import reverse
 
-from pipekit_site.api import api_view, find, json_error, read_dry_run
+from pipekit_site.api import api_view, find, json_error, read_flags
 from pipekit_site.auth import RUN
 from syncs import detached
 from syncs.locks import ModuleLocked
@@ -31,8 +31,12 @@ def run_summary(run):
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "duration_seconds": run.duration.total_seconds() if run.duration is not None else None,
+        "rows_read": run.rows_read,
         "rows_staged": run.rows_staged,
+        "rows_deleted": run.rows_deleted,
         "rows_merged": run.rows_merged,
+        "rows_marked": run.rows_marked,
+        "forced": run.forced,
     }
 
 
@@ -51,6 +55,7 @@ def run_data(run):
         "merge_sql": run.merge_sql,
         "hook_results": run.hook_results,
         "error": run.error,
+        "refused_by_guard": run.refused_by_guard,
         "live_log": run.live_log,
     }
 
@@ -174,12 +179,12 @@ def module_detail(request, module_id):
 @api_view("POST", permission=RUN)
 def module_run(request, module_id):
     module = find(Module.objects, module_id, "module")
-    dry_run, error = read_dry_run(request)
+    flags, error = read_flags(request, ("dry_run", "force"))
     if error:
         return error
     try:
         run = detached.start_detached_run(
-            module, trigger=Trigger.API, triggered_by=request.user.username, dry_run=dry_run
+            module, trigger=Trigger.API, triggered_by=request.user.username, **flags
         )
     except ModuleLocked as exc:
         return JsonResponse(

@@ -10,7 +10,7 @@ from django.utils import timezone
 from connections import jrunner
 from connections.secrets import SecretError
 from syncs.locks import lock_holder, release_lock, settle_dead
-from syncs.models import ABANDONED, Module, RunLog, Status, pid_alive
+from syncs.models import ABANDONED, DeleteMissing, Module, RunLog, Status, pid_alive
 
 log = logging.getLogger("pipekit.syncs")
 
@@ -47,10 +47,13 @@ def clean_after_abandoned_runs(now=None):
 
 
 def drop_staging(module):
-    """Drop the module's staging table if it exists, through jrunner; log a failure and go on."""
-    dialect = module.dest.dialect
-    staging = dialect.staging_table(module.dest.effective_staging_schema(), module.name)
+    """Drop the module's staging table (and its key staging table, for delete_missing) if it
+    exists, through jrunner; log a failure and go on."""
+    dialect, schema = module.dest.dialect, module.dest.effective_staging_schema()
+    tables = [dialect.staging_table(schema, module.name)]
+    if module.delete_missing != DeleteMissing.NONE:
+        tables.append(dialect.key_staging_table(schema, module.name))
     try:
-        jrunner.execute(module.dest, [dialect.drop_staging_sql(staging)])
+        jrunner.execute(module.dest, [dialect.drop_staging_sql(t) for t in tables])
     except (jrunner.JrunnerError, SecretError) as exc:
-        log.warning("could not drop the staging table %s of %s: %s", staging, module.name, exc)
+        log.warning("could not drop the staging table %s of %s: %s", ", ".join(tables), module.name, exc)

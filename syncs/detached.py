@@ -26,13 +26,14 @@ from syncs.models import RunLog, Status, Verification
 OUTPUT_TAIL = 4000
 
 
-def start_detached_run(module, *, trigger, triggered_by="", dry_run=False, backfill=None):
+def start_detached_run(module, *, trigger, triggered_by="", dry_run=False, backfill=None, force=False):
     """Queue a run holding the module's lock and have the executor run it (`manage.py run_module
     --run-id N` or a job); return it at once.
 
     Raises ModuleLocked, creating no run, when another run holds the lock: the lock is taken here,
     in the transaction that creates the run, so of two quick starts (a double click, two API
-    calls) the second is refused at once instead of failing later in its own process."""
+    calls) the second is refused at once instead of failing later in its own process. force: the run
+    commits even when a guard refuses (RunLog.forced)."""
     with transaction.atomic():
         run = RunLog.objects.create(
             module=module,
@@ -40,6 +41,7 @@ def start_detached_run(module, *, trigger, triggered_by="", dry_run=False, backf
             triggered_by=triggered_by,
             dry_run=dry_run,
             backfill=backfill or {},
+            forced=force,
         )
         claim_lock(module, run, LiveLog(run))
         execute(run, "run_module", "--run-id")

@@ -9,14 +9,16 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
+from datetime import UTC
 
 from connections import jrunner
 from connections.secrets import SecretError
 from syncs import schema
 from syncs.commits import merge_committed
+from syncs.guards import EMPTY_KEYS, refusal
 from syncs.livelog import JRUNNER_STARTED, LiveLog
 from syncs.locks import ModuleLocked, claim_lock, release_lock
-from syncs.models import RunLog, RunOn, Status, Strategy
+from syncs.models import DeleteMissing, RunLog, RunOn, Status, Strategy
 from syncs.notify import notify_run
 from syncs.plan import build_plan, render
 from syncs.schema import check_source
@@ -30,6 +32,14 @@ class RunError(Exception):
 
 class Cancelled(Exception):
     """The run was asked to stop."""
+
+
+class GuardRefused(RunError):
+    """A guard refused the merge, which was rolled back; forceable: --force would run it."""
+
+    def __init__(self, message, forceable=True):
+        super().__init__(message)
+        self.forceable = forceable
 
 
 @contextmanager
@@ -48,14 +58,24 @@ def step(name, by_prefix=None):
 
 
 def run_module(
-    module, *, trigger, dry_run=False, run=None, triggered_by="", also_stop=None, backfill=None, worker=""
+    module,
+    *,
+    trigger,
+    dry_run=False,
+    run=None,
+    triggered_by="",
+    also_stop=None,
+    backfill=None,
+    worker="",
+    force=False,
 ):
     """Run module (or execute the queued run) in this process and return its finished RunLog.
 
     also_stop: a function polled with the run's own cancel flag, true when the run must stop (a
     group run's cancel), so the engine needs to know nothing of what started it. backfill: for a
     new run, RunLog.backfill (the watermark values to use instead of resolving them). worker: the
-    name of the `manage.py worker` executing it, recorded on the run."""
+    name of the `manage.py worker` executing it, recorded on the run. force: commit even when a
+    guard refuses (recorded as RunLog.forced; a queued run carries its own)."""
     if run is None:
         run = RunLog.objects.create(
             module=module,
@@ -63,6 +83,7 @@ def run_module(
             triggered_by=triggered_by,
             dry_run=dry_run,
             backfill=backfill or {},
+            forced=force,
         )
     log = LiveLog(run)
     # The lock first: a run it refuses never started, so it ends as no failure (RunLog.refuse).
@@ -148,6 +169,7 @@ def _run(module, run, log, cancel):
         status, error = Status.CANCELLED, _why_cancelled()
     except RunError as exc:
         status, error = Status.ERROR, str(exc)
+        run.refused_by_guard = isinstance(exc, GuardRefused) and exc.forceable
     except Exception as exc:
         logger.exception("run %s of %s failed", run.pk, module.name)
         status, error = Status.ERROR, f"unexpected {exc.__class__.__name__}: {exc}"
@@ -190,7 +212,18 @@ def _settle(module, run, plan, status, error, log):
 
 
 # What a run learns while it runs, written when it finishes.
-OUTCOME_FIELDS = ["rows_staged", "rows_merged", "load_path", "hook_results", "stdout", "stderr"]
+OUTCOME_FIELDS = [
+    "rows_read",
+    "rows_staged",
+    "rows_deleted",
+    "rows_merged",
+    "rows_marked",
+    "refused_by_guard",
+    "load_path",
+    "hook_results",
+    "stdout",
+    "stderr",
+]
 
 
 def _finish(run, status, error=""):
@@ -225,6 +258,10 @@ def _prepare(module, run, log, cancel):
         raise RunError(f"checking the module: {problem}")
     if module.strategy == Strategy.INCREMENTAL and not module.merge_key:
         raise RunError("checking the module: an incremental module needs a merge key")
+    if module.delete_missing != DeleteMissing.NONE and (
+        module.strategy != Strategy.INCREMENTAL or not module.key_query.strip()
+    ):
+        raise RunError("checking the module: delete_missing needs an incremental module with a key query")
 
     values = {}
     if given:
@@ -259,7 +296,9 @@ def _prepare(module, run, log, cancel):
         # into the destination, cleared (DELETE, or TRUNCATE where the module asks) in the load's
         # transaction.
         direct = module.strategy == Strategy.FULL and module.dest.dialect.direct_full_refresh
-        plan = build_plan(module, run.pk, direct=direct)
+        # A soft delete marks the rows missing at the source with the run's start, in UTC.
+        marked_at = run.started_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        plan = build_plan(module, run.pk, direct=direct, marked_at=marked_at)
     except (ValueError, KeyError) as exc:
         raise RunError(f"building the merge SQL: {exc}") from exc
     run.merge_sql = plan.script
@@ -314,12 +353,26 @@ def _check_without_loading(module, run, log):
         )
 
 
-def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=False, pre=(), post=()):
+def _migrate(
+    module, run, plan, dest_table, log, cancel, *, columns=None, clear=False, pre=(), post=(), keys=None
+):
     source, dest = module.source, module.dest
 
     def started(pid):
         plan.started = True
         log.note(f"{JRUNNER_STARTED} (pid {pid})")
+
+    refused = []
+
+    def confirm(counts):
+        """Record the counts and apply the guards, the merge's transaction still open."""
+        run.rows_read, run.rows_staged = counts.rows_read, counts.rows_staged
+        why = refusal(module, plan, counts)
+        if why and (not run.forced or why == EMPTY_KEYS):
+            refused.append(why)
+            return why
+        log.note(f"forced: committing although {why}" if why else "the guards pass: committing")
+        return None
 
     try:
         result = jrunner.migrate(
@@ -333,6 +386,9 @@ def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=
             bulk=dest.dialect.has_bulk_path,
             pre=pre,
             post=post,
+            count=True,
+            confirm=confirm,
+            keys=keys,
             lock_timeout=module.lock_timeout,
             on_line=lambda line: _jrunner_line(line, log),
             should_cancel=cancel,
@@ -347,6 +403,8 @@ def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=
             and exc.returncode in (1, 2)
             and not str(exc).startswith(jrunner.COMMIT_FAILED)
         )
+        if refused and plan.rolled_back:
+            raise GuardRefused(refused[0], forceable=refused[0] != EMPTY_KEYS) from exc
         raise
     finally:
         log.flush()
@@ -357,7 +415,7 @@ def _migrate(module, run, plan, dest_table, log, cancel, *, columns=None, clear=
 
 def _jrunner_line(line, log):
     # Extra source columns were reported, with their types, by _check_source_columns.
-    if not line.startswith(("-post statement", jrunner.EXTRA_COLUMNS)):
+    if not line.startswith(("-post statement", jrunner.EXTRA_COLUMNS)) and not jrunner.COUNT_LINE.match(line):
         # The merge's own counts are summed up in one note instead (see _load_staged).
         log.line(line)
 
@@ -372,6 +430,7 @@ def _load_steps(module):
         "connecting to the destination": f"connecting to the destination {dest}",
         "the source connection was lost": f"reading from the source {source}",
         "the destination connection was lost": f"writing to the destination {dest}",
+        "counts:": "counting the staged rows",
     }
 
 
@@ -401,50 +460,85 @@ def _load_direct(module, run, plan, log, cancel):
             pre=plan.bookkeeping,
             post=plan.record,
         )
-    run.rows_staged = run.rows_merged = result.rows
-    log.note(f"{result.rows:,} rows loaded ({result.load_path})")
+    run.rows_read, run.rows_staged = result.rows_read, result.rows_staged
+    run.rows_deleted, run.rows_merged = result.rows_cleared, result.rows
+    log.note(
+        f"{result.rows_read:,} rows read, {result.rows_staged:,} loaded ({result.load_path}); "
+        f"{result.rows_cleared:,} old rows cleared"
+    )
 
 
 def _load_staged(module, run, plan, log, cancel):
-    """Create staging, load it and merge from it with one jrunner start, the fixed cost of a run."""
+    """Create staging, load it and merge from it with one jrunner start, the fixed cost of a run.
+
+    A delete_missing module's keys load first, into the key staging table, in the same start and
+    transaction."""
+    drops = [plan.drop, *([plan.keys_drop] if plan.keys else [])]
+    post = plan.merge + plan.record + (drops if plan.drop_in_merge else [])
+    pre = plan.keys_create + plan.create + plan.bookkeeping
+    keys = (module.key_query, plan.keys) if plan.keys else None
+    if keys:
+        log.note(f"loading the key query's keys into {plan.keys}, then source rows (one transaction)")
     log.note(
         f"loading source rows into staging {plan.staging} and merging into {plan.table} "
         f"({module.strategy}, in the load's transaction)"
     )
-    post = plan.merge + plan.record + ([plan.drop] if plan.drop_in_merge else [])
-    pre = plan.create + plan.bookkeeping
     try:
         # jrunner names a failing -pre or -post statement: staging DDL or merge, not the load.
-        books = range(len(plan.create) + 1, len(pre) + 1)
+        key_ddl = range(1, len(plan.keys_create) + 1)
+        books = range(len(plan.keys_create) + len(plan.create) + 1, len(pre) + 1)
+        missing = [i for i, role in enumerate(plan.roles, 1) if role in ("in_scope", "deleted", "marked")]
         steps = {
             **_load_steps(module),
             **{f"-pre statement {i} of": f"creating {COMMITS}" for i in books},
+            **{f"-pre statement {i} of": f"creating key staging table {plan.keys}" for i in key_ddl},
             "-pre statement": f"creating staging table {plan.staging}",
+            **{f"-post statement {i} of": _missing_step(module, plan) for i in missing},
             "-post statement": f"merging into {plan.table} (rolled back)",
         }
         with step(f"loading source rows into staging {plan.staging}", steps):
-            result = _migrate(module, run, plan, plan.staging, log, cancel, pre=pre, post=post)
-        plan.dropped = plan.drop_in_merge
-        run.rows_staged = result.rows
-        # Every strategy's merge is deletes (none for append), then the insert from staging.
-        *deletes, run.rows_merged = result.post_counts[: len(plan.merge)]
+            result = _migrate(module, run, plan, plan.staging, log, cancel, pre=pre, post=post, keys=keys)
+        plan.dropped = plan.keys_dropped = plan.drop_in_merge
+        counts = result.post_counts[: len(plan.merge)]
+        run.rows_read, run.rows_staged = result.rows_read, result.rows_staged
+        cleared, replaced, missing = (plan.count(counts, r) or 0 for r in ("cleared", "replaced", "deleted"))
+        run.rows_deleted = cleared + replaced + missing
+        run.rows_merged, run.rows_marked = plan.count(counts, "inserted"), plan.count(counts, "marked")
+        merged = f"{cleared or replaced} deleted" + (
+            f", {missing} deleted as missing at the source" if missing else ""
+        )
+        if run.rows_marked is not None:
+            merged += f", {run.rows_marked} marked deleted_at as missing at the source"
         log.note(
-            f"{result.rows:,} rows staged ({result.load_path}); merged: {sum(deletes):,} deleted, "
-            f"{run.rows_merged:,} inserted"
+            f"{result.rows_read:,} rows read, {result.rows_staged:,} staged ({result.load_path}); "
+            f"merged: {merged}, {run.rows_merged:,} inserted"
         )
     finally:
         if not plan.dropped:
             _drop_staging(module, plan, log)
+        if plan.keys and not plan.keys_dropped:
+            _drop_staging(module, plan, log, plan.keys, plan.keys_drop)
 
 
-def _drop_staging(module, plan, log):
-    log.note(f"dropping staging table {plan.staging}")
+def _missing_step(module, plan):
+    if module.delete_missing == DeleteMissing.HARD:
+        return f"deleting the rows missing at the source from {plan.table} (rolled back)"
+    return (
+        f"marking the rows missing at the source in {plan.table} (rolled back; a soft delete "
+        "needs a deleted_at column)"
+    )
+
+
+def _drop_staging(module, plan, log, table=None, drop=None):
+    table, drop = table or plan.staging, drop or plan.drop
+    log.note(f"dropping staging table {table}")
     try:
-        jrunner.execute(module.dest, [plan.drop], lock_timeout=module.lock_timeout)
+        jrunner.execute(module.dest, [drop], lock_timeout=module.lock_timeout)
     except jrunner.JrunnerError as exc:
         # Reported after the outcome, so it never hides why the run failed.
-        plan.drop_error = f"dropping staging table {plan.staging}: {exc}"
-        log.note(plan.drop_error)
+        error = f"dropping staging table {table}: {exc}"
+        plan.drop_error = "; ".join(e for e in (plan.drop_error, error) if e)
+        log.note(error)
 
 
 def _run_hooks(module, run, status, log, cancel):

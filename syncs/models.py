@@ -3,11 +3,12 @@ import re
 import socket
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
 from connections.columns import type_problem
+from connections.dialects.base import DELETED_AT
 from connections.models import SECRET_REF_RE, Connection
 
 IDENTIFIER_RE = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -134,6 +135,20 @@ def notify_field():
     )
 
 
+class DeleteMissing(models.TextChoices):
+    """What an incremental run does to destination rows whose key the source no longer has."""
+
+    NONE = "none", "none: keep them"
+    HARD = "hard", "hard: delete them"
+    SOFT = "soft", "soft: set their deleted_at to the run's start"
+
+
+def percent_field(help_text, **kwargs):
+    return models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(0), MaxValueValidator(100)], help_text=help_text, **kwargs
+    )
+
+
 class Module(models.Model):
     name = models.CharField(
         max_length=63, unique=True, validators=[identifier_validator], help_text="Names the staging table."
@@ -165,6 +180,40 @@ class Module(models.Model):
         help_text="Seconds each database call of a run may wait for a lock (PostgreSQL lock_timeout, "
         "MariaDB lock wait timeouts, SQLite busy timeout); empty: the database's own default.",
     )
+    # Guards: checked in the merge's transaction before it commits (syncs/guards.py).
+    allow_empty = models.BooleanField(
+        default=False,
+        help_text="Let a full refresh empty a table that holds rows (when the source returns none).",
+    )
+    min_rows = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Refuse a run that stages fewer rows; empty: no minimum."
+    )
+    max_shrink_pct = percent_field(
+        "Refuse a full refresh that would take more than this share of the table's rows away; "
+        "empty: no limit.",
+        null=True,
+        blank=True,
+    )
+    delete_missing = models.CharField(
+        max_length=10,
+        choices=DeleteMissing.choices,
+        default=DeleteMissing.NONE,
+        help_text="Incremental modules: what happens to destination rows the key query no longer returns.",
+    )
+    key_query = models.TextField(
+        blank=True,
+        help_text="The source query returning the merge key of every row that should exist (in the "
+        "merge key's order), e.g. SELECT id FROM orders WHERE created_at >= now() - interval '90 days'.",
+    )
+    delete_scope = models.TextField(
+        blank=True,
+        help_text="A condition on the destination table's columns matching the key query's narrowing "
+        "(e.g. created_at >= now() - interval '90 days'); rows outside it are never touched. Empty: "
+        "every row.",
+    )
+    max_delete_pct = percent_field(
+        "Refuse a run that would delete (or mark) more than this share of the rows in scope.", default=10
+    )
     running_run = models.ForeignKey(
         "syncs.RunLog", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
@@ -182,6 +231,12 @@ class Module(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(name__regex=IDENTIFIER_RE), name="module_name_is_identifier"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(delete_missing="none")
+                | models.Q(strategy="incremental") & ~models.Q(key_query=""),
+                name="module_delete_missing_is_incremental_with_key_query",
+                violation_error_message="delete_missing needs an incremental module with a key query.",
             ),
             models.CheckConstraint(
                 condition=~models.Q(strategy="incremental") | ~models.Q(merge_key=[]),
@@ -217,6 +272,11 @@ class Module(models.Model):
             missing = [k for k in self.merge_key if k not in names]
             if missing:
                 errors["merge_key"] = f"Not a destination column: {', '.join(missing)}."
+        if self.delete_missing != DeleteMissing.NONE:
+            if self.strategy != Strategy.INCREMENTAL:
+                errors["delete_missing"] = "Only an incremental module carries deletes over."
+            elif not self.key_query.strip():
+                errors["key_query"] = "delete_missing needs a key query returning the merge key of every row."
         if errors:
             raise ValidationError(errors)
 
@@ -253,6 +313,14 @@ class Module(models.Model):
             if same_schema and name.lower() == other_name.lower():
                 sharing.append(other)
         return sharing
+
+    def table_columns(self):
+        """Return the columns the destination table is created with: the module's, and for a soft
+        delete_missing the deleted_at timestamp its runs set."""
+        if self.delete_missing != DeleteMissing.SOFT:
+            return self.columns
+        deleted_at = {"dest_name": DELETED_AT, "dest_type": self.dest.dialect.types["timestamp"]}
+        return [*self.columns, deleted_at]
 
     def query_tokens(self):
         """Return the {token} names used in the source query, in order, without repeats."""
@@ -525,8 +593,18 @@ class RunLog(RunRecord):
     watermark_values = models.JSONField(default=dict, blank=True)
     resolved_sql = models.TextField(blank=True)
     merge_sql = models.TextField(blank=True)
+    # The counts of a run (docs/ARCHITECTURE.md, "Guards and counts"): rows read from the source,
+    # rows counted in staging, and at the destination rows deleted, inserted (rows_merged) and
+    # marked deleted (soft delete_missing).
+    rows_read = models.BigIntegerField(null=True, blank=True)
     rows_staged = models.BigIntegerField(null=True, blank=True)
+    rows_deleted = models.BigIntegerField(null=True, blank=True)
     rows_merged = models.BigIntegerField(null=True, blank=True)
+    rows_marked = models.BigIntegerField(null=True, blank=True)
+    # Run with --force / "Run anyway": the guards were not applied.
+    forced = models.BooleanField(default=False)
+    # Ended by a guard that --force overrides (so its page offers "Run anyway").
+    refused_by_guard = models.BooleanField(default=False)
     load_path = models.CharField(max_length=30, blank=True)
     hook_results = models.JSONField(default=list, blank=True)
     # A backfill's given watermark values ({"values": {...}}, and for one chunk of a split range

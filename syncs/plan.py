@@ -19,6 +19,14 @@ class Plan:
     bookkeeping: list = field(default_factory=list)
     record: list = field(default_factory=list)
     columns: str = ""
+    # What each merge statement's count means: "cleared", "in_scope", "deleted", "marked",
+    # "replaced" or "inserted" (see count).
+    roles: list = field(default_factory=list)
+    # delete_missing: the key staging table, its DDL (committed before the keys load) and its DROP.
+    keys: str | None = None
+    keys_create: list = field(default_factory=list)
+    keys_drop: str | None = None
+    keys_dropped: bool = False
     drop_in_merge: bool = False
     dropped: bool = False
     drop_error: str = ""
@@ -29,12 +37,18 @@ class Plan:
     def direct(self):
         return self.staging is None
 
+    def count(self, post_counts, role):
+        """The sum of the merge statements' counts of one role (None when the plan has none)."""
+        counts = [n for r, n in zip(self.roles, post_counts, strict=False) if r == role]
+        return sum(counts) if counts else None
 
-def build_plan(module, run_id, direct=False):
+
+def build_plan(module, run_id, direct=False, marked_at=""):
     """Return the statements that load and merge module in run run_id, and the script recorded on
     the run.
 
-    direct: load a full refresh straight into the destination, cleared in the load's transaction."""
+    direct: load a full refresh straight into the destination, cleared in the load's transaction.
+    marked_at: the deleted_at a soft delete_missing sets (the run's start)."""
     dialect = module.dest.dialect
     table = dialect.qualify(module.dest_table)
     schema = module.dest.effective_staging_schema()
@@ -54,7 +68,8 @@ def build_plan(module, run_id, direct=False):
             f"-- full refresh straight into {table}, no staging:\n"
             f"-- jrunner migrate clears {table} ({module.full_refresh_clear.upper()}) and loads the "
             f"source rows into ({columns})\n"
-            "-- in one transaction; a failure or cancel rolls both back.\n" + books_script
+            "-- in one transaction; a failure or cancel rolls both back. jrunner counts the table\n"
+            "-- (it must hold every row read) and the guards decide before the commit.\n" + books_script
         )
         return Plan(table, None, [], [], None, script, columns=columns, **books)
     staging = dialect.staging_table(schema, module.name)
@@ -62,28 +77,59 @@ def build_plan(module, run_id, direct=False):
     merge = list(
         dialect.merge_sql(module.strategy, module.dest_table, staging, module.columns, module.merge_key)
     )
+    # Every merge is deletes (none for append), then the insert from staging.
+    roles = [{"full": "cleared"}.get(module.strategy, "replaced")] * (len(merge) - 1) + ["inserted"]
+    keys = {}
+    keys_script = ""
+    if module.delete_missing != "none":
+        key_table = dialect.key_staging_table(schema, module.name)
+        by_name = {c["dest_name"]: c for c in module.columns}
+        missing = dialect.delete_missing_sql(
+            module.delete_missing,
+            module.dest_table,
+            key_table,
+            module.merge_key,
+            module.delete_scope,
+            marked_at,
+        )
+        merge = [sql for _, sql in missing] + merge
+        roles = [role for role, _ in missing] + roles
+        keys = {
+            "keys": key_table,
+            "keys_create": dialect.create_staging_sql(key_table, [by_name[k] for k in module.merge_key]),
+            "keys_drop": dialect.drop_staging_sql(key_table),
+        }
+        keys_script = (
+            f"-- 0. create the key staging table; the same jrunner loads the key query's keys into "
+            f"{key_table} before the rows, in the load's transaction\n"
+            + "".join(f"{s};\n" for s in keys["keys_create"])
+        )
     drop = dialect.drop_staging_sql(staging)
+    drops = [drop, keys["keys_drop"]] if keys else [drop]
     # Where DDL is transactional, dropping staging in the merge's transaction saves a jrunner
     # start; when the merge fails, staging is dropped after.
     drop_in_merge = dialect.transactional_ddl
     script = (
         "-- one jrunner migrate does 1 to 3 (4 too where it says so)\n"
-        "-- 1. create the staging table, committed before the load\n"
+        + keys_script
+        + "-- 1. create the staging table, committed before the load\n"
         + "".join(f"{s};\n" for s in create)
-        + f"-- 2. load the source rows into {staging}\n"
-        + "-- 3. merge, in the load's transaction\n"
+        + f"-- 2. load the source rows into {staging}; count it: it must hold every row read\n"
+        + "-- 3. merge, in the load's transaction; the guards decide whether it commits\n"
         + "".join(f"{s};\n" for s in merge)
         + books_script
         + (
-            "-- 4. drop the staging table, in the same transaction\n"
+            "-- 4. drop the staging tables, in the same transaction\n"
             if drop_in_merge
-            else "-- 4. drop the staging table, after the merge committed\n"
+            else "-- 4. drop the staging tables, after the merge committed\n"
         )
-        + f"{drop};\n"
+        + "".join(f"{s};\n" for s in drops)
     )
     # The staging DDL may have created the schema already.
     books["bookkeeping"] = [s for s in books["bookkeeping"] if s not in create]
-    return Plan(table, staging, create, merge, drop, script, drop_in_merge=drop_in_merge, **books)
+    return Plan(
+        table, staging, create, merge, drop, script, roles=roles, drop_in_merge=drop_in_merge, **books, **keys
+    )
 
 
 def render(sql, values, dialect):

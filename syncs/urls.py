@@ -22,6 +22,7 @@ urlpatterns = [
     path("runs/", views.run_history, name="run_history"),
     path("runs/<int:run_id>/", views.run_detail, name="run_detail"),
     path("runs/<int:run_id>/cancel", views.run_cancel, name="run_cancel"),
+    path("runs/<int:run_id>/run-anyway", views.run_anyway, name="run_anyway"),
     path("api/modules", api.module_list, name="api_module_list"),
     path("api/modules/<int:module_id>", api.module_detail, name="api_module_detail"),
     path("api/modules/<int:module_id>/run", api.module_run, name="api_module_run"),

@@ -199,6 +199,29 @@ def run_cancel(request, run_id):
     return redirect("syncs:run_detail", run.id)
 
 
+@permission_required(RUN)
+@require_POST
+def run_anyway(request, run_id):
+    """Run once more, without the guards, the module whose run a guard refused ("Run anyway")."""
+    run = get_object_or_404(RunLog.objects.select_related("module"), pk=run_id)
+    if not run.refused_by_guard:
+        messages.error(request, f"Not started: run {run.id} was not refused by a guard.")
+        return redirect("syncs:run_detail", run.id)
+    newer = run.module.runs.filter(pk__gt=run.pk).order_by("pk").first()
+    if newer is not None:
+        # A second click, or a run someone started since: this refusal has had its answer.
+        messages.error(request, f"Not started: run {newer.pk} of {run.module.name} came after this one.")
+        return redirect("syncs:run_detail", newer.pk)
+    try:
+        forced = detached.start_detached_run(
+            run.module, trigger=Trigger.MANUAL, triggered_by=request.user.username, force=True
+        )
+    except ModuleLocked as exc:
+        messages.error(request, f"Not started: {run.module.name} is {exc}.")
+        return redirect("syncs:run_detail", exc.holder_id)
+    return redirect("syncs:run_detail", forced.id)
+
+
 # What a row of run history shows (syncs/run_rows.html); nothing else is read.
 HISTORY_FIELDS = [
     "id",

@@ -126,6 +126,11 @@ class BaseEditColumnFormSet(BaseColumnFormSet):
 EditColumnFormSet = formset_factory(EditColumnForm, formset=BaseEditColumnFormSet, extra=0)
 
 
+# The trust settings on the wizard's last page (and the module page).
+GUARD_FIELDS = ["allow_empty", "min_rows", "max_shrink_pct"]
+DELETE_FIELDS = ["delete_missing", "key_query", "delete_scope", "max_delete_pct"]
+
+
 class CreateForm(forms.ModelForm):
     merge_key = forms.CharField(
         required=False, help_text="Destination column names, comma-separated; needed for incremental."
@@ -133,11 +138,31 @@ class CreateForm(forms.ModelForm):
 
     class Meta:
         model = Module
-        fields = ["name", "description", "dest", "dest_table", "source_query", "strategy", "merge_key"]
-        labels = {"dest": "Destination", "dest_table": "Destination table"}
+        fields = [
+            "name",
+            "description",
+            "dest",
+            "dest_table",
+            "source_query",
+            "strategy",
+            "merge_key",
+            *GUARD_FIELDS,
+            *DELETE_FIELDS,
+        ]
+        labels = {
+            "dest": "Destination",
+            "dest_table": "Destination table",
+            "min_rows": "Minimum rows",
+            "max_shrink_pct": "Maximum shrink (%)",
+            "max_delete_pct": "Maximum delete (%)",
+            "delete_missing": "Rows gone from the source",
+            "delete_scope": "Destination scope",
+        }
         widgets = {
             "source_query": forms.Textarea(attrs={"rows": 8, "class": "sql", "spellcheck": "false"}),
             "description": forms.Textarea(attrs={"rows": 2}),
+            "key_query": forms.Textarea(attrs={"rows": 2, "class": "sql", "spellcheck": "false"}),
+            "delete_scope": forms.Textarea(attrs={"rows": 2, "class": "sql", "spellcheck": "false"}),
         }
 
     def __init__(self, *args, dest_kind, **kwargs):
@@ -145,6 +170,15 @@ class CreateForm(forms.ModelForm):
         self.fields["dest"].queryset = Connection.objects.filter(driver__kind=dest_kind)
         self.fields["source_query"].strip = False
         self.initial["merge_key"] = ", ".join(self.instance.merge_key)
+        # Left out (a form posted without the trust settings): the model's defaults.
+        self.fields["delete_missing"].required = self.fields["max_delete_pct"].required = False
+
+    def clean_delete_missing(self):
+        return self.cleaned_data["delete_missing"] or Module._meta.get_field("delete_missing").default
+
+    def clean_max_delete_pct(self):
+        value = self.cleaned_data["max_delete_pct"]
+        return Module._meta.get_field("max_delete_pct").default if value is None else value
 
     def clean_merge_key(self):
         return [name.strip() for name in self.cleaned_data["merge_key"].split(",") if name.strip()]

@@ -27,6 +27,10 @@ COMMITS_TABLE = "pipekit_commits"
 # Alias of the staging table inside merge statements; unlike a short alias it cannot shadow
 # a destination table referenced by its own name in the same statement.
 STAGED = "pipekit_staged"
+# Alias of the key staging table (delete_missing), for the same reason.
+KEYS = "pipekit_keys"
+# The column a soft delete sets on the destination rows missing at the source.
+DELETED_AT = "deleted_at"
 
 
 class Dialect:
@@ -302,6 +306,10 @@ class Dialect:
             self.table_sql(self.create_staging_keyword, staging, columns),
         ]
 
+    def key_staging_table(self, schema, module_name):
+        """Return the quoted, qualified name of the table a delete_missing module's keys are loaded into."""
+        return self.staging_table(schema, f"pipekit_keys_{module_name}")
+
     def drop_staging_sql(self, staging):
         """Return the statement that drops the staging table if it exists."""
         return f"DROP TABLE IF EXISTS {self.qualify(staging)}"
@@ -415,3 +423,50 @@ class Dialect:
 
     def null_safe_equal(self, a, b):
         return f"{a} IS NOT DISTINCT FROM {b}"
+
+    # --- rows missing at the source (delete_missing) ---
+
+    def delete_missing_sql(self, mode, dest_table, keys, merge_key, scope="", marked_at=""):
+        """Return [(role, statement)]: what a delete_missing merge runs before the incremental merge.
+
+        First ("in_scope") a count of the destination rows in scope (not yet marked, for soft),
+        so the run can tell what share goes; then the rows in scope whose merge key is not among
+        the loaded keys are deleted (mode "hard", role "deleted") or get deleted_at = marked_at
+        (mode "soft", role "marked"). scope: a condition on the destination's columns ('' for
+        every row); rows outside it are never touched."""
+        dest = self.qualify(dest_table)
+        where = self._missing_scope(mode, scope)
+        role = "deleted" if mode == "hard" else "marked"
+        count = f"SELECT count(*) FROM {dest}" + (f" WHERE {' AND '.join(where)}" if where else "")
+        changes = self.missing_rows_sql(mode, dest_table, keys, merge_key, where, marked_at)
+        return [("in_scope", count), *((role, sql) for sql in changes)]
+
+    def _missing_scope(self, mode, scope):
+        where = [f"({scope})"] if scope.strip() else []
+        if mode == "soft":
+            where.append(f"{self.quote_identifier(DELETED_AT)} IS NULL")
+        return where
+
+    def change_missing_sql(self, mode, dest_table, marked_at):
+        """The start of the statement that deletes (hard) or marks (soft) destination rows."""
+        dest = self.qualify(dest_table)
+        if mode == "hard":
+            return f"DELETE FROM {dest}"
+        return f"UPDATE {dest} SET {self.quote_identifier(DELETED_AT)} = {self.literal(marked_at)}"
+
+    def missing_rows_sql(self, mode, dest_table, keys, merge_key, where, marked_at):
+        """Plain equality for rows with a whole key, which the database can hash into an anti
+        join; the null-safe comparison (which nothing serves) only for rows with a NULL key part."""
+        dest, stg = self.qualify(dest_table), self.qualify(keys)
+        quoted = [self.quote_identifier(k) for k in merge_key]
+        change = self.change_missing_sql(mode, dest_table, marked_at)
+        whole = " AND ".join(f"{dest}.{q} IS NOT NULL" for q in quoted)
+        partial = " OR ".join(f"{dest}.{q} IS NULL" for q in quoted)
+        equal = " AND ".join(f"{KEYS}.{q} = {dest}.{q}" for q in quoted)
+        null_safe = " AND ".join(self.null_safe_equal(f"{KEYS}.{q}", f"{dest}.{q}") for q in quoted)
+        return [
+            f"{change} WHERE {' AND '.join([*where, whole])} "
+            f"AND NOT EXISTS (SELECT 1 FROM {stg} {KEYS} WHERE {equal})",
+            f"{change} WHERE {' AND '.join([*where, f'({partial})'])} "
+            f"AND NOT EXISTS (SELECT 1 FROM {stg} {KEYS} WHERE {null_safe})",
+        ]

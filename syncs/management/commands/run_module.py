@@ -24,6 +24,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="resolve and record the SQL, write nothing"
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="commit even when a guard (allow_empty, min_rows, max_shrink_pct, max_delete_pct) refuses; "
+            "recorded on the run",
+        )
         parser.add_argument("--run-id", type=int, help="execute this queued run (what the web and API start)")
         parser.add_argument(
             "--set",
@@ -52,7 +58,7 @@ class Command(BaseCommand):
             # A run's notices go out on their own thread; they are sent before the process ends.
             wait_for_notices()
 
-    def run(self, *args, name=None, dry_run=False, run_id=None, **options):
+    def run(self, *args, name=None, dry_run=False, force=False, run_id=None, **options):
         stop_on_sigterm()
         if bool(name) == bool(run_id):
             raise CommandError("give a module name or --run-id N")
@@ -65,6 +71,8 @@ class Command(BaseCommand):
             run = RunLog.objects.select_related("module").filter(pk=run_id).first()
             if run is None:
                 raise CommandError(f"there is no run {run_id}")
+            if force:
+                raise CommandError("--force goes with a module name: a queued run carries its own")
             if run.status != Status.QUEUED:
                 raise CommandError(f"run {run_id} is {run.status}, not queued")
             run = run_module(
@@ -80,7 +88,7 @@ class Command(BaseCommand):
                 raise CommandError(f"there is no module named {name!r}")
             if values:
                 return self.backfill(module, values, options["chunk"], options["resume"])
-            run = run_module(module, trigger=Trigger.CLI, dry_run=dry_run)
+            run = run_module(module, trigger=Trigger.CLI, dry_run=dry_run, force=force)
         self.stdout.write(run.summary_line())
         if run.status not in (Status.SUCCESS, Status.DRY_RUN):
             raise CommandError(f"run {run.pk} ended {run.status}")

@@ -80,6 +80,11 @@ def build_everything(drivers):
         strategy="incremental",
         merge_key=["id", "line"],
         enabled=False,
+        min_rows=1000,
+        delete_missing="soft",
+        key_query="SELECT id, line FROM orders WHERE day >= '2024-01-01'",
+        delete_scope="day >= '2024-01-01'",
+        max_delete_pct=25,
         source_query="SELECT id, line, note\nFROM orders\nWHERE updated_at >= '{since}'  \n-- tabs\there\n",
         columns=[
             {
@@ -114,6 +119,8 @@ def build_everything(drivers):
         dest=dw,
         dest_table="events",
         strategy="append",
+        allow_empty=True,
+        max_shrink_pct=0,
         source_query="SELECT id,\n       kind\nFROM events\n",
     )
     Watermark.objects.create(
@@ -159,6 +166,10 @@ def test_the_round_trip_keeps_every_value(drivers):
     after = Module.objects.get(name="orders")
     for field in ["description", "dest_table", "strategy", "merge_key", "enabled", "source_query", "columns"]:
         assert getattr(after, field) == getattr(before, field), field
+    for field in ["min_rows", "delete_missing", "key_query", "delete_scope", "max_delete_pct"]:
+        assert getattr(after, field) == getattr(before, field), field
+    events = Module.objects.get(name="events")
+    assert (events.allow_empty, events.max_shrink_pct) == (True, 0)
     since = after.watermarks.get(name="since")
     assert (since.default_value, since.connection.name) == ("", "erp")
     assert after.watermarks.get(name="until").default_value is None

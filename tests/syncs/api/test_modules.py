@@ -161,6 +161,41 @@ def test_post_run_with_dry_run_true_starts_a_dry_run(client, staff_auth, make_it
     assert run.status == Status.DRY_RUN
 
 
+@pytest.mark.django_db(transaction=True)
+def test_post_run_with_force_true_commits_what_a_guard_refused(
+    client, staff_auth, make_items_module, wait_finished
+):
+    module = make_items_module()
+    make_items_module.dest_db.execute("INSERT INTO items_copy VALUES (7, 'kept')")
+    make_items_module.source_db.execute("DELETE FROM items")
+
+    refused = post_run(client, module, staff_auth).json()["run_id"]
+    wait_finished(RunLog.objects.filter(pk=refused))
+    data = client.get(f"/api/runs/{refused}", headers=staff_auth).json()
+    assert data["error"].startswith("guard: allow_empty is off")
+    assert (data["refused_by_guard"], data["forced"], data["rows_read"], data["rows_staged"]) == (
+        True,
+        False,
+        0,
+        0,
+    )
+
+    forced = post_run(client, module, staff_auth, {"force": True}).json()["run_id"]
+    wait_finished(RunLog.objects.filter(pk=forced))
+    data = client.get(f"/api/runs/{forced}", headers=staff_auth).json()
+    assert (data["status"], data["forced"], data["rows_deleted"]) == ("success", True, 1)
+    assert make_items_module.dest_db.rows("SELECT count(*) FROM items_copy") == [(0,)]
+
+
+def test_force_must_be_true_or_false(client, staff_auth, make_items_module):
+    module = make_items_module()
+
+    response = post_run(client, module, staff_auth, {"force": 1})
+
+    assert response.status_code == 400 and response.json()["error"] == '"force" must be true or false.'
+    assert not RunLog.objects.filter(module=module).exists()
+
+
 def test_post_run_of_a_running_module_is_a_409_naming_the_run(client, staff_auth, make_items_module):
     module = make_items_module()
     holder = hold_lock(module, os.getpid())

@@ -137,3 +137,28 @@ def test_backfill_arguments_that_make_no_sense_are_refused(make_items_module, ar
         call_command("run_module", "items", *arguments)
 
     assert not RunLog.objects.exists()
+
+
+def test_force_runs_once_a_module_a_guard_refused(make_items_module, capsys):
+    make_items_module()
+    make_items_module.dest_db.execute("INSERT INTO items_copy VALUES (7, 'kept')")
+    make_items_module.source_db.execute("DELETE FROM items")
+
+    with pytest.raises(CommandError, match="ended error"):
+        call_command("run_module", "items")
+    assert "guard: allow_empty is off" in capsys.readouterr().out
+    assert make_items_module.dest_db.rows("SELECT id, name FROM items_copy") == [(7, "kept")]
+
+    call_command("run_module", "items", "--force")
+
+    assert capsys.readouterr().out.startswith("items: success, 0 rows, ")
+    forced = RunLog.objects.order_by("pk").last()
+    assert forced.forced and forced.status == Status.SUCCESS
+    assert make_items_module.dest_db.rows("SELECT count(*) FROM items_copy") == [(0,)]
+
+
+def test_force_goes_with_a_name_not_a_queued_run(make_items_module):
+    run = RunLog.objects.create(module=make_items_module(), trigger="manual")
+
+    with pytest.raises(CommandError, match="--force goes with a module name"):
+        call_command("run_module", "--run-id", str(run.pk), "--force")

@@ -2,10 +2,12 @@
 merge's own transaction says whether the merge committed, after a cancel, a failed check or a
 killed run."""
 
+import threading
 import time
 
 import pytest
 
+from connections import jrunner
 from syncs.engine import run_module
 from syncs.locks import unlock
 from syncs.models import Hook, RunLog, Status
@@ -44,21 +46,33 @@ def merged(dest):
     return items.read(dest) == items.expected(items.ROWS + items.NEW)
 
 
-def stop_once_committed(module, dest, then=lambda: None):
-    """An also_stop for run_module that asks the run to stop only once its merge is visible in the
-    destination: the cancel lands after the commit, before the run has heard of it."""
+@pytest.fixture
+def stop_once_committed(monkeypatch):
+    """Return a function making an also_stop for run_module that asks the run to stop only once its
+    merge committed: the cancel lands after the commit, before the run has heard of it.
 
-    def also_stop():
-        run = RunLog.objects.filter(module=module).first()
-        if "jrunner started" not in run.live_log:
-            return False
-        deadline = time.monotonic() + 120
-        while not merged(dest) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        then()
-        return True
+    jrunner commits only when the run answers its -confirm, and then ends at once; so the run's
+    answer is followed by a wait until the merge is visible in the destination, and a second more
+    (the run looks at its cancel flag at most once a second): its next look comes before it reads
+    how jrunner ended. then() runs just before the stop."""
 
-    return also_stop
+    def make(dest, then=lambda: None):
+        committed = threading.Event()
+        answer = jrunner._answer
+
+        def answer_then_wait(proc, refusal):
+            answer(proc, refusal)
+            deadline = time.monotonic() + 120
+            while not merged(dest) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(1.1)
+            then()
+            committed.set()
+
+        monkeypatch.setattr(jrunner, "_answer", answer_then_wait)
+        return committed.is_set
+
+    return make
 
 
 CASES = [
@@ -71,10 +85,12 @@ CASES = [
 
 
 @pytest.mark.parametrize(("dest_name", "strategy"), CASES)
-def test_a_cancel_landing_after_the_commit_ends_the_run_as_a_success(loaded, dest_name, strategy):
+def test_a_cancel_landing_after_the_commit_ends_the_run_as_a_success(
+    loaded, stop_once_committed, dest_name, strategy
+):
     module, dest = loaded(dest_name, strategy)
 
-    run = run_module(module, trigger="cli", also_stop=stop_once_committed(module, dest))
+    run = run_module(module, trigger="cli", also_stop=stop_once_committed(dest))
 
     assert run.status == Status.SUCCESS, run.error
     assert run.error == ""
@@ -84,13 +100,13 @@ def test_a_cancel_landing_after_the_commit_ends_the_run_as_a_success(loaded, des
     assert items.tables_named(dest, module.name) == []
 
 
-def test_when_the_check_fails_the_run_says_the_outcome_is_unknown(loaded, settings):
+def test_when_the_check_fails_the_run_says_the_outcome_is_unknown(loaded, stop_once_committed, settings):
     module, dest = loaded("sqlite_db", "append")
 
     def jrunner_gone():
         settings.PIPEKIT_JRUNNER = "/nonexistent/jrunner"
 
-    run = run_module(module, trigger="cli", also_stop=stop_once_committed(module, dest, jrunner_gone))
+    run = run_module(module, trigger="cli", also_stop=stop_once_committed(dest, jrunner_gone))
 
     assert run.status == Status.CANCELLED
     assert run.error.startswith(

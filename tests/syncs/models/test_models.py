@@ -76,6 +76,35 @@ def test_full_and_append_modules_need_no_merge_key(conn):
     module(conn, name="events", strategy="append").full_clean()
 
 
+def test_delete_missing_needs_an_incremental_module_with_a_key_query(conn):
+    assert errors_of(module(conn, delete_missing="hard", key_query="SELECT id FROM orders")) == {
+        "delete_missing": ["Only an incremental module carries deletes over."]
+    }
+    assert errors_of(module(conn, strategy="incremental", merge_key=["id"], delete_missing="soft")) == {
+        "key_query": ["delete_missing needs a key query returning the merge key of every row."]
+    }
+    with pytest.raises(IntegrityError), transaction.atomic():
+        module(conn, strategy="incremental", merge_key=["id"], delete_missing="hard").save()
+    module(
+        conn, strategy="incremental", merge_key=["id"], delete_missing="hard", key_query="SELECT id"
+    ).full_clean()
+
+
+def test_a_soft_delete_module_creates_its_table_with_deleted_at(conn):
+    soft = module(
+        conn, strategy="incremental", merge_key=["id"], delete_missing="soft", key_query="SELECT id"
+    )
+    assert soft.table_columns() == [*COLUMNS, {"dest_name": "deleted_at", "dest_type": "timestamp"}]
+    assert module(conn).table_columns() == COLUMNS
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("max_delete_pct", 101), ("max_shrink_pct", 101), ("min_rows", -1)]
+)
+def test_guard_settings_are_within_their_range(conn, field, value):
+    assert field in errors_of(module(conn, **{field: value}))
+
+
 def test_the_merge_key_must_name_destination_columns(conn):
     m = module(conn, strategy="incremental", merge_key=["id", "nope"])
     assert errors_of(m) == {"merge_key": ["Not a destination column: nope."]}

@@ -65,6 +65,8 @@ def module_form(dw, **fields):
         "dest_table": "public.lines",
         "strategy": "full",
         "full_refresh_clear": "delete",
+        "delete_missing": "none",
+        "max_delete_pct": "10",
         "merge_key": "[]",
         "columns": '[{"id": "c1", "source_name": "id", "dest_name": "id", "dest_type": "bigint"}]',
         "enabled": "on",

@@ -290,3 +290,50 @@ def test_another_module_loading_the_table_is_named_before_create(staff_client, e
     response = staff_client.post(URL, form_data(erp_to_dw, draft, share_table="1"))
     assert response.status_code == 302
     assert Module.objects.filter(name="orders").exists()
+
+
+def test_the_last_page_offers_the_guards_and_deletes_with_their_defaults(staff_client, erp_to_dw, draft):
+    form = staff_client.get(URL).context["form"]
+
+    assert form["allow_empty"].value() is False
+    assert form["max_delete_pct"].value() == 10
+    assert form["delete_missing"].value() == "none"
+
+
+def test_create_saves_the_guards_and_a_soft_delete_with_its_deleted_at_column(staff_client, erp_to_dw, draft):
+    fields = {
+        "strategy": "incremental",
+        "merge_key": "id",
+        "min_rows": "1",
+        "delete_missing": "soft",
+        "key_query": "SELECT id FROM orders",
+        "delete_scope": "id > 0",
+        "max_delete_pct": "5",
+    }
+
+    response = staff_client.post(URL, form_data(erp_to_dw, draft, **fields))
+
+    assert response.status_code == 302
+    module = Module.objects.get(name="orders")
+    assert (module.min_rows, module.delete_missing, module.max_delete_pct) == (1, "soft", 5)
+    assert (module.key_query, module.delete_scope, module.allow_empty) == (
+        "SELECT id FROM orders",
+        "id > 0",
+        False,
+    )
+    assert [name for name, *_ in dest_columns(erp_to_dw.dest_db)] == ["id", "customer", "total", "deleted_at"]
+    page = staff_client.get(response["Location"]).content.decode()
+    assert "soft: set their deleted_at to the run&#x27;s start; at most 5% of the rows in scope" in page
+    assert "min_rows 1" in page
+
+
+def test_a_delete_missing_without_a_key_query_is_refused(staff_client, erp_to_dw, draft):
+    fields = {"strategy": "incremental", "merge_key": "id", "delete_missing": "hard"}
+
+    response = staff_client.post(URL, form_data(erp_to_dw, draft, **fields))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["key_query"] == [
+        "delete_missing needs a key query returning the merge key of every row."
+    ]
+    assert not Module.objects.exists()

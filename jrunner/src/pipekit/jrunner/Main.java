@@ -62,7 +62,8 @@ public final class Main {
             case METADATA -> Query.metadata(o, sql.get(0), out);
             case EXEC -> Query.exec(o, sql, out);
             case VERIFY -> Verify.run(o, sql.get(0), readSql("-dq", List.of(o.destQueryFile)).get(0), out);
-            default -> Migrate.run(o, sql.get(0), readSql("-pre", o.preFiles), readSql("-post", o.postFiles), out);
+            default -> Migrate.run(o, sql.get(0), o.keysFile == null ? null : readSql("-kq", List.of(o.keysFile)).get(0),
+                readSql("-pre", o.preFiles), readSql("-post", o.postFiles), out);
         }
         return 0;
     }

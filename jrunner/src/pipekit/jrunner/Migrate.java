@@ -1,6 +1,10 @@
 package pipekit.jrunner;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -61,8 +65,10 @@ final class Migrate {
         void ready(int width) throws SQLException;
     }
 
-    /** Run pre on the destination and commit; load; run post; commit the load and post together. */
-    static void run(Options o, String sql, List<String> pre, List<String> post, PrintStream out) throws Exception {
+    /** Run pre on the destination and commit; load (the keys first, when keysSql is given); run post;
+     *  commit the loads and post together. */
+    static void run(Options o, String sql, String keysSql, List<String> pre, List<String> post, PrintStream out)
+            throws Exception {
         Db.Flavor source = Db.flavor(o.sourceUrl);
         Db.Flavor dest = Db.flavor(o.destUrl);
         try (Connection src = open("source",
@@ -73,45 +79,36 @@ final class Migrate {
                 if (!pre.isEmpty()) {
                     // Committed on their own: MariaDB commits DDL at once anyway, and a long load must
                     // not hold the locks of a CREATE SCHEMA that other modules' runs wait on.
-                    Query.statements(dst, pre, "-pre statement ", "; nothing was loaded");
+                    Query.statements(dst, pre, "-pre statement ", "; nothing was loaded", false);
                     dst.commit();
+                }
+                if (keysSql != null) {
+                    Table keys = Table.describe(dst, o.keysTable, null);
+                    Ready fits = width -> checkWidth(width, keys, null, o.keysTable);
+                    Loaded loaded = load(src, dst, source, dest, keysSql, keys, null, o, fits, out);
+                    out.println(loaded.rows() + " keys loaded");
                 }
                 Table table = Table.describe(dst, o.destTable, o.destColumns);
                 Ready ready = width -> {
-                    if (width > table.columns().length) {
-                        throw new SQLException("the source query returns " + width + " columns but "
-                            + (o.destColumns == null ? o.destTable + " has " : "-dcols names ")
-                            + table.columns().length + "; nothing was loaded");
-                    }
+                    checkWidth(width, table, o.destColumns, o.destTable);
                     if (o.clear) {
-                        clear(dst, dest, o, table);
+                        out.println(clear(dst, dest, o, table) + " rows cleared");
                     }
                 };
-                long stored;
-                String path;
-                boolean pipe = o.bulk && source == Db.Flavor.POSTGRES && dest == Db.Flavor.POSTGRES && !o.trim;
-                int[] pick = null;
-                if (pipe && o.sourceColumns != null) {
-                    // COPY TO STDOUT names no column: check the labels first. The pipe copies every
-                    // column in order; any other choice of columns goes through JDBC instead.
-                    pick = SourceColumns.pick(o.sourceColumns, labels(src, sql), out);
-                    pipe = pick == null;
-                }
-                try (Progress progress = new Progress(out)) {
-                    if (pipe) {
-                        stored = CopyLoad.pipe(src, dst, sql, table, ready, progress);
-                        path = "copy";
-                    } else {
-                        Load load = chooseLoad(o.bulk, dest, dst, table);
-                        String[] expected = pick == null ? o.sourceColumns : null;
-                        stored = rows(src, source, sql, pick, expected, load, o.trim, ready, progress, out);
-                        path = load.path();
-                    }
-                }
+                Loaded loaded = load(src, dst, source, dest, sql, table, o.sourceColumns, o, ready, out);
+                long stored = loaded.rows();
+                String path = loaded.path();
                 // The source is read to the end: end its transaction now, so an SQLite source that is
                 // the destination's own file does not hold a read lock while the load commits.
                 Db.rollbackQuietly(src);
-                List<Integer> counts = Query.statements(dst, post, "-post statement ", "; the load was rolled back");
+                if (o.count) {
+                    count(dst, table.name(), stored, out);
+                }
+                List<Long> counts = Query.statements(dst, post, "-post statement ", "; the load was rolled back", true);
+                if (o.confirm) {
+                    printCounts(counts, out);
+                    confirm(out);
+                }
                 try {
                     dst.commit();
                 } catch (SQLException e) {
@@ -120,8 +117,8 @@ final class Migrate {
                         e.getSQLState(), e);
                 }
                 out.println(stored + " rows written (" + path + ")");
-                for (int i = 0; i < counts.size(); i++) {
-                    out.println("-post statement " + (i + 1) + ": " + counts.get(i) + " rows");
+                if (!o.confirm) {
+                    printCounts(counts, out);
                 }
             } catch (Exception e) {
                 Db.rollbackQuietly(dst);
@@ -131,6 +128,75 @@ final class Migrate {
             }
         }
     }
+
+    /** The rows a load stored, and the path it took. */
+    record Loaded(long rows, String path) {}
+
+    /** Load sql's rows into table, through the COPY pipe where both ends are PostgreSQL, else JDBC. */
+    private static Loaded load(Connection src, Connection dst, Db.Flavor source, Db.Flavor dest, String sql,
+            Table table, String[] sourceColumns, Options o, Ready ready, PrintStream out) throws Exception {
+        boolean pipe = o.bulk && source == Db.Flavor.POSTGRES && dest == Db.Flavor.POSTGRES && !o.trim;
+        int[] pick = null;
+        if (pipe && sourceColumns != null) {
+            // COPY TO STDOUT names no column: check the labels first. The pipe copies every
+            // column in order; any other choice of columns goes through JDBC instead.
+            pick = SourceColumns.pick(sourceColumns, labels(src, sql), out);
+            pipe = pick == null;
+        }
+        try (Progress progress = new Progress(out)) {
+            if (pipe) {
+                return new Loaded(CopyLoad.pipe(src, dst, sql, table, ready, progress), "copy");
+            }
+            Load load = chooseLoad(o.bulk, dest, dst, table);
+            String[] expected = pick == null ? sourceColumns : null;
+            long stored = rows(src, source, sql, pick, expected, load, o.trim, ready, progress, out);
+            return new Loaded(stored, load.path());
+        }
+    }
+
+    private static void checkWidth(int width, Table table, String columnList, String name) throws SQLException {
+        if (width > table.columns().length) {
+            throw new SQLException("the source query returns " + width + " columns but "
+                + (columnList == null ? name + " has " : "-dcols names ")
+                + table.columns().length + "; nothing was loaded");
+        }
+    }
+
+    /** Count the loaded table in the load's transaction: a table holding other rows than those read
+     *  (a trigger, a rule, a driver that dropped rows) fails the load before any -post statement. */
+    private static void count(Connection dst, String table, long read, PrintStream out) throws SQLException {
+        long staged;
+        try (Statement st = dst.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
+            rs.next();
+            staged = rs.getLong(1);
+        }
+        out.println(read + " rows read");
+        out.println(staged + " rows staged");
+        if (staged != read) {
+            throw new SQLException("counts: read " + read + " rows from the source but " + table + " holds "
+                + staged + "; nothing was merged");
+        }
+    }
+
+    private static void printCounts(List<Long> counts, PrintStream out) {
+        for (int i = 0; i < counts.size(); i++) {
+            out.println("-post statement " + (i + 1) + ": " + counts.get(i) + " rows");
+        }
+    }
+
+    /** Ask the caller whether to commit: it has the counts and decides (a guard may refuse). Anything but
+     *  "commit" on stdin, or its end, rolls the load and every -post statement back. */
+    private static void confirm(PrintStream out) throws SQLException, IOException {
+        out.println(AWAITING_COMMIT);
+        out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String answer = in.readLine();
+        if (!"commit".equals(answer)) {
+            throw new SQLException("refused: the caller did not confirm the commit; the load was rolled back");
+        }
+    }
+
+    static final String AWAITING_COMMIT = "awaiting commit";
 
     /** Opens a connection of one side. */
     interface Opener {
@@ -153,7 +219,8 @@ final class Migrate {
         String message = e.getMessage() == null ? "" : e.getMessage();
         if (!(e instanceof SQLException) || message.startsWith("-pre statement")
                 || message.startsWith("-post statement") || message.startsWith("commit:")
-                || message.startsWith("source columns:")) {
+                || message.startsWith("source columns:") || message.startsWith("counts:")
+                || message.startsWith("refused:")) {
             return e;
         }
         Db.rollbackQuietly(src);
@@ -241,15 +308,26 @@ final class Migrate {
         return new BatchLoad(dst, dest, table);
     }
 
-    /** Empty the table inside the load's transaction, so a failed load leaves the old rows in place. */
-    private static void clear(Connection dst, Db.Flavor dest, Options o, Table table) throws SQLException {
+    /** Empty the table inside the load's transaction, so a failed load leaves the old rows in place;
+     *  return how many rows it held. */
+    private static long clear(Connection dst, Db.Flavor dest, Options o, Table table) throws SQLException {
         // DELETE by default: PostgreSQL's TRUNCATE holds an ACCESS EXCLUSIVE lock until the commit,
         // so every reader of the table would wait for the whole load; under DELETE they keep
         // reading the old rows (MVCC) until the new ones commit. -ct trades that for speed. TRUNCATE
         // would also wait forever on our own source connection reading the same database.
         boolean truncate = o.truncate && dest == Db.Flavor.POSTGRES && !o.destUrl.equals(o.sourceUrl);
         try (Statement st = dst.createStatement()) {
-            st.executeUpdate((truncate ? "TRUNCATE TABLE " : "DELETE FROM ") + table.name());
+            if (!truncate) {
+                return st.executeUpdate("DELETE FROM " + table.name());
+            }
+            // TRUNCATE counts nothing; the guards need the rows it clears.
+            long held;
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table.name())) {
+                rs.next();
+                held = rs.getLong(1);
+            }
+            st.executeUpdate("TRUNCATE TABLE " + table.name());
+            return held;
         }
     }
 }

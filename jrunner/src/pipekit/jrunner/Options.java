@@ -11,11 +11,15 @@ final class Options {
         "  jrunner -scu URL [-scn USER] [-scp PASS] -sq FILE -m                   metadata of the query's columns",
         "  jrunner -scu URL [-scn USER] [-scp PASS] -x -sq F1 [-sq F2 ...]        exec: one transaction",
         "  jrunner -scu URL ... -sq FILE -dcu URL [-dcn USER] [-dcp PASS] -dt TABLE [-c|-ct] [-t] [-b]   migrate",
-        "          [-dcols LIST] [-scols LIST] [-pre F1 ...] [-post F2 ...]",
+        "          [-dcols LIST] [-scols LIST] [-pre F1 ...] [-post F2 ...] [-count] [-confirm] [-kq FILE -kt TABLE]",
         "          -dcols: the dest columns to load, by position (quoted, comma separated; default: the",
         "          table's first columns); -scols: the source column labels expected, in load order, one",
         "          per line (a missing one fails the load, extra ones are left out); -pre: dest statements",
-        "          committed before the load; -post: dest statements in the load's transaction",
+        "          committed before the load; -post: dest statements in the load's transaction (a query",
+        "          counts its first cell); -count: count TABLE after the load and fail unless it holds the",
+        "          rows read; -confirm: before the commit print 'awaiting commit' and commit only when",
+        "          stdin answers 'commit'; -kq/-kt: first load the rows of the query in FILE into TABLE, in",
+        "          the same transaction (the keys of a delete), printing 'N keys loaded'",
         "  jrunner -scu URL ... -sq FILE [-scols LIST] -dcu URL [-dcn USER] [-dcp PASS] -dq FILE -vk KEYS   verify",
         "          compare the rows of -sq (its -scols columns) with those of -dq, a query on the",
         "          destination, by position, keyed by the KEYS columns (1-based, comma separated); reads only",
@@ -50,12 +54,16 @@ final class Options {
     String destQueryFile;
     int[] verifyKey;
     String destColumns;
+    String keysFile;
+    String keysTable;
     String[] sourceColumns;
     int lockTimeout;
     boolean clear;
     boolean truncate;
     boolean trim;
     boolean bulk;
+    boolean count;
+    boolean confirm;
 
     static Options parse(String[] args) throws UsageError {
         Options o = new Options();
@@ -77,6 +85,8 @@ final class Options {
                 case "-dq" -> o.destQueryFile = value(args, ++i, flag);
                 case "-vk" -> o.verifyKey = positions(value(args, ++i, flag), flag);
                 case "-dcols" -> o.destColumns = value(args, ++i, flag);
+                case "-kq" -> o.keysFile = value(args, ++i, flag);
+                case "-kt" -> o.keysTable = value(args, ++i, flag);
                 case "-scols" -> o.sourceColumns = SourceColumns.parse(value(args, ++i, flag));
                 case "-lt" -> o.lockTimeout = seconds(value(args, ++i, flag), flag);
                 case "-pre" -> o.preFiles.add(value(args, ++i, flag));
@@ -87,6 +97,8 @@ final class Options {
                 case "-ct" -> o.clear = o.truncate = true;
                 case "-t" -> o.trim = true;
                 case "-b" -> o.bulk = true;
+                case "-count" -> o.count = true;
+                case "-confirm" -> o.confirm = true;
                 case "-version", "--version" -> version = true;
                 default -> throw new UsageError("unknown flag " + flag);
             }
@@ -135,10 +147,15 @@ final class Options {
             if (o.destTable == null) {
                 throw new UsageError("missing -dt (destination table for -dcu)");
             }
+            if ((o.keysFile == null) != (o.keysTable == null)) {
+                throw new UsageError("-kq and -kt go together");
+            }
         } else {
             String stray = o.truncate ? "-ct" : o.clear ? "-c" : o.trim ? "-t" : o.bulk ? "-b"
                 : o.destUser != null ? "-dcn" : o.destPassword != null ? "-dcp"
                 : o.destColumns != null ? "-dcols" : o.sourceColumns != null ? "-scols"
+                : o.count ? "-count" : o.confirm ? "-confirm"
+                : o.keysFile != null ? "-kq" : o.keysTable != null ? "-kt"
                 : !o.preFiles.isEmpty() ? "-pre"
                 : !o.postFiles.isEmpty() ? "-post" : null;
             if (stray != null) {

@@ -98,29 +98,38 @@ final class Query {
     static void exec(Options o, List<String> statements, PrintStream out) throws Exception {
         try (Connection c = Db.connect(o.sourceUrl, o.sourceUser, o.sourcePassword, "JRUNNER_SOURCE_PASSWORD", o.lockTimeout)) {
             c.setAutoCommit(false);
-            List<Integer> counts;
+            List<Long> counts;
             try {
-                counts = statements(c, statements, "statement ", "; the transaction was rolled back");
+                counts = statements(c, statements, "statement ", "; the transaction was rolled back", false);
                 c.commit();
             } catch (SQLException e) {
                 Db.rollbackQuietly(c);
                 throw e;
             }
-            for (int count : counts) {
+            for (long count : counts) {
                 out.println(count);
             }
         }
     }
 
-    /** Execute statements in order on c, without committing; return their update counts (-1 for a result set).
+    /** Execute statements in order on c, without committing; return their update counts (for a result set,
+     *  its first cell when firstCell, a count query's answer, else -1).
      *  A failure names the statement: label + "N of M: " + the driver's message + after. */
-    static List<Integer> statements(Connection c, List<String> statements, String label, String after)
-            throws SQLException {
-        List<Integer> counts = new ArrayList<>();
+    static List<Long> statements(Connection c, List<String> statements, String label, String after,
+            boolean firstCell) throws SQLException {
+        List<Long> counts = new ArrayList<>();
         try (Statement st = c.createStatement()) {
             for (int i = 0; i < statements.size(); i++) {
                 try {
-                    counts.add(st.execute(statements.get(i)) ? -1 : st.getUpdateCount());
+                    if (!st.execute(statements.get(i))) {
+                        counts.add((long) st.getUpdateCount());
+                    } else if (!firstCell) {
+                        counts.add(-1L);
+                    } else {
+                        try (ResultSet rs = st.getResultSet()) {
+                            counts.add(rs.next() ? rs.getLong(1) : -1L);
+                        }
+                    }
                 } catch (SQLException e) {
                     throw new SQLException(label + (i + 1) + " of " + statements.size() + ": " + Main.describe(e)
                         + after, e.getSQLState(), e);

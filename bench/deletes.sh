@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Hard-delete detection benchmark (issue 15, item 6, first half), PostgreSQL to PostgreSQL, in one
+# run: what delete_missing: hard adds to an incremental module run over a ROWS-row table, against
+# the COPY pipe of the key column alone (psql COPY TO STDOUT | psql COPY FROM STDIN).
+# Goal: the added time <= 1.5 x that pipe.
+#
+# Each round deletes 10 rows at the source, then times, on the same destination table:
+#   the COPY pipe of the key column (id) into an empty table,
+#   the incremental module without delete_missing (nothing new: the fixed cost of a run),
+#   the same module with delete_missing: hard (nothing new; it loads every key and deletes the 10).
+# The added time is the second module's wall time minus the first's.
+# Usage: bench/deletes.sh [ROWS] [ROUNDS]   (default 1000000 3). BENCH_PG_HOST / BENCH_PG_PORT /
+# BENCH_PG_USER say where PostgreSQL is (default 127.0.0.1:5432 as postgres, no password).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=${1:-1000000}
+rounds=${2:-3}
+host=${BENCH_PG_HOST:-127.0.0.1}
+port=${BENCH_PG_PORT:-5432}
+user=${BENCH_PG_USER:-postgres}
+psql=(psql -h "$host" -p "$port" -U "$user" -X -q -v ON_ERROR_STOP=1)
+src=pk_bench_del_src_$$
+dst=pk_bench_del_dst_$$
+state=$(mktemp -d)
+cleanup() {
+    "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $src WITH (FORCE)" -c "DROP DATABASE IF EXISTS $dst WITH (FORCE)"
+    rm -rf "$state"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+seconds() { echo "$2 - $1" | bc -l | xargs printf '%.2f'; }
+ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
+
+columns="id bigint PRIMARY KEY, name text, amount numeric(12,2), updated_at timestamp(6)"
+"${psql[@]}" -d postgres -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
+"${psql[@]}" -d "$src" <<SQL
+CREATE TABLE items ($columns);
+INSERT INTO items SELECT g, md5(g::text) || ' ' || g, (g % 100000) / 100.0,
+    timestamp '2024-01-01' + g * interval '1 second' + (g % 1000000) * interval '1 microsecond'
+    FROM generate_series(1, $rows) g;
+CREATE INDEX ON items (updated_at);
+ANALYZE items;
+SQL
+"${psql[@]}" -d "$dst" -c "CREATE TABLE keys_pipe (id bigint)" -c "CREATE TABLE inc_copy ($columns)" \
+    -c "CREATE INDEX ON inc_copy (updated_at)"
+
+cat > "$state/config.yaml" <<YAML
+database: $state/state.db
+secret_key_file: $state/secret_key
+secrets_file: $state/secrets.env
+YAML
+export PIPEKIT_CONFIG=$state/config.yaml
+py=${PYTHON:-.venv/bin/python}
+$py manage.py migrate --no-input -v 0
+$py manage.py drivers sync > /dev/null
+$py manage.py shell -c "
+from connections.models import Connection, Driver
+from syncs.models import Module, Watermark
+pg = Driver.objects.get(name='postgres')
+base = 'jdbc:postgresql://$host:$port/'
+src = Connection.objects.create(name='src', driver=pg, jdbc_url=base + '$src', username='$user')
+dst = Connection.objects.create(name='dst', driver=pg, jdbc_url=base + '$dst', username='$user')
+cols = [('id', 'bigint'), ('name', 'text'), ('amount', 'numeric(12,2)'), ('updated_at', 'timestamp(6)')]
+columns = [{'id': f'c{i}', 'source_name': n, 'source_type': t, 'dest_name': n, 'dest_type': t, 'description': ''}
+           for i, (n, t) in enumerate(cols, 1)]
+query = \"SELECT id, name, amount, updated_at FROM items WHERE updated_at > '{since}'\"
+for name, deletes in (('bench_inc', 'none'), ('bench_del', 'hard')):
+    module = Module.objects.create(name=name, source=src, dest=dst, dest_table='public.inc_copy',
+        strategy='incremental', merge_key=['id'], columns=columns, source_query=query,
+        delete_missing=deletes, key_query='SELECT id FROM items' if deletes == 'hard' else '')
+    Watermark.objects.create(module=module, name='since', resolver_sql='SELECT max(updated_at) FROM inc_copy',
+        default_value='1970-01-01')
+"
+# The destination starts as a copy of the source.
+$py manage.py run_module bench_inc > /dev/null
+
+timed() {
+    local t0 t1
+    t0=$(now)
+    "$@" > "$state/out"
+    t1=$(now)
+    seconds "$t0" "$t1"
+}
+
+echo "== $rows rows, PostgreSQL to PostgreSQL, $rounds rounds of 10 rows deleted at the source =="
+printf '%-6s %10s %14s %14s %10s %8s\n' round "key pipe" "inc, no del" "inc, hard del" added ratio
+for round in $(seq "$rounds"); do
+    "${psql[@]}" -d "$src" -c "DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY id LIMIT 10)"
+    pipe=$(timed sh -c "$(printf '%q ' "${psql[@]}") -d $src -c 'COPY (SELECT id FROM items) TO STDOUT' \
+        | $(printf '%q ' "${psql[@]}") -d $dst -1 -c 'TRUNCATE keys_pipe' -c 'COPY keys_pipe FROM STDIN'")
+    plain=$(timed $py manage.py run_module bench_inc)
+    hard=$(timed $py manage.py run_module bench_del)
+    added=$(echo "$hard - $plain" | bc -l | xargs printf '%.2f')
+    printf '%-6s %10s %14s %14s %10s %8s\n' "$round" "$pipe" "$plain" "$hard" "$added" "$(ratio "$added" "$pipe")"
+done
+echo "(ratio: added time / key pipe; goal <= 1.50)"
+
+echo "-- the last hard-delete run's live log:"
+$py manage.py shell -c "
+from syncs.models import RunLog
+print(RunLog.objects.filter(module__name='bench_del').first().live_log)
+" 2>/dev/null
+
+# Row by row: the destination equals the source after the hard deletes.
+diff <("${psql[@]}" -d "$src" -At -c "SELECT * FROM items ORDER BY id") \
+     <("${psql[@]}" -d "$dst" -At -c "SELECT * FROM inc_copy ORDER BY id") > "$state/diff" \
+    || { echo "inc_copy differs from items:" >&2; head "$state/diff" >&2; exit 1; }
+echo "checked row by row: inc_copy = the source"

@@ -140,6 +140,8 @@ def module_verify(request, module_id):
     return redirect(reverse("syncs:module_detail", args=[module.pk]) + "#verification")
 
 
+@permission_required(RUN)
+@require_POST
 def module_backfill(request, module_id):
     """Start a run with the watermark values given for some of the query's tokens (a backfill)."""
     module = get_object_or_404(Module, pk=module_id)

@@ -50,7 +50,7 @@ def test_a_dry_run_of_a_query_with_a_syntax_error_fails_like_a_run(
     run = run_module(module, trigger="cli", dry_run=True)
 
     assert run.status == Status.ERROR
-    assert run.error.startswith(f"checking the source query on {module.source.name}: ")
+    assert run.error.startswith("checking the source query's columns: ")
     assert "syntax error" in run.error
     assert items.read(sqlite_db2) == []
 

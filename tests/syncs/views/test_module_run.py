@@ -92,8 +92,10 @@ def test_a_run_started_from_the_page_notifies_as_any_run_does(staff_client, make
         staff_client.post(f"/modules/{module.id}/run")
         run = RunLog.objects.get(module=module)
         wait_finished(RunLog.objects.filter(pk=run.pk))
+        # The run ends before its process hands it to the channels: wait for its notice to be sent.
         for _ in range(120):
-            if not Notice.objects.filter(status="sending").exists():
+            notices = Notice.objects.filter(run=run)
+            if notices.exists() and not notices.filter(status="sending").exists():
                 break
             time.sleep(0.5)
 

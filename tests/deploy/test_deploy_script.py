@@ -202,6 +202,13 @@ def test_the_nginx_site_is_rendered_for_the_server_name(deployed):
     assert "server_name pipekit.test;" in site
 
 
+def test_the_unit_may_write_the_state_and_secrets_directories_alone(deployed):
+    unit = unit_settings(deployed.prefix / "etc" / "pipekit.service")
+
+    assert unit["ReadWritePaths"].split() == [f"{deployed.prefix}/var", f"{deployed.prefix}/etc/secrets"]
+    assert unit["ProtectSystem"] == "full"
+
+
 def test_the_unit_runs_gunicorn_as_the_service_user_serving_health(deployed, tmp_path):
     unit = unit_settings(deployed.prefix / "etc" / "pipekit.service")
     env_name, env_value = unit["Environment"].split("=", 1)

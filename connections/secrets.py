@@ -1,5 +1,6 @@
 """The secrets file: KEY=value lines, mode 0640 or 0600, resolved by $KEY references at run time."""
 
+import fcntl
 import os
 import re
 import tempfile
@@ -52,6 +53,17 @@ def set_secret(key, value, path=None):
         raise SecretError(f"the value of {key} must be one line")
     path = _real_path(Path(path or secrets_path()))
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Two saves at once (two web workers, the page and root) would each rename its own copy
+    # over the other's, losing a secret: one at a time, by a lock on the directory.
+    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(dir_fd, fcntl.LOCK_EX)
+        _rewrite(path, key, value)
+    finally:
+        os.close(dir_fd)  # and with it the lock
+
+
+def _rewrite(path, key, value):
     try:
         # O_NOFOLLOW: a link put in the file's place since _real_path looked is not read.
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)

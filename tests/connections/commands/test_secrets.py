@@ -1,5 +1,6 @@
 import os
 import pty
+import subprocess
 import sys
 
 import pytest
@@ -129,3 +130,37 @@ def test_root_refuses_a_link_another_user_put_in_the_files_place(secrets_file, t
     with pytest.raises(CommandError, match=f"{secrets_file} is a link made by another user; refusing"):
         run("set", "ERP_PASSWORD", "s3cret")
     assert victim.read_text() == "root's own\n"
+
+
+# A writer: Django set up, it says so, waits for the word, then sets 200 keys of its own.
+WRITER = """
+import sys, django
+django.setup()
+from connections import secrets
+print("ready", flush=True)
+sys.stdin.readline()
+for i in range(200):
+    secrets.set_secret(f"{sys.argv[1]}_{i}", "v", sys.argv[2])
+"""
+
+
+def test_secrets_set_at_the_same_time_are_all_kept(secrets_file):
+    """Two web workers saving two connections, or the page and root, at the same moment."""
+    env = os.environ | {"DJANGO_SETTINGS_MODULE": "tests.settings"}
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, name, secrets_file],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("A", "B", "C")
+    ]
+    assert [writer.stdout.readline() for writer in writers] == ["ready\n"] * 3
+    for writer in writers:
+        writer.stdin.write("go\n")
+        writer.stdin.close()
+    assert [writer.wait() for writer in writers] == [0, 0, 0]
+    assert len(secrets.read(secrets_file)) == 600

@@ -54,7 +54,7 @@ def _save(request, form):
         form.add_error("new_password", str(exc))
         return None
     except OSError as exc:
-        # Deployed by deploy/deploy.sh, the file is root's: the web server may read it, not write it.
+        # A secrets_file the operator made root's (deploy.sh makes it the service user's): readable only.
         key = form.cleaned_data["password"][1:]
         form.add_error(
             "new_password",

@@ -109,10 +109,12 @@ def connection_test(request, connection_id):
     connection = get_object_or_404(Connection.objects.select_related("driver"), pk=connection_id)
     try:
         version = introspection.server_version(connection)
-    except secrets.SecretError as exc:
-        messages.error(request, f"{connection.name}: not tested: {exc}. Set its password on its page.")
     except JrunnerError as exc:
-        messages.error(request, f"{connection.name}: could not connect: {exc}")
+        if isinstance(exc.__cause__, secrets.SecretError):
+            # jrunner never started: the page can set the password, so it says so.
+            messages.error(request, f"{connection.name}: not tested: {exc.__cause__}")
+        else:
+            messages.error(request, f"{connection.name}: could not connect: {exc}")
     else:
         messages.success(request, f"{connection.name}: connected to {version}")
     back = request.POST.get("next", "")

@@ -418,6 +418,11 @@ def child(args):
         rows = build(args.child)
         marker.write_text(f"{rows}\n")
         print(f"{args.label}: built {rows:,} runs in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    else:
+        # A database built by an older Pipekit gets this one's schema first.
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
     measure(args.label, int(marker.read_text()))
 
 

@@ -54,7 +54,7 @@ def _save(request, form):
         form.add_error("new_password", str(exc))
         return None
     except OSError as exc:
-        # Deployed by deploy/deploy.sh, the file is root's: the web server may read it, not write it.
+        # A secrets_file the operator made root's (deploy.sh makes it the service user's): readable only.
         key = form.cleaned_data["password"][1:]
         form.add_error(
             "new_password",
@@ -109,10 +109,12 @@ def connection_test(request, connection_id):
     connection = get_object_or_404(Connection.objects.select_related("driver"), pk=connection_id)
     try:
         version = introspection.server_version(connection)
-    except secrets.SecretError as exc:
-        messages.error(request, f"{connection.name}: not tested: {exc}. Set its password on its page.")
     except JrunnerError as exc:
-        messages.error(request, f"{connection.name}: could not connect: {exc}")
+        if isinstance(exc.__cause__, secrets.SecretError):
+            # jrunner never started: the page can set the password, so it says so.
+            messages.error(request, f"{connection.name}: not tested: {exc.__cause__}")
+        else:
+            messages.error(request, f"{connection.name}: could not connect: {exc}")
     else:
         messages.success(request, f"{connection.name}: connected to {version}")
     back = request.POST.get("next", "")

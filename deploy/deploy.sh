@@ -12,8 +12,9 @@
 #   --no-services       leave systemd and nginx alone (env PIPEKIT_NO_SERVICES=1); also
 #                       automatic when systemd is not running
 #
-# Layout: DIR/app (the code), DIR/venv, DIR/etc (config.yaml, secret_key, secrets.env and
-# the rendered systemd unit and nginx site), DIR/var (state database, service user's home),
+# Layout: DIR/app (the code), DIR/venv, DIR/etc (config.yaml, secret_key and the rendered
+# systemd unit and nginx site, root's), DIR/etc/secrets/secrets.env (the service user's, so
+# the connection page can set passwords), DIR/var (state database, service user's home),
 # DIR/bin/pipekit-manage (manage.py for this installation).
 set -euo pipefail
 # The service user reads the code, venv and static files as "other"; secret files get their
@@ -171,7 +172,7 @@ step_config() {
 # to this file.
 database: ../var/pipekit.db
 secret_key_file: secret_key
-secrets_file: secrets.env
+secrets_file: secrets/secrets.env
 jrunner: ../app/jrunner/bin/jrunner
 time_zone: UTC
 debug: false
@@ -183,18 +184,37 @@ EOF
     else
         report config.yaml ok
     fi
-    if write_secret_file "$etc/secrets.env" <<EOF; then
-# KEY=value lines for \$KEY references. Change them with: sudo $manage secrets set KEY
-EOF
-        report secrets.env changed
-    else
-        report secrets.env ok
+}
+
+step_secrets_file() {
+    # The connection page stores the passwords typed there, as the service user: the file and
+    # its directory are that user's (writing it atomically creates a file beside it).
+    local dir=$etc/secrets changed=no
+    ensure_dir "$dir" "$user" "$group" 700 && changed=yes
+    if [ -f "$etc/secrets.env" ] && [ ! -L "$etc/secrets.env" ]; then
+        # An install from before: root's file in root's etc. Move it there, its contents kept,
+        # and link its old name, which its config.yaml (never rewritten) names. chown and chmod
+        # before the move: in the service user's directory root changes nothing by its name.
+        [ ! -e "$dir/secrets.env" ] && [ ! -L "$dir/secrets.env" ] ||
+            die "both $etc/secrets.env and $dir/secrets.env exist: keep the one in use, remove the other"
+        chown "$user:$group" "$etc/secrets.env"
+        chmod 600 "$etc/secrets.env"
+        mv -T "$etc/secrets.env" "$dir/secrets.env"
+        ln -s secrets/secrets.env "$etc/secrets.env"
+        changed=yes
+    elif [ ! -e "$dir/secrets.env" ] && [ ! -L "$dir/secrets.env" ]; then
+        # Written as the service user, for the same reason.
+        echo "# KEY=value lines for \$KEY references. Change them with: sudo $manage secrets set KEY" |
+            runuser -u "$user" -- sh -c 'umask 077 && set -C && cat >"$1"' sh "$dir/secrets.env"
+        changed=yes
     fi
+    [ $changed = yes ] && report "secrets file" changed || report "secrets file" ok
 }
 
 step_manage_command() {
-    # Root may run `secrets` (the secrets file is root's); everything else runs as the
-    # service user, so the state database and its files stay the service user's.
+    # Root may run `secrets` (a secrets_file of the operator's may be root's; the default one
+    # keeps its owner); everything else runs as the service user, so the state database and
+    # its files stay the service user's.
     cat >"$tmp/pipekit-manage" <<EOF
 #!/bin/sh
 # manage.py for the Pipekit installed in $prefix, e.g.: $manage doctor
@@ -327,6 +347,7 @@ step_venv
 step_jrunner
 step_secret_key
 step_config
+step_secrets_file
 step_manage_command
 code_changed=no
 [ "$changes" -eq "$before_code" ] || code_changed=yes

@@ -199,7 +199,7 @@ def history_chart(runs):
         f"{_seconds_text(max(seconds))}, {failed} failed."
     )
     return format_html(
-        '<svg class="history-chart" viewBox="0 0 {} {}" role="img" aria-labelledby="chart-title">'
+        '<svg class="history-chart" viewBox="0 0 {} {}" role="group" aria-labelledby="chart-title">'
         '<title id="chart-title">{}</title>{}{}</svg>',
         CHART_WIDTH,
         CHART_HEIGHT,

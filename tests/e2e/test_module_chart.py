@@ -25,7 +25,7 @@ def test_the_module_page_charts_its_last_runs_with_failures_marked(page, make_it
         )
     page.goto(f"/modules/{module.id}/")
 
-    chart = page.get_by_role("img", name="The last 50 runs, oldest first")
+    chart = page.get_by_role("group", name="The last 50 runs, oldest first")
     expect(chart).to_be_visible()
     expect(chart).to_have_accessible_name("The last 50 runs, oldest first: duration 20 s to 59 s, 3 failed.")
     expect(page.locator("svg.history-chart path.failed")).to_have_count(3 + 1)

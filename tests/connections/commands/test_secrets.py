@@ -1,5 +1,6 @@
 import os
 import pty
+import subprocess
 import sys
 
 import pytest
@@ -91,3 +92,75 @@ def test_an_empty_answer_at_the_prompt_stores_nothing(secrets_file, monkeypatch)
     with pytest.raises(CommandError, match="no value given; ERP_PASSWORD was not stored"):
         run("set", "ERP_PASSWORD")
     assert not secrets_file.exists()
+
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="chowns files to another user: run as root")
+
+
+@needs_root
+def test_root_setting_a_secret_leaves_the_file_its_owners(secrets_file):
+    """As `sudo pipekit-manage secrets set` on an install whose file is the service user's."""
+    secrets_file.write_text("DW_PASSWORD=dw\n")
+    secrets_file.chmod(0o600)
+    os.chown(secrets_file, 65534, 65534)
+    run("set", "ERP_PASSWORD", "s3cret")
+    st = secrets_file.stat()
+    assert (st.st_uid, st.st_gid, oct(st.st_mode & 0o777)) == (65534, 65534, "0o600")
+    assert secrets_file.read_text() == "DW_PASSWORD=dw\nERP_PASSWORD=s3cret\n"
+    assert os.listdir(secrets_file.parent) == ["secrets.env"]
+
+
+def test_a_link_to_the_file_is_followed_and_stays_a_link(secrets_file, tmp_path, settings):
+    """deploy.sh leaves etc/secrets.env linking to etc/secrets/secrets.env for old configs."""
+    (tmp_path / "secrets").mkdir()
+    real = tmp_path / "secrets" / "secrets.env"
+    real.write_text("DW_PASSWORD=dw\n")
+    secrets_file.symlink_to("secrets/secrets.env")
+    run("set", "ERP_PASSWORD", "s3cret")
+    assert secrets_file.is_symlink()
+    assert real.read_text() == "DW_PASSWORD=dw\nERP_PASSWORD=s3cret\n"
+
+
+@needs_root
+def test_root_refuses_a_link_another_user_put_in_the_files_place(secrets_file, tmp_path):
+    victim = tmp_path / "root-only"
+    victim.write_text("root's own\n")
+    secrets_file.symlink_to(victim)
+    os.chown(secrets_file, 65534, 65534, follow_symlinks=False)
+    with pytest.raises(CommandError, match=f"{secrets_file} is a link made by another user; refusing"):
+        run("set", "ERP_PASSWORD", "s3cret")
+    assert victim.read_text() == "root's own\n"
+
+
+# A writer: Django set up, it says so, waits for the word, then sets 200 keys of its own.
+WRITER = """
+import sys, django
+django.setup()
+from connections import secrets
+print("ready", flush=True)
+sys.stdin.readline()
+for i in range(200):
+    secrets.set_secret(f"{sys.argv[1]}_{i}", "v", sys.argv[2])
+"""
+
+
+def test_secrets_set_at_the_same_time_are_all_kept(secrets_file):
+    """Two web workers saving two connections, or the page and root, at the same moment."""
+    env = os.environ | {"DJANGO_SETTINGS_MODULE": "tests.settings"}
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, name, secrets_file],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("A", "B", "C")
+    ]
+    assert [writer.stdout.readline() for writer in writers] == ["ready\n"] * 3
+    for writer in writers:
+        writer.stdin.write("go\n")
+        writer.stdin.close()
+    assert [writer.wait() for writer in writers] == [0, 0, 0]
+    assert len(secrets.read(secrets_file)) == 600

@@ -57,8 +57,8 @@ def test_a_missing_secret_is_named(staff_client, sqlite_db, make_connection, sec
     [(level, message)] = messages_of(staff_client.post(url_of(connection), follow=True))
     assert level == "error"
     assert message == (
-        f"erp: not tested: secret ERP_PASSWORD is not in the secrets file {secrets_file}. "
-        "Set its password on its page."
+        f"erp: not tested: secret ERP_PASSWORD is not in the secrets file {secrets_file}; "
+        "set it with: manage.py secrets set ERP_PASSWORD"
     )
 
 

@@ -70,7 +70,10 @@ def test_a_run_keeps_only_the_latest_progress_count(pg_db, pg_db2, make_connecti
         make_connection(pg_db),
         make_connection(pg_db2),
         columns=[("id", "bigint"), ("name", "text")],
-        source_query="SELECT g AS id, md5(g::text) AS name FROM generate_series(1, 300000) g",
+        # A pause every 50,000 rows: on a fast machine the whole copy could end before the first
+        # count is due (jrunner prints one at most every half second).
+        source_query="SELECT g AS id, md5(g::text) || CASE WHEN g % 50000 = 0 THEN pg_sleep(0.3)::text "
+        "ELSE '' END AS name FROM generate_series(1, 300000) g",
         dest_table="public.big",
         strategy="append",
     )

@@ -136,17 +136,24 @@ def cancel_requested(group_run):
 
 
 def final_status(group_run, runs, member_count):
-    """Return (status, error) of a group run from its module runs (docs/ARCHITECTURE.md, "Groups")."""
+    """Return (status, error) of a group run from its module runs (docs/ARCHITECTURE.md, "Groups").
+
+    A member another run's lock kept from starting is no failure of its module, but the group did
+    not do its work: the group run ends `error`, naming it and why."""
     failed = [
         r.module.name + (" (verify)" if isinstance(r, Verification) else "")
         for r in runs
         if r.status == Status.ERROR
     ]
+    refused = [r for r in runs if isinstance(r, RunLog) and r.was_refused]
     not_run = member_count - len(runs)
-    cancelled = any(r.status == Status.CANCELLED for r in runs) or (not_run and cancel_requested(group_run))
-    if failed:
-        error = f"{len(failed)} of {member_count} modules failed: {', '.join(failed)}"
-        return Status.ERROR, error + (f"; {not_run} not run" if not_run else "")
+    cancelled = any(r.status == Status.CANCELLED and r not in refused for r in runs) or (
+        not_run and cancel_requested(group_run)
+    )
+    if failed or refused:
+        parts = [f"{len(failed)} of {member_count} modules failed: {', '.join(failed)}"] if failed else []
+        parts += [f"{r.module.name} {r.error}" for r in refused]
+        return Status.ERROR, "; ".join(parts) + (f"; {not_run} not run" if not_run else "")
     if cancelled:
         return Status.CANCELLED, f"cancelled; {not_run} of {member_count} modules not run"
     if group_run.dry_run:

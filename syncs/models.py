@@ -646,6 +646,11 @@ class RunLog(RunRecord):
             self.module.add_to_trend(seconds, rows)
         return finished
 
+    @property
+    def was_refused(self):
+        """Whether another run's lock kept this run from starting (see refuse)."""
+        return self.status == Status.CANCELLED and self.error.startswith(NOT_STARTED)
+
     def refuse(self, why):
         """End a queued run that another run's lock kept from starting: `cancelled`, "not started:
         why", so it counts as no failure and as no module's last run (syncs.summaries)."""

@@ -1,5 +1,6 @@
 """run_group and manage.py run_group: members in order, failures, stop_on_failure, dry run, cancel."""
 
+import os
 import threading
 import time
 
@@ -8,7 +9,8 @@ from django.core.management import CommandError, call_command
 
 from scheduling.engine import run_group, start_detached_group_run
 from scheduling.models import Group, GroupMember, GroupRun
-from syncs.models import RunLog, Status
+from syncs.models import Module, RunLog, Status
+from tests.syncs.locks import hold_lock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -200,3 +202,17 @@ def test_a_detached_group_run_finishes_on_its_own(make_group, wait_finished):
     group_run.refresh_from_db()
     assert group_run.status == Status.SUCCESS
     assert copied(make_group) == 3
+
+
+def test_a_member_another_run_holds_is_not_started_and_the_group_run_says_so(make_group):
+    group = make_group("one", "two")
+    holder = hold_lock(Module.objects.get(name="two"), os.getpid())
+
+    group_run = run_group(group, trigger="manual")
+
+    one, two = group_run.runs.order_by("id")
+    assert one.status == Status.SUCCESS
+    assert two.status == Status.CANCELLED
+    assert two.error == f"not started: already running (run {holder.pk})"
+    assert group_run.status == Status.ERROR
+    assert group_run.error == f"two not started: already running (run {holder.pk})"

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from scheduling.engine import run_group
 from scheduling.models import Group, GroupMember, Schedule
 from syncs.engine import run_module
-from syncs.models import Hook, Watermark
+from syncs.models import Channel, Hook, Watermark
 from tests.e2e.helpers import check_page
 
 
@@ -26,6 +26,7 @@ def test_every_page_works_at_both_widths_and_passes_the_accessibility_check(
     group_run = run_group(group, trigger="cli")
     assert run.status == group_run.status == "success", run.error
     source, dest = module.source.pk, module.dest.pk
+    Channel.objects.create(name="ops", kind="webhook", url="$OPS_HOOK")
 
     pages = {
         "module-list": "/",
@@ -40,6 +41,10 @@ def test_every_page_works_at_both_widths_and_passes_the_accessibility_check(
         "wizard-tables": f"/modules/new/tables?source={source}&dest={dest}&schema=public",
         "wizard-sql": f"/modules/new/sql?source={source}&dest={dest}",
         "tokens": "/tokens/",
+        "connections": "/connections/",
+        "channels": "/channels/",
+        "module-edit": f"/modules/{module.pk}/edit",
+        "group-edit": f"/groups/{group.pk}/edit",
         "wizard-columns": f"/modules/new/columns?source={source}&dest={dest}&schema=public&table=orders",
     }
     problems = []

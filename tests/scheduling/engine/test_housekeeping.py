@@ -28,6 +28,8 @@ def test_runs_queued_for_over_a_minute_end_in_error_with_their_output(make_items
     young_run, young_group_run = queued(RunLog, 20, module=module), queued(GroupRun, 20, group=group)
     output_path(stuck_run).parent.mkdir(parents=True, exist_ok=True)
     output_path(stuck_run).write_text("Traceback (most recent call last):\nImportError: no yaml\n")
+    # Ids start again in each test: an earlier test's group run 1 may have left its output file.
+    output_path(stuck_group_run).unlink(missing_ok=True)
 
     housekeeping()
 

@@ -34,7 +34,8 @@ def test_it_draws_duration_and_rows_with_axes_legend_and_a_link_per_run(staff_cl
 
     svg = chart(staff_client, module)
 
-    assert 'role="group"' in svg and "The last 2 runs, oldest first: duration 4.0 s to 8.0 s, 0 failed." in svg
+    assert 'role="group"' in svg
+    assert "The last 2 runs, oldest first: duration 4.0 s to 8.0 s, 0 failed." in svg
     assert '<polyline class="duration"' in svg and svg.count('<rect class="rows"') == 2 + 1  # + legend
     # Axes: seconds on the left, rows (with thousands separators) on the right, both from 0.
     assert ">0 s<" in svg and ">10 s<" in svg and ">0<" in svg and ">5,000<" in svg

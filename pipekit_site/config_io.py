@@ -102,10 +102,12 @@ def _column_entry(position, column):
 
 
 def _notify_entry(entry):
-    """Write a notify list as people write it: one channel a line, {channel: ops, on: [failure]}."""
+    """Write a notify list as people write it: one channel a line, {channel: ops, on: [failure]}
+    (the channel first: PostgreSQL's jsonb gives the keys back shortest first)."""
     if "notify" in entry:
         entry["notify"] = [
-            Flow(n, **({"on": FlowList(n["on"])} if "on" in n else {})) for n in entry["notify"]
+            Flow(channel=n["channel"], **({"on": FlowList(n["on"])} if "on" in n else {}))
+            for n in entry["notify"]
         ]
 
 

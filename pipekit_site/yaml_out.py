@@ -113,6 +113,7 @@ def _fits_block(value):
         any(lines)
         and not value.endswith("\n\n")
         and not _BLOCK_BAD.search(value)
-        and not lines[0].startswith((" ", "\t"))
+        # The first line with text sets the block's indentation: a space there would be read as it.
+        and not next(line for line in lines if line).startswith((" ", "\t"))
         and all(line == line.rstrip(" \t") for line in lines)
     )

@@ -30,6 +30,12 @@ def test_any_document_reads_back_as_written(document):
     assert yaml.safe_load(dump(document)) == (document or None)
 
 
+def test_text_whose_first_written_line_starts_with_a_space_reads_back_whole():
+    # Found by the test above: "\n 0" as a literal block lost its space to the indentation.
+    for text in ["\n 0", "\n\n  x\ny", " a\nb"]:
+        assert yaml.safe_load(dump({"sql": text})) == {"sql": text}
+
+
 def test_sql_spanning_lines_is_a_literal_block_and_lists_indent_under_their_key():
     text = dump(
         {

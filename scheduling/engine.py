@@ -55,7 +55,8 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
 
     status, error = final_status(group_run, runs, len(members))
     group_run.finish(status, error)
-    if group_run.status == Status.ERROR and Trigger.kind(group_run.trigger) == Trigger.SCHEDULE:
+    scheduled = Trigger.kind(group_run.trigger) == Trigger.SCHEDULE
+    if group_run.status == Status.ERROR and scheduled and not group.notify:
         try:
             notices.send_failure_notice(group_run)
         except Exception:

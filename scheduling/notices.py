@@ -1,22 +1,18 @@
-"""Failure notices: an e-mail to the configured recipients when a scheduled group run fails."""
+"""Failure notices: an e-mail to config.yaml's recipients when a scheduled group run fails and the
+group names no notification channels (those say what it wants: syncs/notify.py)."""
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
-from django.urls import reverse
 from django.utils import timezone
 
 from connections import secrets
 from syncs.models import Status
+from syncs.notify import page_url
 
 
 def email_configured():
     """Whether failure notices go out: config.yaml `email` names a host and recipients."""
     return bool(settings.PIPEKIT_EMAIL_ENABLED and settings.PIPEKIT_EMAIL_TO)
-
-
-def page_url(view_name, pk):
-    """Return the full address of an object's page, for people reading the mail."""
-    return settings.PIPEKIT_BASE_URL + reverse(view_name, args=[pk])
 
 
 def failure_notice(group_run):

@@ -115,6 +115,18 @@ def test_a_manual_group_run_that_fails_sends_nothing(email, failing_schedule):
     assert mail.outbox == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_scheduled_group_run_of_a_group_naming_channels_mails_only_through_them(email, notifying_group):
+    group, module, team, _ = notifying_group
+
+    break_and_fix(module, "SELECT id, name FROM no_such_table")
+    assert run_group(group, trigger="schedule:1").status == Status.ERROR
+    notify.wait_for_notices()
+
+    assert mail.outbox == []
+    assert team.events() == ["failure"]
+
+
 @pytest.fixture
 def notifying_group(make_items_module, webhook):
     """A group of one module with a channel for the group (`team`) and one for the module (`ops`)."""

@@ -41,10 +41,7 @@ def group_list(request):
                     "description": group.description,
                     "enabled": group.enabled,
                     "stop_on_failure": group.stop_on_failure,
-                    "members": [
-                        {"module_id": m.module_id, "module": m.module.name, "run_order": m.run_order}
-                        for m in group.members.all()
-                    ],
+                    "members": group.member_rows,
                     "schedules": [
                         {
                             "id": s.id,

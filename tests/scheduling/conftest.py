@@ -15,3 +15,12 @@ def make_schedule(db):
         return Schedule.objects.create(group=group, cron=cron, **fields)
 
     return make
+
+
+@pytest.fixture
+def group(make_items_module):
+    """A group of three modules in the run order first, second, third."""
+    group = Group.objects.create(name="nightly")
+    for name in ["first", "second", "third"]:
+        group.add_member(make_items_module(name=name))
+    return group

@@ -18,6 +18,11 @@ def utc(text):
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+def member_names(group):
+    """The names of the group's member modules, in run order."""
+    return [m.module.name for m in group.members.select_related("module")]
+
+
 def record_only(group, *, trigger):
     """A `start` for fire_schedules that records a group run, as if it ran at once, without a process."""
     return GroupRun.objects.create(group=group, trigger=trigger, status="success", finished_at=timezone.now())

@@ -1,58 +1,46 @@
 import pytest
 
 from scheduling.models import Group, GroupMember
-
-
-@pytest.fixture
-def group(make_items_module):
-    """A group of three modules in the run order first, second, third."""
-    group = Group.objects.create(name="nightly")
-    for name in ["first", "second", "third"]:
-        group.add_member(make_items_module(name=name))
-    return group
-
-
-def names(group):
-    return [m.module.name for m in group.members.select_related("module")]
+from tests.scheduling.helpers import member_names
 
 
 def test_an_added_module_runs_last(group, make_items_module):
     GroupMember.objects.filter(group=group).update(run_order=7)
     group.add_member(make_items_module(name="fourth"))
-    assert names(group)[-1] == "fourth"
+    assert member_names(group)[-1] == "fourth"
     assert group.members.get(module__name="fourth").run_order == 8
 
 
 def test_adding_a_module_twice_keeps_its_place(group):
     member = group.members.get(module__name="first")
     assert group.add_member(member.module) == member
-    assert names(group) == ["first", "second", "third"]
+    assert member_names(group) == ["first", "second", "third"]
 
 
 def test_moving_a_member_swaps_it_with_its_neighbour(group):
     group.move_member(group.members.get(module__name="third").id, -1)
-    assert names(group) == ["first", "third", "second"]
+    assert member_names(group) == ["first", "third", "second"]
     group.move_member(group.members.get(module__name="first").id, 1)
-    assert names(group) == ["third", "first", "second"]
+    assert member_names(group) == ["third", "first", "second"]
 
 
 def test_a_member_does_not_move_past_either_end(group):
     group.move_member(group.members.get(module__name="first").id, -1)
     group.move_member(group.members.get(module__name="third").id, 1)
-    assert names(group) == ["first", "second", "third"]
+    assert member_names(group) == ["first", "second", "third"]
 
 
 def test_moving_works_when_members_share_a_run_order(group):
     GroupMember.objects.filter(group=group).update(run_order=0)
     group.move_member(group.members.get(module__name="second").id, -1)
-    assert names(group) == ["second", "first", "third"]
+    assert member_names(group) == ["second", "first", "third"]
     assert list(group.members.values_list("run_order", flat=True)) == [1, 2, 3]
 
 
 def test_reorder_numbers_the_members_in_the_order_given(group):
     first, second, third = group.member_ids()
     group.reorder([third, first, second])
-    assert names(group) == ["third", "first", "second"]
+    assert member_names(group) == ["third", "first", "second"]
 
 
 @pytest.mark.parametrize("wrong", ["one member only", "none", "a member twice", "a member of another group"])
@@ -68,4 +56,4 @@ def test_reorder_refuses_a_list_that_is_not_the_members_and_changes_nothing(grou
     }[wrong]
     with pytest.raises(ValueError):
         group.reorder(wrong)
-    assert names(group) == ["first", "second", "third"]
+    assert member_names(group) == ["first", "second", "third"]

@@ -1,18 +1,5 @@
-import pytest
-
 from scheduling.models import Group
-
-
-@pytest.fixture
-def group(make_items_module):
-    group = Group.objects.create(name="nightly")
-    for name in ["first", "second", "third"]:
-        group.add_member(make_items_module(name=name))
-    return group
-
-
-def names(group):
-    return [m.module.name for m in group.members.select_related("module")]
+from tests.scheduling.helpers import member_names
 
 
 def test_up_and_down_move_a_member_one_place(staff_client, group):
@@ -20,10 +7,10 @@ def test_up_and_down_move_a_member_one_place(staff_client, group):
     response = staff_client.post(f"/groups/{group.id}/members/{third.id}/move", {"direction": "up"})
     assert response.status_code == 302
     assert response["Location"] == f"/groups/{group.id}/edit#member-{third.id}"
-    assert names(group) == ["first", "third", "second"]
+    assert member_names(group) == ["first", "third", "second"]
     first = group.members.get(module__name="first")
     staff_client.post(f"/groups/{group.id}/members/{first.id}/move", {"direction": "down"})
-    assert names(group) == ["third", "first", "second"]
+    assert member_names(group) == ["third", "first", "second"]
 
 
 def test_the_buttons_are_labelled_and_the_ends_cannot_move_further(staff_client, group):
@@ -37,7 +24,7 @@ def test_a_bad_direction_is_refused(staff_client, group):
     first = group.members.get(module__name="first")
     response = staff_client.post(f"/groups/{group.id}/members/{first.id}/move", {"direction": "sideways"})
     assert response.status_code == 400
-    assert names(group) == ["first", "second", "third"]
+    assert member_names(group) == ["first", "second", "third"]
 
 
 def test_a_member_of_another_group_is_not_found(staff_client, group):
@@ -55,4 +42,4 @@ def test_operators_may_not_reorder(operator_client, group):
         operator_client.post(f"/groups/{group.id}/members/{third.id}/move", {"direction": "up"}).status_code
         == 403
     )
-    assert names(group) == ["first", "second", "third"]
+    assert member_names(group) == ["first", "second", "third"]

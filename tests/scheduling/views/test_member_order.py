@@ -1,25 +1,13 @@
 import pytest
 
-from scheduling.models import Group
-
-
-@pytest.fixture
-def group(make_items_module):
-    group = Group.objects.create(name="nightly")
-    for name in ["first", "second", "third"]:
-        group.add_member(make_items_module(name=name))
-    return group
-
-
-def names(group):
-    return [m.module.name for m in group.members.select_related("module")]
+from tests.scheduling.helpers import member_names
 
 
 def test_it_saves_the_whole_order_at_once(staff_client, group):
     first, second, third = group.member_ids()
     response = staff_client.post(f"/groups/{group.id}/members/order", {"order": f"{third},{first},{second}"})
     assert response.status_code == 302
-    assert names(group) == ["third", "first", "second"]
+    assert member_names(group) == ["third", "first", "second"]
 
 
 @pytest.mark.parametrize("order", ["", "1,x", "{first},{second}"])
@@ -29,7 +17,7 @@ def test_an_order_that_is_not_the_members_changes_nothing_and_says_so(staff_clie
         f"/groups/{group.id}/members/order", {"order": order.format(first=first, second=second)}, follow=True
     )
     assert "Not reordered: the members changed meanwhile" in response.content.decode()
-    assert names(group) == ["first", "second", "third"]
+    assert member_names(group) == ["first", "second", "third"]
 
 
 def test_operators_may_not_reorder(operator_client, group):
@@ -38,4 +26,4 @@ def test_operators_may_not_reorder(operator_client, group):
         f"/groups/{group.id}/members/order", {"order": f"{third},{first},{second}"}
     )
     assert response.status_code == 403
-    assert names(group) == ["first", "second", "third"]
+    assert member_names(group) == ["first", "second", "third"]

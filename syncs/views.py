@@ -121,14 +121,7 @@ def new_source_columns(module, runs):
 def module_run(request, module_id):
     module = get_object_or_404(Module, pk=module_id)
     dry_run = request.POST.get("dry_run") == "1"
-    try:
-        run = detached.start_detached_run(
-            module, trigger=Trigger.MANUAL, triggered_by=request.user.username, dry_run=dry_run
-        )
-    except ModuleLocked as exc:
-        messages.error(request, f"Not started: {module.name} is {exc}.")
-        return redirect("syncs:run_detail", exc.holder_id)
-    return redirect("syncs:run_detail", run.id)
+    return _start_run(request, module, dry_run=dry_run)
 
 
 @permission_required(RUN)
@@ -150,14 +143,7 @@ def module_backfill(request, module_id):
     if problem:
         messages.error(request, f"Not started: {problem}.")
         return redirect("syncs:module_detail", module.pk)
-    try:
-        run = detached.start_detached_run(
-            module, trigger=Trigger.MANUAL, triggered_by=request.user.username, backfill={"values": values}
-        )
-    except ModuleLocked as exc:
-        messages.error(request, f"Not started: {module.name} is {exc}.")
-        return redirect("syncs:run_detail", exc.holder_id)
-    return redirect("syncs:run_detail", run.id)
+    return _start_run(request, module, backfill={"values": values})
 
 
 @permission_required(RUN)
@@ -214,14 +200,20 @@ def run_anyway(request, run_id):
         # A second click, or a run someone started since: this refusal has had its answer.
         messages.error(request, f"Not started: run {newer.pk} of {run.module.name} came after this one.")
         return redirect("syncs:run_detail", newer.pk)
+    return _start_run(request, run.module, force=True)
+
+
+def _start_run(request, module, **options):
+    """Start a run of module by the signed-in user and show its page; when another run holds the
+    module's lock, show that one's page with why nothing started."""
     try:
-        forced = detached.start_detached_run(
-            run.module, trigger=Trigger.MANUAL, triggered_by=request.user.username, force=True
+        run = detached.start_detached_run(
+            module, trigger=Trigger.MANUAL, triggered_by=request.user.username, **options
         )
     except ModuleLocked as exc:
-        messages.error(request, f"Not started: {run.module.name} is {exc}.")
+        messages.error(request, f"Not started: {module.name} is {exc}.")
         return redirect("syncs:run_detail", exc.holder_id)
-    return redirect("syncs:run_detail", forced.id)
+    return redirect("syncs:run_detail", run.id)
 
 
 # What a row of run history shows (syncs/run_rows.html); nothing else is read.

@@ -59,12 +59,30 @@ class RunChangeList(ChangeList):
         return super().get_queryset(request, exclude_parameters).defer(*self.model_admin.list_deferred)
 
 
+# A run list shows its module by name: the module's long texts and JSON would cost every row.
+MODULE_LONG_FIELDS = [
+    f"module__{name}"
+    for name in [
+        "description",
+        "source_query",
+        "merge_key",
+        "columns",
+        "notify",
+        "key_query",
+        "delete_scope",
+        "trend",
+    ]
+]
+
+
 class RunListAdmin(admin.ModelAdmin):
     """What a list of a year of runs needs: capped counts, deferred texts, no date hierarchy (it
-    would read every distinct date) and filters that query nothing."""
+    would read every distinct date), filters that query nothing, and pages of 50 (rendering a row
+    of the admin's list costs more than reading it)."""
 
     paginator = CappedPaginator
     show_full_result_count = False
+    list_per_page = 50
     list_deferred = ["error"]
 
     def get_changelist(self, request, **kwargs):
@@ -169,7 +187,15 @@ class HookAdmin(admin.ModelAdmin):
 
 @admin.register(RunLog)
 class RunLogAdmin(RunListAdmin):
-    list_deferred = [*LONG_FIELDS, "error"]
+    list_deferred = [
+        *LONG_FIELDS,
+        *MODULE_LONG_FIELDS,
+        "error",
+        "watermark_values",
+        "hook_results",
+        "backfill",
+        "drift",
+    ]
     list_display = [
         "id",
         "module",
@@ -236,7 +262,7 @@ class FailedRunAdmin(RunLogAdmin):
 
 @admin.register(Verification)
 class VerificationAdmin(RunListAdmin):
-    list_deferred = ["live_log", "resolved_sql", "first_keys"]
+    list_deferred = ["live_log", "resolved_sql", "first_keys", "different_columns", *MODULE_LONG_FIELDS]
     list_display = ["id", "module", "status", "trigger", "started_at", "matched", "error"]
     list_filter = ["status", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["module"]

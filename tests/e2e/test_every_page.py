@@ -41,6 +41,7 @@ def test_every_page_works_at_both_widths_and_passes_the_accessibility_check(
         "wizard-tables": f"/modules/new/tables?source={source}&dest={dest}&schema=public",
         "wizard-sql": f"/modules/new/sql?source={source}&dest={dest}",
         "tokens": "/tokens/",
+        "queue": "/queue/",
         "connections": "/connections/",
         "channels": "/channels/",
         "module-edit": f"/modules/{module.pk}/edit",

@@ -328,21 +328,18 @@ def queue_jobs():
 @pytest.fixture
 def start_workers(tmp_path, queue_jobs):
     """Return a function starting `manage.py worker --name NAME --concurrency N --grace S`
-    processes (each standing for a host of its own), once they registered; every worker still
+    processes (each standing for a host of its own), once they registered (QueueWorker); every worker still
     running after the test is stopped with SIGTERM, as systemd does, and must exit 0."""
     import subprocess
     import sys
-    from datetime import timedelta
 
     from django.conf import settings
-    from django.utils import timezone
 
-    from tests.queue import live_workers
+    from pipekit_site.models import QueueWorker
 
     processes = []
 
     def start(*names, concurrency=1, grace=60):
-        since = timezone.now() - timedelta(seconds=1)
         for name in names:
             with (tmp_path / f"{name}.log").open("wb") as output:
                 processes.append(
@@ -355,7 +352,8 @@ def start_workers(tmp_path, queue_jobs):
                     )
                 )
         deadline = time.monotonic() + 60
-        while live_workers(since) < len(names):
+        # A worker says who it is once procrastinate registered it, heartbeat and all.
+        while QueueWorker.objects.filter(name__in=names).count() < len(names):
             assert time.monotonic() < deadline, "the workers never registered"
             assert all(p.poll() is None for p in processes), [p.read_text() for p in tmp_path.glob("*.log")]
             time.sleep(0.2)

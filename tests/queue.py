@@ -15,14 +15,6 @@ needs_queue = pytest.mark.skipif(
 )
 
 
-def live_workers(since):
-    """How many workers sent a heartbeat since then."""
-    # Imported here: procrastinate is an installed app only with executor: queue.
-    from procrastinate.contrib.django.models import ProcrastinateWorker
-
-    return ProcrastinateWorker.objects.filter(last_heartbeat__gte=since).count()
-
-
 def wait_logged(run, text):
     """Wait until the run's live log shows text (a step a worker reached)."""
     deadline = time.monotonic() + 120

@@ -129,7 +129,9 @@ def test_a_run_cancelled_on_a_worker_leaves_the_table_as_it_was_and_the_worker_g
     wait_logged(run, JRUNNER_STARTED)
 
     assert run.request_cancel()
+    cancelled_at = time.monotonic()
     wait_finished(RunLog.objects.filter(pk=run.pk))
+    print(f"run {run.pk} on a worker ended {time.monotonic() - cancelled_at:.1f} s after its cancel")
     after = start_detached_run(make_orders_module(1), trigger="manual")
     wait_finished(RunLog.objects.filter(pk=after.pk))
 

@@ -15,10 +15,10 @@ from syncs.engine import stop_requested
 
 log = logging.getLogger("pipekit.worker")
 
-# How often a worker beats its own heartbeat and looks for the runs of dead workers
-# (scheduling/workers.py): with a worker silent for STALLED_AFTER seconds counted dead, its runs
-# end within STALLED_AFTER + HEARTBEAT_SECONDS + this.
-SETTLE_EVERY = HEARTBEAT_SECONDS
+# How often a worker looks for the runs of dead workers (scheduling/workers.py): with a worker
+# silent for STALLED_AFTER seconds counted dead, its runs end within STALLED_AFTER + this (and the
+# time to settle them) after its last heartbeat.
+SETTLE_EVERY = 10
 # On SIGTERM or SIGINT the worker takes no new job and lets its running ones finish for this long,
 # then cancels them (docs/ARCHITECTURE.md, "Starting a run").
 DEFAULT_GRACE = 60
@@ -87,7 +87,7 @@ async def serve(app, worker, name, concurrency, grace):
     """Run the worker until a signal stops it, settling dead workers' runs on the side."""
     loop = asyncio.get_running_loop()
     # procrastinate runs each job in a thread of the loop's default executor, which is smaller than
-    # a high --concurrency; one more thread for settle_dead_workers.
+    # a high --concurrency; one more thread for side_work's database calls.
     loop.set_default_executor(ThreadPoolExecutor(max_workers=concurrency + 1))
     stopping = []
 
@@ -106,7 +106,7 @@ async def serve(app, worker, name, concurrency, grace):
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop, signum)
     async with app.open_async():
-        side = asyncio.create_task(settle_dead_workers(app, worker, name))
+        side = asyncio.create_task(side_work(app, worker, name))
         try:
             await worker.run()
         finally:
@@ -114,28 +114,43 @@ async def serve(app, worker, name, concurrency, grace):
             await asyncio.gather(side, return_exceptions=True)
 
 
-async def settle_dead_workers(app, worker, name):
-    """Say who this worker is once procrastinate registered it, then every SETTLE_EVERY seconds end
-    the runs of dead workers (scheduling/workers.py) and forget the workers procrastinate pruned."""
+async def side_work(app, worker, name):
+    """Once procrastinate registered the worker: say who it is, keep its heartbeat and settle the
+    runs of dead workers until the worker stops; then forget who it was."""
     while worker.worker_id is None:
         await asyncio.sleep(0.1)
     worker_id = worker.worker_id
     await in_thread(queue.register_worker, worker_id, name)
     try:
-        while True:
-            try:
-                # procrastinate stops its own heartbeat as soon as the worker is asked to stop, but
-                # runs may go on for --grace seconds: without a beat, other workers would count
-                # them dead (STALLED_AFTER) while they still load.
-                await app.job_manager.update_heartbeat(worker_id)
-                await in_thread(abandon_runs_of_dead_workers)
-                await in_thread(queue.prune_gone_workers)
-            except Exception:
-                # A state database down for a moment must not stop the worker; the next round retries.
-                log.exception("could not settle the runs of dead workers")
-            await asyncio.sleep(SETTLE_EVERY)
+        await asyncio.gather(keep_beating(app, worker_id), settle_dead_workers())
     finally:
         await in_thread(queue.unregister_worker, worker_id)
+
+
+async def keep_beating(app, worker_id):
+    """Beat every HEARTBEAT_SECONDS beside procrastinate, which stops its own beat as soon as the
+    worker is asked to stop: runs may go on for --grace seconds, and without a beat other workers
+    would count them dead (STALLED_AFTER) while they still load."""
+    while True:
+        try:
+            await app.job_manager.update_heartbeat(worker_id)
+        except Exception:
+            # A state database down for a moment must not stop the worker; the next beat retries.
+            log.exception("could not update the heartbeat")
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+async def settle_dead_workers():
+    """Every SETTLE_EVERY seconds end the runs of dead workers (scheduling/workers.py) and forget
+    the workers procrastinate pruned."""
+    while True:
+        try:
+            await in_thread(abandon_runs_of_dead_workers)
+            await in_thread(queue.prune_gone_workers)
+        except Exception:
+            # As above: the next round retries.
+            log.exception("could not settle the runs of dead workers")
+        await asyncio.sleep(SETTLE_EVERY)
 
 
 async def in_thread(function, *args):

@@ -56,17 +56,20 @@ def abandon_runs_of_dead_workers():
         else:
             continue
         for run in runs.filter(status__in=Status.unfinished()).select_related("module"):
-            why = f"its worker {run.worker or job.worker_id} on {run.host or 'an unknown host'} stopped"
-            settle_run_of_dead_worker(run, f"{why} (no heartbeat for {STALLED_AFTER} s)")
+            settle_run_of_dead_worker(run, why_dead(run, job))
             ended.append(run)
-        if group_run is not None and group_run.abandon(
-            f"its worker {group_run.worker or job.worker_id} stopped (no heartbeat for {STALLED_AFTER} s)"
-        ):
+        if group_run is not None and group_run.abandon(why_dead(group_run, job)):
             ended.append(group_run)
         end_job(job.pk)
     for run in ended:
         log.warning("%s: %s", run, run.error or run.status)
     return ended
+
+
+def why_dead(run, job):
+    """Why the run of the stalled job ended: its worker (by name, else procrastinate's id) is silent."""
+    who = f"its worker {run.worker or job.worker_id} on {run.host or 'an unknown host'}"
+    return f"{who} stopped (no heartbeat for {STALLED_AFTER} s)"
 
 
 def end_job(job_id):

@@ -13,6 +13,8 @@ import pytest
 from django.db import connection
 
 from pipekit_site.models import QueueWorker
+from scheduling.engine import start_detached_group_run
+from scheduling.models import Group, GroupMember, GroupRun
 from scheduling.tick import housekeeping
 from syncs.detached import start_detached_run
 from syncs.livelog import JRUNNER_STARTED
@@ -50,10 +52,9 @@ def test_a_worker_killed_mid_load_has_its_run_abandoned_by_another_worker_with_t
     assert list(queue_jobs.values_list("status", flat=True)) == ["failed"]
 
 
-def test_the_tick_ends_the_run_of_a_worker_whose_heartbeat_went_silent(make_orders_module, queue_jobs):
-    module = make_orders_module(1)
-    run = start_detached_run(module, trigger="manual")
-    # A worker that took the job and died: its heartbeat a minute old, the run still running.
+def died_doing_its_job():
+    """Make the one queued job `doing` on a worker whose last heartbeat is a minute old: a worker
+    that took the job and died."""
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO procrastinate_workers (last_heartbeat) "
@@ -61,6 +62,12 @@ def test_the_tick_ends_the_run_of_a_worker_whose_heartbeat_went_silent(make_orde
         )
         [worker_id] = cursor.fetchone()
         cursor.execute("UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s", [worker_id])
+
+
+def test_the_tick_ends_the_run_of_a_worker_whose_heartbeat_went_silent(make_orders_module, queue_jobs):
+    module = make_orders_module(1)
+    run = start_detached_run(module, trigger="manual")
+    died_doing_its_job()
     RunLog.objects.filter(pk=run.pk).update(status=Status.RUNNING, host="another-host", worker="w9")
 
     housekeeping()
@@ -71,6 +78,32 @@ def test_the_tick_ends_the_run_of_a_worker_whose_heartbeat_went_silent(make_orde
         f"{ABANDONED}its worker w9 on another-host stopped (no heartbeat for 30 s)",
     )
     assert Module.objects.get(pk=module.pk).running_run is None
+    assert list(queue_jobs.values_list("status", flat=True)) == ["failed"]
+
+
+def test_the_tick_ends_a_dead_workers_group_run_and_its_unfinished_module_runs(
+    make_orders_module, queue_jobs
+):
+    group = Group.objects.create(name="nightly")
+    GroupMember.objects.create(group=group, module=make_orders_module(1))
+    group_run = start_detached_group_run(group, trigger="manual")
+    died_doing_its_job()
+    GroupRun.objects.filter(pk=group_run.pk).update(status=Status.RUNNING, host="another-host", worker="w9")
+    member = RunLog.objects.create(
+        module=group.members.get().module,
+        group_run=group_run,
+        status=Status.RUNNING,
+        host="another-host",
+        worker="w9",
+    )
+
+    housekeeping()
+
+    why = f"{ABANDONED}its worker w9 on another-host stopped (no heartbeat for 30 s)"
+    member.refresh_from_db()
+    assert (member.status, member.error) == (Status.ERROR, why)
+    group_run.refresh_from_db()
+    assert (group_run.status, group_run.error) == (Status.ERROR, why)
     assert list(queue_jobs.values_list("status", flat=True)) == ["failed"]
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from connections import secrets
 from connections.models import Connection, Driver
-from pipekit_site import health
+from pipekit_site import health, queue
 
 
 def check_config():
@@ -62,6 +62,17 @@ def check_secret(ref):
     return True, f"{ref} resolves"
 
 
+def check_workers():
+    """executor: queue: some `manage.py worker` sent a heartbeat within the last minute."""
+    known = queue.workers()
+    live = [w.name or f"#{w.procrastinate_id}" for w in known if w.silent_for <= queue.WORKER_SEEN_WITHIN]
+    if live:
+        return True, f"{len(live)} seen in the last minute: {', '.join(live)}"
+    seen = max((w.last_heartbeat for w in known), default=None)
+    when = f"last heartbeat {seen:%Y-%m-%d %H:%M:%S %Z}" if seen else "none registered"
+    return False, f"no worker seen in the last minute ({when}): queued runs wait; start manage.py worker"
+
+
 def run_checks():
     """Return (name, ok, detail) for every check, in the order an operator fixes them."""
     db_ok, db_detail = health.check_state_database()
@@ -80,6 +91,8 @@ def run_checks():
         results.append(("email password", *check_secret(email_ref)))
     if not db_ok:
         return results  # drivers and connections live in the state database
+    if settings.PIPEKIT_EXECUTOR == "queue":
+        results.append(("queue workers", *check_workers()))
     drivers = list(Driver.objects.all())
     if not drivers:
         results.append(("drivers", False, "none registered; run: manage.py drivers sync"))

@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 
+from pipekit_site import queue
 from pipekit_site.auth import api_user
 
 # A load balancer polls /health every few seconds: jrunner -version starts a JVM, so its answer
@@ -66,4 +67,11 @@ def health(request):
             state_database={"ok": db_ok, "detail": db_detail},
             jrunner={"ok": jr_ok, "detail": jr_detail},
         )
+        if db_ok:
+            depth, oldest = queue.depth()
+            body["queue"] = {
+                "executor": settings.PIPEKIT_EXECUTOR,
+                "depth": depth,
+                "oldest_queued_seconds": oldest,
+            }
     return JsonResponse(body, status=200 if ok else 503)

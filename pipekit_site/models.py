@@ -93,3 +93,22 @@ class AuthFailure(models.Model):
             if oldest_counted is not None:
                 waits.append(int((oldest_counted + FAILURE_WINDOW - now).total_seconds()) + 1)
         return max(waits)
+
+
+class QueueWorker(models.Model):
+    """Who a `manage.py worker` is (executor: queue): procrastinate's worker row has only an id and
+    the heartbeat, so the Queue page reads the name, host and pid here, by that id. A worker writes
+    its row when it starts and deletes it when it stops; a killed worker's row goes with its
+    procrastinate row (pipekit_site/queue.py prune_gone_workers)."""
+
+    procrastinate_id = models.BigIntegerField(unique=True)
+    name = models.CharField(max_length=100)
+    host = models.CharField(max_length=255)
+    pid = models.IntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return f"{self.name} on {self.host}"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tokens/", views.api_tokens, name="api_tokens"),
+    path("queue/", views.queue_page, name="queue"),
     path("admin/", admin.site.urls),
     path("", include("connections.urls")),
     path("", include("scheduling.urls")),

@@ -1,10 +1,13 @@
-"""The back office's own pages: the user's API tokens."""
+"""The back office's own pages: the user's API tokens, the run queue."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
+from pipekit_site import queue
 from pipekit_site.auth import staff_required
 from pipekit_site.models import ApiToken
+from scheduling.workers import STALLED_AFTER
 
 
 @staff_required
@@ -21,3 +24,20 @@ def api_tokens(request):
         token, secret = ApiToken.issue(request.user, name)
     tokens = request.user.api_tokens.all()
     return render(request, "pipekit_site/api_tokens.html", {"tokens": tokens, "secret": secret})
+
+
+@staff_required
+def queue_page(request):
+    """The run queue: queued runs in order with what each waits for, running runs with their host
+    and worker, and (executor: queue) the workers with their last heartbeat."""
+    return render(
+        request,
+        "pipekit_site/queue.html",
+        {
+            "waiting": queue.queued_runs(),
+            "running": queue.running_runs(),
+            "workers": queue.workers(),
+            "uses_workers": settings.PIPEKIT_EXECUTOR == "queue",
+            "stalled_after": STALLED_AFTER,
+        },
+    )

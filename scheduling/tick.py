@@ -15,6 +15,7 @@ from django.utils import timezone
 from scheduling.engine import abandon_dead_runs, start_detached_group_run
 from scheduling.models import Chore, GroupRun, Schedule
 from scheduling.retention import give_space_back, prune_runs, prune_verifications
+from scheduling.workers import abandon_runs_of_dead_workers
 from syncs import debris
 from syncs.detached import end_unstarted, remove_outputs_of_started_runs
 from syncs.models import RunLog, Status, Trigger
@@ -58,8 +59,10 @@ def end_unstarted_runs(now):
 
 
 def clean_after_killed_runs(now):
-    """End the runs whose process on this host is gone and remove what they left behind."""
+    """End the runs whose process on this host, or whose queue worker anywhere, is gone and remove
+    what they left behind."""
     abandon_dead_runs()
+    abandon_runs_of_dead_workers()
     debris.abandon_dead_runs()
     debris.clean_after_abandoned_runs(now)
 

@@ -29,6 +29,17 @@ def abandon_dead_runs():
             settle_dead(run.module, run, reason)
 
 
+def settle_run_of_dead_worker(run, why):
+    """End a module run whose queue worker died (scheduling/workers.py): drop its staging table
+    while its lock still keeps other runs of the module away, then settle it (settle_dead: success if
+    its merge committed, else abandoned, which releases the lock).
+
+    The one place such a run ends: a retry of the run belongs here."""
+    if not run.dry_run and lock_holder(run.module) == run:
+        drop_staging(run.module)
+    settle_dead(run.module, run, why)
+
+
 def clean_after_abandoned_runs(now=None):
     """Release the lock and drop the staging table of each module whose run was abandoned lately,
     unless a live run holds the module (its staging table is in use); remove dead processes' SQL files."""

@@ -309,3 +309,101 @@ def webhook(settings, tmp_path):
     yield make
     for receiver in started:
         receiver.__exit__()
+
+
+@pytest.fixture
+def queue_jobs():
+    """procrastinate's jobs (executor: queue), emptied first: Django flushes only its own tables
+    between tests."""
+    from django.db import connection
+
+    # Imported here: procrastinate is an installed app only with executor: queue.
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE procrastinate_jobs, procrastinate_workers CASCADE")
+    return ProcrastinateJob.objects
+
+
+@pytest.fixture
+def start_workers(tmp_path, queue_jobs):
+    """Return a function starting `manage.py worker --name NAME --concurrency N --grace S`
+    processes (each standing for a host of its own), once they registered (QueueWorker); every worker still
+    running after the test is stopped with SIGTERM, as systemd does, and must exit 0."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from pipekit_site.models import QueueWorker
+
+    processes = []
+
+    def start(*names, concurrency=1, grace=60):
+        for name in names:
+            with (tmp_path / f"{name}.log").open("wb") as output:
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "manage.py", "worker", "--name", name]
+                        + ["--concurrency", str(concurrency), "--grace", str(grace)],
+                        cwd=settings.BASE_DIR,
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        deadline = time.monotonic() + 60
+        # A worker says who it is once procrastinate registered it, heartbeat and all.
+        while QueueWorker.objects.filter(name__in=names).count() < len(names):
+            assert time.monotonic() < deadline, "the workers never registered"
+            assert all(p.poll() is None for p in processes), [p.read_text() for p in tmp_path.glob("*.log")]
+            time.sleep(0.2)
+        return processes[-len(names) :]
+
+    start.output = lambda name: (tmp_path / f"{name}.log").read_text(errors="replace")
+    yield start
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
+        process.terminate()
+    for process in running:
+        assert process.wait(120) == 0
+
+
+@pytest.fixture
+def make_orders_module(erp_to_dw, make_module):
+    """Return a function creating module orders_N, loading erp's 2 orders into dw's public.orders_N."""
+
+    def make(number):
+        erp_to_dw.dest_db.execute(f"CREATE TABLE public.orders_{number} (id integer, total numeric(12,2))")
+        return make_module(
+            erp_to_dw.source,
+            erp_to_dw.dest,
+            name=f"orders_{number}",
+            columns=[("id", "integer"), ("total", "numeric(12,2)")],
+            source_query="SELECT id, total FROM orders",
+            dest_table=f"public.orders_{number}",
+        )
+
+    make.dest_db = erp_to_dw.dest_db
+    return make
+
+
+@pytest.fixture
+def make_slow_module(erp_to_dw, make_module):
+    """Return a function creating a module `name` whose load sleeps `seconds` on the source before
+    its one row, into dw's public.<name>, which holds the rows 7 and 8 (what must stay there when
+    the load does not end well)."""
+
+    def make(name="slow", seconds=600):
+        erp_to_dw.dest_db.execute(f"CREATE TABLE public.{name} (id integer)")
+        erp_to_dw.dest_db.execute(f"INSERT INTO public.{name} VALUES (7), (8)")
+        return make_module(
+            erp_to_dw.source,
+            erp_to_dw.dest,
+            name=name,
+            columns=[("id", "integer")],
+            source_query=f"SELECT 1 AS id FROM pg_sleep({seconds})",
+            dest_table=f"public.{name}",
+        )
+
+    make.dest_db = erp_to_dw.dest_db
+    return make

@@ -15,6 +15,13 @@ class PostgresDialect(Dialect):
     # Staging rows are thrown away after the merge: skipping the WAL makes the load cheaper.
     create_staging_keyword = "CREATE UNLOGGED TABLE"
 
+    def create_schema_sql(self, schema):
+        return [_unless_raced(statement) for statement in super().create_schema_sql(schema)]
+
+    def create_commits_sql(self, schema):
+        *schema_sql, create = super().create_commits_sql(schema)
+        return [*schema_sql, _unless_raced(create)]
+
     types = {
         "boolean": "boolean",
         "smallint": "smallint",
@@ -71,3 +78,14 @@ class PostgresDialect(Dialect):
             f"WHERE n.nspname = {self.schema_literal(schema)} AND c.relname = {self.literal(table)} "
             "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
         )
+
+
+def _unless_raced(statement):
+    """Wrap a CREATE … IF NOT EXISTS so that losing a race is no error. Two runs starting at once on
+    a new destination (two queue workers) both create the staging schema and the bookkeeping
+    table: PostgreSQL checks that it does not exist, then inserts into its catalog, where the
+    slower one fails on the catalog's unique index (unique_violation) once the other committed."""
+    return (
+        f"DO $pipekit$ BEGIN {statement}; "
+        "EXCEPTION WHEN unique_violation OR duplicate_schema OR duplicate_table THEN NULL; END $pipekit$"
+    )

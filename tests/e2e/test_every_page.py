@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from scheduling.engine import run_group
 from scheduling.models import Group, GroupMember, Schedule
 from syncs.engine import run_module
-from syncs.models import Channel, Hook, Watermark
+from syncs.models import Channel, Hook, RunLog, Watermark
 from tests.e2e.helpers import check_page
 
 
@@ -27,6 +27,9 @@ def test_every_page_works_at_both_widths_and_passes_the_accessibility_check(
     assert run.status == group_run.status == "success", run.error
     source, dest = module.source.pk, module.dest.pk
     Channel.objects.create(name="ops", kind="webhook", url="$OPS_HOOK")
+    # One run waiting and one running, so the Queue page shows its tables.
+    RunLog.objects.create(module=module)
+    RunLog.objects.create(module=module, status="running", started_at=run.started_at, host="web1", pid=4242)
 
     pages = {
         "module-list": "/",
@@ -41,6 +44,7 @@ def test_every_page_works_at_both_widths_and_passes_the_accessibility_check(
         "wizard-tables": f"/modules/new/tables?source={source}&dest={dest}&schema=public",
         "wizard-sql": f"/modules/new/sql?source={source}&dest={dest}",
         "tokens": "/tokens/",
+        "queue": "/queue/",
         "connections": "/connections/",
         "channels": "/channels/",
         "module-edit": f"/modules/{module.pk}/edit",

@@ -1,5 +1,7 @@
 """PostgresDialect statements, executed on a real PostgreSQL database."""
 
+import threading
+
 import psycopg
 import pytest
 from hypothesis import given
@@ -271,3 +273,36 @@ def test_qualified_names_split_back_into_their_parts(parts):
     table = ".".join(dialect.quote_identifier(p) for p in parts)
     assert dialect.table_parts(table) == parts
     assert dialect.qualify(table) == table
+
+
+def create_at_once(database, statements, runs=4):
+    """Execute statements in `runs` transactions at once, as that many loads' -pre statements;
+    return the errors."""
+    ready, failures = threading.Barrier(runs), []
+
+    def create():
+        with psycopg.connect(dbname=database.name, **PG) as conn:
+            ready.wait()
+            try:
+                for statement in statements:
+                    conn.execute(statement)
+            except psycopg.Error as exc:
+                failures.append(str(exc))
+
+    threads = [threading.Thread(target=create) for _ in range(runs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures
+
+
+def test_runs_creating_the_staging_schema_and_bookkeeping_table_at_once_all_succeed(pg_db):
+    statements = [
+        *dialect.create_schema_sql("pipekit_staging"),
+        *dialect.create_commits_sql("pipekit_staging"),
+    ]
+    for _ in range(10):
+        pg_db.execute("DROP SCHEMA IF EXISTS pipekit_staging CASCADE")
+        assert create_at_once(pg_db, statements) == []
+    assert pg_db.rows("SELECT count(*) FROM pipekit_staging.pipekit_commits") == [(0,)]

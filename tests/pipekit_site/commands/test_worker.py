@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,89 +21,11 @@ from scheduling.engine import start_detached_group_run
 from scheduling.models import Group, GroupMember, GroupRun, Schedule
 from scheduling.tick import fire_schedules, housekeeping
 from syncs.detached import start_detached_run
+from syncs.livelog import JRUNNER_STARTED
 from syncs.models import RunLog, Status
+from tests.queue import needs_queue, wait_logged
 
 pytestmark = pytest.mark.django_db(transaction=True)
-needs_queue = pytest.mark.skipif(
-    settings.PIPEKIT_EXECUTOR != "queue",
-    reason="needs executor: queue (PIPEKIT_CONFIG=tests/config-queue.yaml)",
-)
-
-
-@pytest.fixture
-def queue_jobs():
-    """procrastinate's jobs, emptied first: Django flushes only its own tables between tests."""
-    # Imported here: procrastinate is an installed app only with executor: queue.
-    from procrastinate.contrib.django.models import ProcrastinateJob
-
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE procrastinate_jobs CASCADE")
-    return ProcrastinateJob.objects
-
-
-def live_workers(since):
-    from procrastinate.contrib.django.models import ProcrastinateWorker
-
-    return ProcrastinateWorker.objects.filter(last_heartbeat__gte=since).count()
-
-
-@pytest.fixture
-def start_workers(tmp_path, queue_jobs):
-    """Return a function starting `manage.py worker --name NAME --concurrency N` processes, once they poll;
-    every worker started is stopped (SIGTERM, as systemd does) after the test."""
-    processes = []
-
-    def start(*names, concurrency=1):
-        since = timezone.now() - timedelta(seconds=1)
-        for name in names:
-            with (tmp_path / f"{name}.log").open("wb") as output:
-                processes.append(
-                    subprocess.Popen(
-                        [
-                            sys.executable,
-                            "manage.py",
-                            "worker",
-                            "--name",
-                            name,
-                            "--concurrency",
-                            str(concurrency),
-                        ],
-                        cwd=settings.BASE_DIR,
-                        stdout=output,
-                        stderr=subprocess.STDOUT,
-                    )
-                )
-        deadline = time.monotonic() + 60
-        while live_workers(since) < len(names):
-            assert time.monotonic() < deadline, "the workers never registered"
-            assert all(p.poll() is None for p in processes), [p.read_text() for p in tmp_path.glob("*.log")]
-            time.sleep(0.2)
-        return processes[-len(names) :]
-
-    yield start
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        assert process.wait(60) == 0
-
-
-@pytest.fixture
-def make_orders_module(erp_to_dw, make_module):
-    """Return a function creating module orders_N, loading erp's 2 orders into dw's public.orders_N."""
-
-    def make(number):
-        erp_to_dw.dest_db.execute(f"CREATE TABLE public.orders_{number} (id integer, total numeric(12,2))")
-        return make_module(
-            erp_to_dw.source,
-            erp_to_dw.dest,
-            name=f"orders_{number}",
-            columns=[("id", "integer"), ("total", "numeric(12,2)")],
-            source_query="SELECT id, total FROM orders",
-            dest_table=f"public.orders_{number}",
-        )
-
-    make.dest_db = erp_to_dw.dest_db
-    return make
 
 
 def wait_finished(runs):
@@ -131,10 +53,10 @@ def test_a_run_is_queued_as_a_job_in_the_transaction_that_creates_it(make_orders
 
 
 @needs_queue
-def test_runs_spread_over_two_workers_of_two_threads_and_all_succeed(
+def test_forty_runs_spread_over_two_workers_of_two_threads_and_all_succeed(
     make_orders_module, start_workers, queue_jobs, staff_client
 ):
-    modules = [make_orders_module(number) for number in range(1, 9)]
+    modules = [make_orders_module(number) for number in range(1, 41)]
     workers = start_workers("w1", "w2", concurrency=2)
 
     runs = [start_detached_run(module, trigger="api") for module in modules]
@@ -147,7 +69,7 @@ def test_runs_spread_over_two_workers_of_two_threads_and_all_succeed(
         assert run.host == socket.gethostname()
         by_worker.setdefault(run.worker, set()).add(run.pid)
     assert by_worker == {"w1": {workers[0].pid}, "w2": {workers[1].pid}}
-    for number in range(1, 9):
+    for number in range(1, 41):
         assert make_orders_module.dest_db.rows(f"SELECT count(*) FROM public.orders_{number}") == [(2,)]
     # A job that succeeded is deleted: the run log records the run.
     assert not queue_jobs.exists()
@@ -199,35 +121,24 @@ def test_a_run_cancelled_while_queued_ends_cancelled_without_starting(
 
 @needs_queue
 def test_a_run_cancelled_on_a_worker_leaves_the_table_as_it_was_and_the_worker_goes_on(
-    erp_to_dw, make_module, make_orders_module, start_workers
+    make_slow_module, make_orders_module, start_workers
 ):
-    erp_to_dw.dest_db.execute(
-        "CREATE TABLE public.slow (id integer); INSERT INTO public.slow VALUES (7), (8)"
-    )
-    slow = make_module(
-        erp_to_dw.source,
-        erp_to_dw.dest,
-        name="slow",
-        columns=[("id", "integer")],
-        # Sleeps before its one row, far longer than the test waits.
-        source_query="SELECT 1 AS id FROM pg_sleep(600)",
-        dest_table="public.slow",
-    )
+    slow = make_slow_module()
     start_workers("w1")
     run = start_detached_run(slow, trigger="manual")
-    deadline = time.monotonic() + 60
-    while not RunLog.objects.filter(pk=run.pk, live_log__contains="jrunner started").exists():
-        assert time.monotonic() < deadline, "the load never started"
-        time.sleep(0.2)
+    wait_logged(run, JRUNNER_STARTED)
 
     assert run.request_cancel()
+    cancelled_at = time.monotonic()
     wait_finished(RunLog.objects.filter(pk=run.pk))
+    print(f"run {run.pk} on a worker ended {time.monotonic() - cancelled_at:.1f} s after its cancel")
     after = start_detached_run(make_orders_module(1), trigger="manual")
     wait_finished(RunLog.objects.filter(pk=after.pk))
 
     run.refresh_from_db()
     assert (run.status, run.worker) == (Status.CANCELLED, "w1")
-    assert erp_to_dw.dest_db.rows("SELECT id FROM public.slow ORDER BY id") == [(7,), (8,)]
+    assert run.error.startswith("cancelled on request")
+    assert make_slow_module.dest_db.rows("SELECT id FROM public.slow ORDER BY id") == [(7,), (8,)]
     after.refresh_from_db()
     assert (after.status, after.worker) == (Status.SUCCESS, "w1")
 

@@ -6,7 +6,7 @@ from syncs.models import RunLog
 
 @pytest.fixture
 def pages(make_items_module):
-    """Every page kind once: the lists, a module, a run, a group, a group run and the tokens."""
+    """Every page kind once: the lists, a module, a run, a group, a group run, the tokens and the queue."""
     module = make_items_module()
     run = RunLog.objects.create(module=module)
     group = Group.objects.create(name="nightly")
@@ -20,4 +20,5 @@ def pages(make_items_module):
         f"/groups/{group.id}/",
         f"/group-runs/{group_run.id}/",
         "/tokens/",
+        "/queue/",
     ]

@@ -1,8 +1,11 @@
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from pipekit_site.models import ApiToken
+from syncs.models import RunLog
 from tests.pipekit_site.auth import bearer
 
 
@@ -80,3 +83,17 @@ def test_jrunner_is_started_once_for_many_requests(client, db, counting_jrunner)
         assert client.get("/health").status_code == 200
 
     assert counting_jrunner.read_text().splitlines() == ["started"]
+
+
+def test_staff_see_the_queue_depth_and_the_oldest_queued_run_age(
+    staff_client, counting_jrunner, make_items_module, settings
+):
+    module = make_items_module()
+    RunLog.objects.create(module=module, created_at=timezone.now() - timedelta(seconds=90))
+    RunLog.objects.create(module=make_items_module(name="other"))
+    RunLog.objects.create(module=module, status="success")
+
+    queue = staff_client.get("/health").json()["queue"]
+
+    assert (queue["executor"], queue["depth"]) == (settings.PIPEKIT_EXECUTOR, 2)
+    assert 90 <= queue["oldest_queued_seconds"] < 600

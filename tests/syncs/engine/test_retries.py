@@ -16,26 +16,29 @@ from syncs.detached import start_detached_run
 from syncs.engine import run_module
 from syncs.models import Hook, RunLog, Status
 from syncs.retries import retry_delay, retry_if_due
+from tests.concurrency import sleeping_statements
 from tests.dbs import PG
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def terminate_the_load_on(database):
-    """Once a load's jrunner holds a connection to database, end that backend as a dropped
-    connection would; return how many were ended."""
+def terminate_the_load(erp_to_dw):
+    """Once a load's source query sleeps (its destination connection open, its staging made), end
+    its backend on the destination as a dropped connection would; return how many were ended."""
     deadline = time.monotonic() + 120
-    with psycopg.connect(dbname=database.name, autocommit=True, **PG) as conn:
-        while time.monotonic() < deadline:
-            [(ended,)] = conn.execute(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND backend_type = 'client backend'"
-            ).fetchall()
-            if ended:
-                return ended
+    with (
+        psycopg.connect(dbname=erp_to_dw.source_db.name, autocommit=True, **PG) as source,
+        psycopg.connect(dbname=erp_to_dw.dest_db.name, autocommit=True, **PG) as dest,
+    ):
+        while not sleeping_statements(source)():
+            assert time.monotonic() < deadline, "the load never started"
             time.sleep(0.05)
-    raise AssertionError("no load ever connected")
+        [(ended,)] = dest.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
+        ).fetchall()
+    return ended
 
 
 def test_a_load_whose_destination_connection_dropped_is_retried_and_succeeds(
@@ -48,16 +51,14 @@ def test_a_load_whose_destination_connection_dropped_is_retried_and_succeeds(
         name="copy",
         columns=[("id", "integer"), ("total", "numeric(12,2)")],
         # The source sleeps while the load holds its destination connection, waiting for rows.
-        source_query="SELECT id, total FROM orders, pg_sleep(2)",
+        source_query="SELECT id, total FROM orders, pg_sleep(3)",
         dest_table="public.copy",
         retries=2,
         retry_delay=1,
     )
     first = start_detached_run(module, trigger="api")
-    while not RunLog.objects.filter(pk=first.pk, live_log__contains="jrunner started").exists():
-        time.sleep(0.05)
 
-    assert terminate_the_load_on(erp_to_dw.dest_db) >= 1
+    assert terminate_the_load(erp_to_dw) == 1
     wait_finished(RunLog.objects.filter(pk=first.pk))
     first.refresh_from_db()
     deadline = time.monotonic() + 60

@@ -29,7 +29,7 @@ def test_a_run_past_its_timeout_ends_in_error_and_the_destination_is_unchanged(
         dest_table="public.copy",
         strategy=strategy,
         merge_key=["id"],
-        timeout=3,
+        timeout=5,
         retries=2,
     )
     Hook.objects.create(
@@ -39,7 +39,7 @@ def test_a_run_past_its_timeout_ends_in_error_and_the_destination_is_unchanged(
     run = run_module(module, trigger="manual")
 
     assert run.status == Status.ERROR
-    assert run.error == "timed out after 3 s; the destination is unchanged"
+    assert run.error == "timed out after 5 s; the destination is unchanged"
     assert "jrunner started" in run.live_log
     assert dw.rows("SELECT id, total FROM public.copy") == [(7, 7)]
     assert dw.rows("SELECT what FROM public.hook_log") == [("failure",)]

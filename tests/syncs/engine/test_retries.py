@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from syncs.debris import abandon_dead_runs
-from syncs.detached import start_detached_run
+from syncs.detached import output_path, start_detached_run
 from syncs.engine import run_module
-from syncs.models import Hook, RunLog, Status
+from syncs.models import Hook, RunLog, Status, pid_alive
 from syncs.retries import retry_delay, retry_if_due
 from tests.concurrency import sleeping_statements
 from tests.dbs import PG
@@ -155,5 +155,15 @@ def test_a_run_abandoned_by_a_dead_process_before_its_load_is_retried(make_items
     assert dead.error.startswith("abandoned: ")
     retry = dead.retry
     assert (retry.status, retry.attempt) == (Status.QUEUED, 2)
-    # Its process would wait an hour for its start time.
+    # Its own process waits for its start time, an hour away; a cancel ends it without starting.
+    waiting = RunLog.objects.filter(pk=retry.pk, live_log__contains="waiting for its start time")
+    deadline = time.monotonic() + 120
+    while not waiting.exists():
+        assert time.monotonic() < deadline, RunLog.objects.get(pk=retry.pk).live_log
+        time.sleep(0.1)
     assert retry.request_cancel()
+    retry.refresh_from_db()
+    while pid_alive(retry.pid) or output_path(retry).exists():
+        assert time.monotonic() < deadline, "the retry's process never ended"
+        time.sleep(0.1)
+    assert (retry.status, retry.started_at) == (Status.CANCELLED, None)

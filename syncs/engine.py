@@ -171,7 +171,9 @@ def _run(module, run, log, cancel):
     status, error = Status.SUCCESS, ""
     plan = None
     # A database call that failed before the merge committed may succeed when tried again.
-    retriable = stopped = False
+    retriable = False
+    # Stopped by a cancel, SIGTERM or the timeout.
+    stopped = False
     try:
         cancel.check()
         plan = _prepare(module, run, log, cancel)

@@ -1,5 +1,5 @@
-"""Retries: a run that failed before its merge committed, tried again as a new run (docs/ARCHITECTURE.md,
-"Retries")."""
+"""Retries: a run that failed before its merge committed, tried again as a new run
+(docs/ARCHITECTURE.md, "Caps, retries and timeouts")."""
 
 import logging
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""Caps on runs running at once (docs/ARCHITECTURE.md, "Caps").
+"""Caps on runs running at once (docs/ARCHITECTURE.md, "Caps, retries and timeouts").
 
 A queued run starts (queued → running) only through a claim: one short transaction of the state
 database in which claims take turns (SQLite: its write lock, taken at BEGIN IMMEDIATE; PostgreSQL:

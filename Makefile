@@ -9,7 +9,8 @@ PG_STATE_TESTS := tests/pipekit_site tests/connections/models tests/syncs/models
 	tests/syncs/views/test_run_history.py tests/syncs/views/test_module_list.py
 # Tests that run only with the run queue (executor: queue, on a PostgreSQL state database).
 QUEUE_TESTS := tests/pipekit_site/commands/test_worker.py tests/pipekit_site/commands/test_worker_crash.py \
-	tests/pipekit_site/commands/test_doctor_workers.py tests/pipekit_site/views/test_queue_page.py
+	tests/pipekit_site/commands/test_doctor_workers.py tests/pipekit_site/views/test_queue_page.py \
+	tests/syncs/engine/test_retries_queued.py
 
 .PHONY: setup system run test lint jrunner
 

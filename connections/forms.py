@@ -34,7 +34,16 @@ class ConnectionForm(forms.ModelForm):
 
     class Meta:
         model = Connection
-        fields = ["name", "driver", "jdbc_url", "username", "password", "staging_schema", "description"]
+        fields = [
+            "name",
+            "driver",
+            "jdbc_url",
+            "username",
+            "password",
+            "staging_schema",
+            "max_parallel_runs",
+            "description",
+        ]
         labels = {"password": "Password reference"}
         widgets = {
             "password": SecretRefInput(attrs={"placeholder": "$NAME", "autocomplete": "off"}),

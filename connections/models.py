@@ -1,7 +1,7 @@
 import re
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
 from connections import secrets
@@ -66,6 +66,14 @@ class Connection(models.Model):
         max_length=100, blank=True, help_text="Where staging tables go; empty for the dialect's default."
     )
     description = models.TextField(blank=True)
+    max_parallel_runs = models.PositiveIntegerField(
+        "maximum parallel runs",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="At most this many runs reading from or writing to this connection at once, on every "
+        "host; the others wait, queued. Empty: no cap.",
+    )
 
     class Meta:
         ordering = ["name"]

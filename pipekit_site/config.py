@@ -24,6 +24,7 @@ KNOWN_KEYS = {
     "crontab_comment",
     "run_retention_days",
     "executor",
+    "max_parallel_runs",
 }
 EXECUTORS = ("local", "queue")
 EMAIL_KEYS = {"host", "port", "username", "password", "use_tls", "from", "to"}
@@ -159,6 +160,7 @@ def load(path=None):
         "email": _email(path, data),
         "crontab_comment": str(data.get("crontab_comment") or f"pipekit:{path}"),
         "run_retention_days": _positive_int(path, data, "run_retention_days", 90),
+        "max_parallel_runs": _positive_int(path, data, "max_parallel_runs", 4),
     }
 
 

@@ -20,7 +20,16 @@ from syncs import schema
 from syncs.actions import create_module
 from syncs.models import Channel, Hook, Module, Watermark
 
-CONNECTION_KEYS = ["name", "driver", "jdbc_url", "username", "password", "staging_schema", "description"]
+CONNECTION_KEYS = [
+    "name",
+    "driver",
+    "jdbc_url",
+    "username",
+    "password",
+    "staging_schema",
+    "max_parallel_runs",
+    "description",
+]
 MODULE_KEYS = [
     "name",
     "description",
@@ -32,6 +41,9 @@ MODULE_KEYS = [
     "enabled",
     "full_refresh_clear",
     "lock_timeout",
+    "timeout",
+    "retries",
+    "retry_delay",
     "notify",
     "allow_empty",
     "min_rows",

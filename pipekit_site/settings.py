@@ -24,6 +24,8 @@ PIPEKIT_EMAIL_TO = CONFIG["email"]["to"]
 PIPEKIT_RUN_RETENTION_DAYS = CONFIG["run_retention_days"]
 # local: each run is a detached manage.py process; queue: a procrastinate job for `manage.py worker`.
 PIPEKIT_EXECUTOR = CONFIG["executor"]
+# executor: local: at most this many runs running at once on this host (syncs/slots.py).
+PIPEKIT_MAX_PARALLEL_RUNS = CONFIG["max_parallel_runs"]
 CSRF_TRUSTED_ORIGINS = [PIPEKIT_BASE_URL]
 
 INSTALLED_APPS = [

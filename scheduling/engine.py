@@ -12,6 +12,7 @@ from syncs.engine import run_module, stop_requested
 from syncs.locks import settle_dead
 from syncs.models import RunLog, Status, Trigger, Verification
 from syncs.notify import notify_group_run
+from syncs.retries import retry_if_due
 from syncs.verify import verify_module
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,8 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
 
 
 def _run_member(member, group, group_run, worker):
-    """Run member's module as a step of group_run; return its finished RunLog."""
+    """Run member's module as a step of group_run, and its retries in turn; return the last
+    attempt's finished RunLog."""
     run = RunLog.objects.create(
         module=member.module,
         group_run=group_run,
@@ -78,14 +80,17 @@ def _run_member(member, group, group_run, worker):
         triggered_by=group_run.triggered_by,
         dry_run=group_run.dry_run,
     )
-    return run_module(
-        member.module,
-        trigger=run.trigger,
-        dry_run=run.dry_run,
-        run=run,
-        also_stop=lambda: cancel_requested(group_run),
-        worker=worker,
-    )
+    while run is not None:
+        run = run_module(
+            member.module,
+            trigger=run.trigger,
+            dry_run=run.dry_run,
+            run=run,
+            also_stop=lambda: cancel_requested(group_run),
+            worker=worker,
+        )
+        last, run = run, retry_if_due(run, start=False)
+    return last
 
 
 def start_detached_group_run(group, *, trigger, triggered_by="", dry_run=False):

@@ -46,13 +46,16 @@ def housekeeping():
 
 
 def end_unstarted_runs(now):
-    """End the runs and group runs queued for over a minute: no process started them, nor will.
+    """End the runs and group runs queued for over a minute that no process started, nor will.
 
-    Not with `executor: queue`, where a queued run waits for a free worker as long as it takes."""
+    Not a run whose process waits, alive, for a free slot or its start time (syncs.slots), nor with
+    `executor: queue`, where a queued run waits for a free worker as long as it takes."""
     if settings.PIPEKIT_EXECUTOR == "queue":
         return
     for model in (RunLog, GroupRun):
         for run in model.objects.filter(status=Status.QUEUED, created_at__lt=now - UNSTARTED_AFTER):
+            if run.pid and run.stale_reason() is None:
+                continue
             if end_unstarted(run, "no process started it within a minute"):
                 log.warning("%s never started: %s", run, run.error)
     remove_outputs_of_started_runs()

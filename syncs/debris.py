@@ -11,6 +11,7 @@ from connections import jrunner
 from connections.secrets import SecretError
 from syncs.locks import lock_holder, release_lock, settle_dead
 from syncs.models import ABANDONED, DeleteMissing, Module, RunLog, Status, pid_alive
+from syncs.retries import retry_if_due
 
 log = logging.getLogger("pipekit.syncs")
 
@@ -21,23 +22,24 @@ RECENT = timedelta(minutes=10)
 
 def abandon_dead_runs():
     """End the module runs whose process on this host is gone (a kill -9, a reboot), with the truth
-    about their merge."""
+    about their merge, and retry those whose merge did not commit."""
     dead = RunLog.objects.filter(status=Status.RUNNING, host=socket.gethostname(), pid__isnull=False)
     for run in dead.select_related("module"):
         reason = run.stale_reason()
         if reason:
             settle_dead(run.module, run, reason)
+            retry_if_due(run)
 
 
 def settle_run_of_dead_worker(run, why):
     """End a module run whose queue worker died (scheduling/workers.py): drop its staging table
     while its lock still keeps other runs of the module away, then settle it (settle_dead: success if
-    its merge committed, else abandoned, which releases the lock).
-
-    The one place such a run ends: a retry of the run belongs here."""
+    its merge committed, else abandoned, which releases the lock), and queue its retry when its
+    module has attempts left: the retry's job goes to a worker still alive."""
     if not run.dry_run and lock_holder(run.module) == run:
         drop_staging(run.module)
     settle_dead(run.module, run, why)
+    retry_if_due(run)
 
 
 def clean_after_abandoned_runs(now=None):

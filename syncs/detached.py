@@ -60,12 +60,13 @@ def execute(run, command, id_option):
     """Have the queued run (a RunLog or a GroupRun) executed as `manage.py command id_option N`
     does: with `executor: queue` a job of the task named command, deferred in the current
     transaction; else that command, detached, started once the run's row is committed, where its
-    process can read it."""
+    process can read it. A run with a start_after (a retry) waits in its process until then, or its
+    job is deferred until then."""
     if settings.PIPEKIT_EXECUTOR == "queue":
         # Imported here: procrastinate is loaded only with executor: queue (pipekit_site/settings.py).
         from procrastinate.contrib.django import app
 
-        app.configure_task(name=command).defer(run_id=run.pk)
+        app.configure_task(name=command, schedule_at=getattr(run, "start_after", None)).defer(run_id=run.pk)
     else:
         transaction.on_commit(lambda: start_detached_command(run, command, id_option, str(run.pk)))
 

@@ -28,6 +28,9 @@ REVIEWED_FIELDS = [
     "strategy",
     "merge_key",
     "enabled",
+    "timeout",
+    "retries",
+    "retry_delay",
 ]
 # Buttons and tokens that are not part of the edit itself.
 UNREVIEWED = {"csrfmiddlewaretoken", "confirm", "adopt", "reread"}

@@ -22,6 +22,7 @@ from syncs.models import DeleteMissing, RunLog, RunOn, Status, Strategy
 from syncs.notify import notify_run
 from syncs.plan import build_plan, render
 from syncs.schema import check_source
+from syncs.slots import wait_for_slot
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,11 @@ def run_module(
     group run's cancel), so the engine needs to know nothing of what started it. backfill: for a
     new run, RunLog.backfill (the watermark values to use instead of resolving them). worker: the
     name of the `manage.py worker` executing it, recorded on the run. force: commit even when a
-    guard refuses (recorded as RunLog.forced; a queued run carries its own)."""
+    guard refuses (recorded as RunLog.forced; a queued run carries its own).
+
+    The run starts once the caps let it (syncs.slots), holding the module's lock while it waits;
+    its module's timeout stops it like a cancel. Retrying a failed run is the caller's choice
+    (syncs.retries.retry_if_due): a backfill's chunks are not retried."""
     if run is None:
         run = RunLog.objects.create(
             module=module,
@@ -94,8 +99,9 @@ def run_module(
         run.refuse(str(exc))
         return run
     try:
-        if run.start(worker):
-            _run(module, run, log, CancelCheck(run, also_stop))
+        stop = also_stop or (lambda: False)
+        if wait_for_slot(run, log, worker, should_stop=lambda: stop_requested.is_set() or stop()):
+            _run(module, run, log, CancelCheck(run, also_stop, timeout=module.timeout))
     finally:
         release_lock(module, run)
     _notify(run)
@@ -123,16 +129,22 @@ def stop_on_sigterm():
 
 class CancelCheck:
     """Polls the cancel flag of the run (a RunLog or a Verification) and also_stop at most once a
-    second; SIGTERM counts at once."""
+    second; SIGTERM and the end of timeout (seconds from now, if any) count at once."""
 
-    def __init__(self, run, also_stop=None):
+    def __init__(self, run, also_stop=None, timeout=None):
         self.run = run
         self.also_stop = also_stop or (lambda: False)
         self.last = 0.0
         self.requested = False
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout if timeout else None
+        self.timed_out = False
 
     def __call__(self):
         if stop_requested.is_set():
+            return True
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.timed_out = True
             return True
         if not self.requested and time.monotonic() - self.last >= 1:
             self.last = time.monotonic()
@@ -148,10 +160,20 @@ class CancelCheck:
         if self():
             raise Cancelled
 
+    def stopped(self):
+        """Return (status, why) of a run it stopped: a timeout is an error, the rest a cancel."""
+        if self.timed_out:
+            return Status.ERROR, f"timed out after {self.timeout} s"
+        return Status.CANCELLED, _why_cancelled()
+
 
 def _run(module, run, log, cancel):
     status, error = Status.SUCCESS, ""
     plan = None
+    # A database call that failed before the merge committed may succeed when tried again.
+    retriable = False
+    # Stopped by a cancel, SIGTERM or the timeout.
+    stopped = False
     try:
         cancel.check()
         plan = _prepare(module, run, log, cancel)
@@ -166,15 +188,18 @@ def _run(module, run, log, cancel):
         else:
             _load_staged(module, run, plan, log, cancel)
     except (Cancelled, jrunner.JrunnerCancelled):
-        status, error = Status.CANCELLED, _why_cancelled()
+        status, error = cancel.stopped()
+        stopped = True
     except RunError as exc:
         status, error = Status.ERROR, str(exc)
         run.refused_by_guard = isinstance(exc, GuardRefused) and exc.forceable
+        retriable = isinstance(exc.__cause__, jrunner.JrunnerError) and not isinstance(exc, GuardRefused)
     except Exception as exc:
         logger.exception("run %s of %s failed", run.pk, module.name)
         status, error = Status.ERROR, f"unexpected {exc.__class__.__name__}: {exc}"
-    if status != Status.SUCCESS and (plan and plan.started or status == Status.CANCELLED):
-        status, error = _settle(module, run, plan, status, error, log)
+    if status != Status.SUCCESS and (plan and plan.started or stopped):
+        status, error, unchanged = _settle(module, run, plan, status, error, log)
+        retriable = retriable and unchanged
     if plan and plan.drop_error:
         status = Status.ERROR if status == Status.SUCCESS else status
         error = "; ".join(e for e in (error, plan.drop_error) if e)
@@ -183,13 +208,14 @@ def _run(module, run, log, cancel):
     if not run.dry_run:
         hook_error, stopped_hook = _run_hooks(module, run, status, log, cancel)
         if stopped_hook and status == Status.SUCCESS:
-            status = Status.CANCELLED
-            error = f"{_why_cancelled()} during hook {stopped_hook}; the merge had committed"
+            status, why = cancel.stopped()
+            error = f"{why} during hook {stopped_hook}; the merge had committed"
         elif stopped_hook:
-            error = f"{error}; {_why_cancelled()} during hook {stopped_hook}"
+            error = f"{error}; {cancel.stopped()[1]} during hook {stopped_hook}"
         elif hook_error and status == Status.SUCCESS:
             status, error = Status.ERROR, hook_error
     log.note(f"finished: {status}")
+    run.retriable = retriable and status == Status.ERROR
     _finish(run, status, error)
 
 
@@ -199,16 +225,17 @@ def _why_cancelled():
 
 def _settle(module, run, plan, status, error, log):
     """Say truthfully what a run that ended abnormally did to the destination: a cancel or a
-    failure may land after the merge committed, and then the run succeeded."""
+    failure may land after the merge committed, and then the run succeeded. Return (status,
+    error, whether the destination is known to be unchanged)."""
     if not (plan and plan.started) or plan.rolled_back:
-        return status, f"{error}; the destination is unchanged"
+        return status, f"{error}; the destination is unchanged", True
     committed, why = merge_committed(module, run.pk)
     if committed:
         log.note(f"{error}, but the merge had committed before it landed: the run succeeded")
-        return Status.SUCCESS, ""
+        return Status.SUCCESS, "", False
     if committed is None:
-        return status, f"{error}; whether the merge committed is unknown (checking failed: {why})"
-    return status, f"{error}; the destination is unchanged"
+        return status, f"{error}; whether the merge committed is unknown (checking failed: {why})", False
+    return status, f"{error}; the destination is unchanged", True
 
 
 # What a run learns while it runs, written when it finishes.
@@ -219,6 +246,7 @@ OUTCOME_FIELDS = [
     "rows_merged",
     "rows_marked",
     "refused_by_guard",
+    "retriable",
     "load_path",
     "hook_results",
     "stdout",
@@ -547,7 +575,7 @@ def _run_hooks(module, run, status, log, cancel):
     Return (an error for the first failure, the name of a hook a cancel stopped: the hooks after
     it do not run). The hooks of a run that was cancelled cannot be cancelled again."""
     wanted = [RunOn.ALWAYS, RunOn.SUCCESS if status == Status.SUCCESS else RunOn.FAILURE]
-    should_cancel = None if status == Status.CANCELLED else cancel
+    should_cancel = None if status == Status.CANCELLED or cancel.timed_out else cancel
     first_error = ""
     for hook in module.hooks.filter(enabled=True, run_on__in=wanted).order_by("run_order", "name"):
         conn = hook.target_connection()
@@ -557,7 +585,7 @@ def _run_hooks(module, run, status, log, cancel):
             jrunner.execute(conn, [hook.sql], lock_timeout=module.lock_timeout, should_cancel=should_cancel)
             result, error = "success", ""
         except jrunner.JrunnerCancelled:
-            log.note(f"  stopped: {_why_cancelled()}")
+            log.note(f"  stopped: {cancel.stopped()[1]}")
             run.hook_results.append(_hook_result(hook, "cancelled", "", started))
             return first_error, hook.name
         except (jrunner.JrunnerError, SecretError) as exc:

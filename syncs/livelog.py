@@ -67,9 +67,12 @@ class LiveLog:
         if time.monotonic() - self.last_write >= self.interval:
             self.flush()
 
-    def note(self, message):
-        """Add a timestamped line from the engine and save at once."""
+    def note(self, message, replace=None):
+        """Add a timestamped line from the engine and save at once; replace: a one-line message
+        replaces the last line when that one's message starts so (a state that changes)."""
         stamp = _stamp()
+        if replace and self.lines and self.lines[-1][len(stamp) + 1 :].startswith(replace):
+            self.lines.pop()
         for line in message.splitlines() or [""]:
             self.lines.append(f"{stamp} {line}")
             self._cap()

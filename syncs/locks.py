@@ -54,8 +54,9 @@ def settle_dead(module, holder, why):
     just before the process died: success when the bookkeeping row says so, else abandoned."""
     if holder.is_finished:
         return
+    # Abandoned with its merge known not to have committed, a run may be retried (syncs.retries).
     if holder.dry_run or JRUNNER_STARTED not in holder.live_log:
-        holder.abandon(why)
+        holder.abandon(why, retriable=True)
         return
     committed, failure = merge_committed(module, holder.pk)
     if committed:
@@ -64,7 +65,7 @@ def settle_dead(module, holder, why):
     elif committed is None:
         holder.abandon(f"{why}; whether its merge committed is unknown (checking failed: {failure})")
     else:
-        holder.abandon(f"{why}; its merge did not commit: the destination is unchanged")
+        holder.abandon(f"{why}; its merge did not commit: the destination is unchanged", retriable=True)
 
 
 def lock_holder(module):

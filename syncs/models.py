@@ -214,6 +214,24 @@ class Module(models.Model):
     max_delete_pct = percent_field(
         "Refuse a run that would delete (or mark) more than this share of the rows in scope.", default=10
     )
+    # Runs (syncs/retries.py, syncs/engine.py).
+    retries = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="How many times a run that failed before its merge committed (a connection refused or "
+        "dropped, a deadlock, a killed worker) is tried again.",
+    )
+    retry_delay = models.PositiveIntegerField(
+        default=60,
+        validators=[MinValueValidator(1)],
+        help_text="Seconds before the first retry; each next one waits twice as long as the one before.",
+    )
+    timeout = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Seconds a run may last before it is stopped and ends in error, the destination "
+        "unchanged; empty: no limit.",
+    )
     running_run = models.ForeignKey(
         "syncs.RunLog", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
@@ -615,6 +633,16 @@ class RunLog(RunRecord):
     live_log = models.TextField(blank=True)
     stdout = models.TextField(blank=True)
     stderr = models.TextField(blank=True)
+    # Retries (syncs/retries.py): the run this one tries again (a one-to-one: each failed run is
+    # retried at most once, whoever asks), its attempt number, and when it may start.
+    retry_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retry", editable=False
+    )
+    attempt = models.PositiveSmallIntegerField(default=1, editable=False)
+    start_after = models.DateTimeField(null=True, blank=True, editable=False)
+    # Ended by a failure a retry may cure: a database call failed, or its process died, before the
+    # merge committed.
+    retriable = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -645,6 +673,12 @@ class RunLog(RunRecord):
             rows = self.rows_merged if self.rows_merged is not None else (self.rows_staged or 0)
             self.module.add_to_trend(seconds, rows)
         return finished
+
+    def abandon(self, why, *, retriable=False):
+        """Finish the run whose process is gone; retriable: its merge is known not to have committed,
+        so syncs.retries may try it again."""
+        self.retriable = retriable
+        return self.finish(Status.ERROR, f"{ABANDONED}{why}", fields=["retriable"])
 
     @property
     def was_refused(self):

@@ -6,15 +6,17 @@ from procrastinate.contrib.django import app
 
 from syncs.engine import run_module
 from syncs.models import RunLog
+from syncs.retries import retry_if_due
 
 
 @app.task(name="run_module", pass_context=True)
 def execute_run(context, run_id):
-    """Execute the queued RunLog run_id in this worker; one cancelled while queued does not start."""
+    """Execute the queued RunLog run_id in this worker; one cancelled while queued does not start. A
+    failure a retry may cure queues its retry, a job deferred until its delay is over."""
     try:
         run = RunLog.objects.select_related("module").filter(pk=run_id).first()
         if run is not None:
-            run_module(
+            run = run_module(
                 run.module,
                 trigger=run.trigger,
                 dry_run=run.dry_run,
@@ -22,6 +24,7 @@ def execute_run(context, run_id):
                 triggered_by=run.triggered_by,
                 worker=context.worker_name,
             )
+            retry_if_due(run)
     finally:
         # This thread's own connections: the next job may run in another thread.
         connections.close_all()

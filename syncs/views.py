@@ -168,7 +168,8 @@ def module_unlock(request, module_id):
 
 @staff_required
 def run_detail(request, run_id):
-    run = get_object_or_404(RunLog.objects.select_related("module", "group_run__group"), pk=run_id)
+    runs = RunLog.objects.select_related("module", "group_run__group", "retry_of", "retry")
+    run = get_object_or_404(runs, pk=run_id)
     if request.htmx:
         return render(request, "syncs/run_detail.html#live", {"run": run})
     return render(request, "syncs/run_detail.html", {"run": run})

@@ -230,12 +230,31 @@ HookFormSet = inlineformset_factory(
 )
 
 
+# How the module's runs are stopped and tried again, on the module editor.
+RUN_FIELDS = ["timeout", "retries", "retry_delay"]
+
+
 class EditForm(CreateForm):
-    """The module editor's fields: the wizard's, plus whether the module runs at all."""
+    """The module editor's fields: the wizard's, plus whether the module runs at all, its timeout
+    and its retries."""
 
     class Meta(CreateForm.Meta):
-        fields = [*CreateForm.Meta.fields, "enabled"]
+        fields = [*CreateForm.Meta.fields, "enabled", *RUN_FIELDS]
+        labels = {**CreateForm.Meta.labels, "timeout": "Timeout (s)", "retry_delay": "Retry delay (s)"}
         help_texts = {"enabled": "A disabled module is skipped by its groups; it can still be run by hand."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out (a form posted without them): the model's defaults.
+        self.fields["retries"].required = self.fields["retry_delay"].required = False
+
+    def clean_retries(self):
+        value = self.cleaned_data["retries"]
+        return Module._meta.get_field("retries").default if value is None else value
+
+    def clean_retry_delay(self):
+        value = self.cleaned_data["retry_delay"]
+        return Module._meta.get_field("retry_delay").default if value is None else value
 
 
 class AddColumnForm(forms.Form):

@@ -4,6 +4,7 @@ from syncs.backfill import BackfillError, run_backfill
 from syncs.engine import run_module, stop_on_sigterm
 from syncs.models import Module, RunLog, Status, Trigger
 from syncs.notify import wait_for_notices
+from syncs.retries import retry_if_due
 
 
 def name_value(text):
@@ -82,6 +83,8 @@ class Command(BaseCommand):
                 run=run,
                 triggered_by=run.triggered_by,
             )
+            # Detached like this one: the retry's own process waits out the delay.
+            retry_if_due(run)
         else:
             module = Module.objects.filter(name=name).first()
             if module is None:
@@ -89,6 +92,11 @@ class Command(BaseCommand):
             if values:
                 return self.backfill(module, values, options["chunk"], options["resume"])
             run = run_module(module, trigger=Trigger.CLI, dry_run=dry_run, force=force)
+            # In the foreground, its retries too.
+            while (retry := retry_if_due(run, start=False)) is not None:
+                self.stdout.write(run.summary_line())
+                self.stdout.write(f"retrying as run {retry.pk} (attempt {retry.attempt})")
+                run = run_module(module, trigger=retry.trigger, run=retry)
         self.stdout.write(run.summary_line())
         if run.status not in (Status.SUCCESS, Status.DRY_RUN):
             raise CommandError(f"run {run.pk} ended {run.status}")

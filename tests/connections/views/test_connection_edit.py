@@ -139,3 +139,15 @@ def test_a_secrets_file_that_cannot_be_written_saves_nothing_and_says_what_to_do
     ]
     assert PASSWORD not in response.content.decode()
     assert not Connection.objects.exists()
+
+
+def test_a_cap_on_parallel_runs_is_saved_and_shown(staff_client, form, secrets_file):
+    staff_client.post(NEW, {**form, "max_parallel_runs": "2"})
+    connection = Connection.objects.get(name="erp")
+    assert connection.max_parallel_runs == 2
+    page = staff_client.get(edit_url(connection)).content.decode()
+    assert 'name="max_parallel_runs" value="2"' in page
+
+    staff_client.post(edit_url(connection), {**form, "max_parallel_runs": ""})
+    connection.refresh_from_db()
+    assert connection.max_parallel_runs is None

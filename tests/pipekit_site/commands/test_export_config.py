@@ -69,7 +69,11 @@ def build_everything(drivers):
         description="ERP: 'prod' replica\nread-only — ünïcode ✓",
     )
     dw = Connection.objects.create(
-        name="dw", driver=drivers["postgres"], jdbc_url="jdbc:postgresql:dw", staging_schema="stage"
+        name="dw",
+        driver=drivers["postgres"],
+        jdbc_url="jdbc:postgresql:dw",
+        staging_schema="stage",
+        max_parallel_runs=3,
     )
     orders = Module.objects.create(
         name="orders",
@@ -85,6 +89,9 @@ def build_everything(drivers):
         key_query="SELECT id, line FROM orders WHERE day >= '2024-01-01'",
         delete_scope="day >= '2024-01-01'",
         max_delete_pct=25,
+        timeout=3600,
+        retries=2,
+        retry_delay=30,
         source_query="SELECT id, line, note\nFROM orders\nWHERE updated_at >= '{since}'  \n-- tabs\there\n",
         columns=[
             {
@@ -168,6 +175,8 @@ def test_the_round_trip_keeps_every_value(drivers):
         assert getattr(after, field) == getattr(before, field), field
     for field in ["min_rows", "delete_missing", "key_query", "delete_scope", "max_delete_pct"]:
         assert getattr(after, field) == getattr(before, field), field
+    assert (after.timeout, after.retries, after.retry_delay) == (3600, 2, 30)
+    assert Connection.objects.get(name="dw").max_parallel_runs == 3
     events = Module.objects.get(name="events")
     assert (events.allow_empty, events.max_shrink_pct) == (True, 0)
     since = after.watermarks.get(name="since")

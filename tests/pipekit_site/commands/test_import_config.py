@@ -271,7 +271,8 @@ def test_a_bad_file_changes_nothing_and_names_every_problem(drivers, tmp_path):
         "connections[erp].password: A literal password is not stored. Empty, or a $NAME reference into the "
         "secrets file. Store the password itself with 'manage.py secrets set NAME' and enter $NAME here.",
         "modules[orders].colour: unknown key (known: name, description, source, dest, dest_table, strategy, "
-        "merge_key, enabled, full_refresh_clear, lock_timeout, notify, allow_empty, min_rows, "
+        "merge_key, enabled, full_refresh_clear, lock_timeout, timeout, retries, retry_delay, notify, "
+        "allow_empty, min_rows, "
         "max_shrink_pct, delete_missing, key_query, delete_scope, max_delete_pct, source_query, columns, "
         "watermarks, hooks)",
         "modules[orders].source: no connection named 'crm'",

@@ -52,6 +52,30 @@ def test_a_worker_killed_mid_load_has_its_run_abandoned_by_another_worker_with_t
     assert list(queue_jobs.values_list("status", flat=True)) == ["failed"]
 
 
+def test_a_worker_killed_mid_load_has_its_run_retried_on_another_worker(
+    make_slow_module, start_workers, wait_finished
+):
+    slow = make_slow_module()
+    Module.objects.filter(pk=slow.pk).update(retries=1, retry_delay=1)
+    [doomed] = start_workers("w1")
+    run = start_detached_run(slow, trigger="manual")
+    wait_logged(run, JRUNNER_STARTED)
+    RunLog.objects.filter(pk=run.pk).update(host="another-host")
+    start_workers("w2")
+
+    os.kill(doomed.pid, signal.SIGKILL)
+    doomed.wait()
+    # The source answers at once now: the retry loads its row.
+    Module.objects.filter(pk=slow.pk).update(source_query="SELECT 1 AS id")
+    wait_finished(RunLog.objects.filter(pk=run.pk))
+    retry = RunLog.objects.get(retry_of=run)
+    wait_finished(RunLog.objects.filter(pk=retry.pk))
+
+    retry.refresh_from_db()
+    assert (retry.status, retry.attempt, retry.worker) == (Status.SUCCESS, 2, "w2")
+    assert make_slow_module.dest_db.rows("SELECT id FROM public.slow ORDER BY id") == [(1,)]
+
+
 def died_doing_its_job():
     """Make the one queued job `doing` on a worker whose last heartbeat is a minute old: a worker
     that took the job and died."""

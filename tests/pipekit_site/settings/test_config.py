@@ -21,10 +21,15 @@ def test_defaults_put_state_under_var_next_to_the_config(tmp_path):
     assert conf["debug"] is False
     assert conf["run_retention_days"] == 90
     assert conf["executor"] == "local"
+    assert conf["max_parallel_runs"] == 4
 
 
 def test_runs_may_be_kept_longer(tmp_path):
     assert config.load(write(tmp_path, "run_retention_days: 400\n"))["run_retention_days"] == 400
+
+
+def test_a_host_may_run_more_runs_at_once(tmp_path):
+    assert config.load(write(tmp_path, "max_parallel_runs: 12\n"))["max_parallel_runs"] == 12
 
 
 def test_a_postgres_url_is_kept(tmp_path):
@@ -65,6 +70,8 @@ def test_the_queue_executor_on_sqlite_stops_pipekit_at_start_saying_why(tmp_path
         ("run_retention_days: ninety\n", "run_retention_days"),
         ("run_retention_days: yes\n", "run_retention_days"),
         ("executor: celery\n", "executor"),
+        ("max_parallel_runs: 0\n", "max_parallel_runs"),
+        ("max_parallel_runs: four\n", "max_parallel_runs"),
     ],
 )
 def test_a_bad_value_fails_naming_its_key(tmp_path, text, key):

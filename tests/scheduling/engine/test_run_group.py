@@ -216,3 +216,20 @@ def test_a_member_another_run_holds_is_not_started_and_the_group_run_says_so(mak
     assert two.error == f"not started: already running (run {holder.pk})"
     assert group_run.status == Status.ERROR
     assert group_run.error == f"two not started: already running (run {holder.pk})"
+
+
+def test_a_member_is_retried_in_the_group_before_the_next_member(make_group):
+    group = make_group("bad", "two")
+    group.modules.filter(name="bad").update(retries=1, retry_delay=1)
+
+    group_run = run_group(group, trigger="manual")
+
+    runs = list(group_run.runs.order_by("id"))
+    assert [(r.module.name, r.status, r.attempt) for r in runs] == [
+        ("bad", Status.ERROR, 1),
+        ("bad", Status.ERROR, 2),
+        ("two", Status.SUCCESS, 1),
+    ]
+    assert runs[1].retry_of == runs[0]
+    assert runs[1].started_at >= runs[0].finished_at
+    assert group_run.error == "1 of 2 modules failed: bad"

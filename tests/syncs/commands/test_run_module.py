@@ -162,3 +162,17 @@ def test_force_goes_with_a_name_not_a_queued_run(make_items_module):
 
     with pytest.raises(CommandError, match="--force goes with a module name"):
         call_command("run_module", "--run-id", str(run.pk), "--force")
+
+
+def test_a_run_by_name_runs_its_retries_in_the_terminal(make_items_module, capsys):
+    make_items_module(source_query="SELECT id, nope FROM items", retries=1, retry_delay=1)
+
+    with pytest.raises(CommandError, match="ended error"):
+        call_command("run_module", "items")
+
+    first, retry = RunLog.objects.order_by("id")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("items: error, 0 rows, ") and f"(run {first.pk})" in lines[0]
+    assert lines[1] == f"retrying as run {retry.pk} (attempt 2)"
+    assert lines[2].startswith("items: error, 0 rows, ") and f"(run {retry.pk})" in lines[2]
+    assert (retry.retry_of, retry.trigger, retry.status) == (first, "cli", Status.ERROR)

@@ -67,6 +67,8 @@ def module_form(dw, **fields):
         "full_refresh_clear": "delete",
         "delete_missing": "none",
         "max_delete_pct": "10",
+        "retries": "0",
+        "retry_delay": "60",
         "merge_key": "[]",
         "columns": '[{"id": "c1", "source_name": "id", "dest_name": "id", "dest_type": "bigint"}]',
         "enabled": "on",

@@ -222,3 +222,12 @@ def test_an_edit_made_meanwhile_by_someone_else_is_not_overwritten(staff_client,
     module.refresh_from_db()
     assert module.description == "theirs"
     assert [(c["old"], c["new"]) for c in response.context["changes"]] == [("theirs", "mine")]
+
+
+def test_the_timeout_and_retries_are_reviewed_then_saved(staff_client, module):
+    data = edit(staff_client, module, timeout="600", retries="2", retry_delay="30")
+
+    review = review_then_save(staff_client, module, data)
+
+    assert [row["what"] for row in review.context["changes"]] == ["Timeout", "Retries", "Retry delay"]
+    assert (module.timeout, module.retries, module.retry_delay) == (600, 2, 30)

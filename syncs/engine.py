@@ -497,6 +497,9 @@ def _load_staged(module, run, plan, log, cancel):
             **{f"-pre statement {i} of": f"creating key staging table {plan.keys}" for i in key_ddl},
             "-pre statement": f"creating staging table {plan.staging}",
             **{f"-post statement {i} of": _missing_step(module, plan) for i in missing},
+            # jrunner's Keys: which side's key query failed.
+            "key query:": f"reading the key query's keys on the source {module.source.name}",
+            "destination keys in scope:": _missing_step(module, plan),
             "-post statement": f"merging into {plan.table} (rolled back)",
         }
         with step(f"loading source rows into staging {plan.staging}", steps):

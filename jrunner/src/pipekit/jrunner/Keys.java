@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
+import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 
 /**
@@ -33,13 +34,26 @@ final class Keys {
     /** How many keys each side gave, and how many of the destination's the source lacks. */
     record Found(long source, long inScope, long missing) {}
 
+    /** How a failure of each side's query starts, so the caller can tell which one failed. */
+    static final String SOURCE = "key query: ";
+    static final String DEST = "destination keys in scope: ";
+
     private Keys() {}
+
+    /** Run step; a failure says which side's keys it was reading. */
+    private static <T> T naming(String side, Callable<T> step) throws Exception {
+        try {
+            return step.call();
+        } catch (SQLException e) {
+            throw new SQLException(side + Main.describe(e), e.getSQLState(), e);
+        }
+    }
 
     /** trim: the source's CHAR values lose their trailing blanks, as the load's rows do (-t). */
     static Found missing(Connection src, Db.Flavor source, String sourceSql, Connection dst, Db.Flavor dest,
             String destSql, String keyTable, boolean trim, Progress progress) throws Exception {
-        Verify.Described s = Verify.Described.of(src, sourceSql);
-        Verify.Described d = Verify.Described.of(dst, destSql);
+        Verify.Described s = naming(SOURCE, () -> Verify.Described.of(src, sourceSql));
+        Verify.Described d = naming(DEST, () -> Verify.Described.of(dst, destSql));
         if (s.labels().length != d.labels().length) {
             throw new SQLException("the key query returns " + s.labels().length + " columns but the destination's key has "
                 + d.labels().length + "; nothing was loaded");
@@ -53,10 +67,10 @@ final class Keys {
         try {
             long missing = 0;
             Found found;
-            try (Side sources = Side.open(src, source, Verify.inKeyOrder(src, source, sourceSql, s, key), s, trim,
-                     progress);
-                 Side dests = Side.open(dst, dest, Verify.inKeyOrder(dst, dest, destSql, d, key), d, false,
-                     new Progress(null));
+            try (Side sources = naming(SOURCE, () -> Side.open(src, source,
+                     Verify.inKeyOrder(src, source, sourceSql, s, key), s, trim, progress));
+                 Side dests = naming(DEST, () -> Side.open(dst, dest,
+                     Verify.inKeyOrder(dst, dest, destSql, d, key), d, false, new Progress(null)));
                  ObjectOutputStream out = new ObjectOutputStream(new BufferedOutputStream(Files.newOutputStream(spool)))) {
                 Object[] sr = unpad(sources.next(), padded);
                 Object[] dr = unpad(dests.next(), padded);

@@ -7,8 +7,9 @@
 # Each round deletes 10 rows at the source, then times, on the same destination table:
 #   the COPY pipe of the key column (id) into an empty table,
 #   the incremental module without delete_missing (nothing new: the fixed cost of a run),
-#   the same module with delete_missing: hard (nothing new; it loads every key and deletes the 10).
-# The added time is the second module's wall time minus the first's.
+#   the same module with delete_missing: hard (nothing new; it compares every key and deletes the 10).
+# The added time is the second module's wall time minus the first's; the last lines have the medians
+# and the fastest of each column.
 # Usage: bench/deletes.sh [ROWS] [ROUNDS]   (default 1000000 3). BENCH_PG_HOST / BENCH_PG_PORT /
 # BENCH_PG_USER say where PostgreSQL is (default 127.0.0.1:5432 as postgres, no password).
 set -euo pipefail
@@ -83,6 +84,16 @@ timed() {
     seconds "$t0" "$t1"
 }
 
+# The median of a list of numbers: one round on a shared machine can be far off.
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+least() { printf '%s\n' "$@" | sort -g | head -1; }
+pipes=()
+plains=()
+hards=()
+addeds=()
+
 echo "== $rows rows, PostgreSQL to PostgreSQL, $rounds rounds of 10 rows deleted at the source =="
 printf '%-6s %10s %14s %14s %10s %8s\n' round "key pipe" "inc, no del" "inc, hard del" added ratio
 for round in $(seq "$rounds"); do
@@ -93,8 +104,21 @@ for round in $(seq "$rounds"); do
     hard=$(timed $py manage.py run_module bench_del)
     added=$(echo "$hard - $plain" | bc -l | xargs printf '%.2f')
     printf '%-6s %10s %14s %14s %10s %8s\n' "$round" "$pipe" "$plain" "$hard" "$added" "$(ratio "$added" "$pipe")"
+    pipes+=("$pipe")
+    plains+=("$plain")
+    hards+=("$hard")
+    addeds+=("$added")
 done
-echo "(ratio: added time / key pipe; goal <= 1.50)"
+pipe=$(median "${pipes[@]}")
+added=$(median "${addeds[@]}")
+printf '%-6s %10s %14s %14s %10s %8s\n' median "$pipe" "" "" "$added" "$(ratio "$added" "$pipe")"
+pipe=$(least "${pipes[@]}")
+plain=$(least "${plains[@]}")
+hard=$(least "${hards[@]}")
+added=$(echo "$hard - $plain" | bc -l | xargs printf '%.2f')
+printf '%-6s %10s %14s %14s %10s %8s\n' best "$pipe" "$plain" "$hard" "$added" "$(ratio "$added" "$pipe")"
+echo "(ratio: added time / key pipe; goal <= 1.50. median: the median of each column; best: the"
+echo " fastest of each, the rounds least slowed by other work, added = best hard - best plain)"
 
 echo "-- the last hard-delete run's live log:"
 $py manage.py shell -c "

@@ -42,7 +42,10 @@ VERIFY_KEY_KINDS = {
 ROWS_READ = re.compile(r"^(\d+) rows read$", re.M)
 ROWS_STAGED = re.compile(r"^(\d+) rows staged$", re.M)
 ROWS_CLEARED = re.compile(r"^(\d+) rows cleared$", re.M)
-KEYS_LOADED = re.compile(r"^(\d+) keys loaded$", re.M)
+# -kq/-kd/-kt: the source's keys, the destination's in scope, and the destination's the source lacks.
+KEYS_READ = re.compile(r"^(\d+) keys read$", re.M)
+KEYS_IN_SCOPE = re.compile(r"^(\d+) destination keys in scope$", re.M)
+KEYS_MISSING = re.compile(r"^(\d+) keys missing at the source$", re.M)
 COUNT_LINE = re.compile(r"^\d+ rows (read|staged|cleared)$")
 # -confirm: jrunner holds the load's transaction open until it reads the answer on stdin.
 AWAITING_COMMIT = "awaiting commit"
@@ -76,8 +79,10 @@ class MigrateResult:
     rows_staged: int | None = None
     # With clear: the rows the table held before.
     rows_cleared: int | None = None
-    # With keys: the keys loaded.
+    # With keys: the source's keys read, the destination's in scope, and those the source lacks.
     keys: int | None = None
+    keys_in_scope: int | None = None
+    keys_missing: int | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,8 @@ class Counts:
     rows_cleared: int | None
     post_counts: list
     keys: int | None = None
+    keys_in_scope: int | None = None
+    keys_missing: int | None = None
 
     @classmethod
     def of(cls, stdout):
@@ -101,7 +108,9 @@ class Counts:
             first(ROWS_STAGED),
             first(ROWS_CLEARED),
             [int(count) for count in POST_COUNT.findall(stdout)],
-            first(KEYS_LOADED),
+            first(KEYS_READ),
+            first(KEYS_IN_SCOPE),
+            first(KEYS_MISSING),
         )
 
 
@@ -186,13 +195,15 @@ def migrate(
     confirm(Counts) is called after the post statements, before the commit, with the load's
     transaction still open: it returns None to commit, or a reason to roll everything back
     (jrunner then fails with "refused: …").
-    keys: (query, table): before the rows, load the query's rows into table in the same
-    transaction (MigrateResult.keys says how many).
+    keys: (source query, destination query, table): before the rows, compare the keys the two
+    queries return (read in key order on each side) and write the destination's keys the source
+    query lacks into table, in the same transaction (MigrateResult.keys, keys_in_scope and
+    keys_missing count them).
     on_line(line) gets each line jrunner prints, as it arrives, in the calling thread;
     should_cancel() is polled about every half second, and when it returns true jrunner's whole
     process group is killed and JrunnerCancelled raised; on_start(pid) gets jrunner's pid.
     """
-    with _sql_files([sql, *pre, *post, *([keys[0]] if keys else [])]) as files:
+    with _sql_files([sql, *pre, *post, *(keys[:2] if keys else [])]) as files:
         args = _source_args(source, lock_timeout) + ["-sq", files[0], "-dcu", dest.jdbc_url]
         if dest.username:
             args += ["-dcn", dest.username]
@@ -216,7 +227,7 @@ def migrate(
         for flag, path in zip(["-pre"] * len(pre) + ["-post"] * len(post), files[1:], strict=False):
             args += [flag, path]
         if keys:
-            args += ["-kq", files[-1], "-kt", keys[1]]
+            args += ["-kq", files[-2], "-kd", files[-1], "-kt", keys[2]]
         env = _env(source=source, dest=dest)
         stdout, stderr = _run(args, env, [source, dest], should_cancel, on_line, on_start, confirm)
     match = ROWS_WRITTEN.search(stdout)
@@ -234,6 +245,8 @@ def migrate(
         rows_staged=counts.rows_staged,
         rows_cleared=counts.rows_cleared,
         keys=counts.keys,
+        keys_in_scope=counts.keys_in_scope,
+        keys_missing=counts.keys_missing,
     )
 
 

@@ -499,14 +499,17 @@ def _load_direct(module, run, plan, log, cancel):
 def _load_staged(module, run, plan, log, cancel):
     """Create staging, load it and merge from it with one jrunner start, the fixed cost of a run.
 
-    A delete_missing module's keys load first, into the key staging table, in the same start and
-    transaction."""
+    A delete_missing module's keys are compared first, the destination's keys missing at the source
+    written into the key staging table, in the same start and transaction."""
     drops = [plan.drop, *([plan.keys_drop] if plan.keys else [])]
     post = plan.merge + plan.record + (drops if plan.drop_in_merge else [])
     pre = plan.keys_create + plan.create + plan.bookkeeping
-    keys = (module.key_query, plan.keys) if plan.keys else None
+    keys = (module.key_query, plan.scope_keys, plan.keys) if plan.keys else None
     if keys:
-        log.note(f"loading the key query's keys into {plan.keys}, then source rows (one transaction)")
+        log.note(
+            f"comparing the key query's keys with {plan.table}'s, writing those missing at the source "
+            f"into {plan.keys}, then loading source rows (one transaction)"
+        )
     log.note(
         f"loading source rows into staging {plan.staging} and merging into {plan.table} "
         f"({module.strategy}, in the load's transaction)"
@@ -515,13 +518,16 @@ def _load_staged(module, run, plan, log, cancel):
         # jrunner names a failing -pre or -post statement: staging DDL or merge, not the load.
         key_ddl = range(1, len(plan.keys_create) + 1)
         books = range(len(plan.keys_create) + len(plan.create) + 1, len(pre) + 1)
-        missing = [i for i, role in enumerate(plan.roles, 1) if role in ("in_scope", "deleted", "marked")]
+        missing = [i for i, role in enumerate(plan.roles, 1) if role in ("deleted", "marked")]
         steps = {
             **_load_steps(module),
             **{f"-pre statement {i} of": f"creating {COMMITS}" for i in books},
             **{f"-pre statement {i} of": f"creating key staging table {plan.keys}" for i in key_ddl},
             "-pre statement": f"creating staging table {plan.staging}",
             **{f"-post statement {i} of": _missing_step(module, plan) for i in missing},
+            # jrunner's Keys: which side's key query failed.
+            "key query:": f"reading the key query's keys on the source {module.source.name}",
+            "destination keys in scope:": _missing_step(module, plan),
             "-post statement": f"merging into {plan.table} (rolled back)",
         }
         with step(f"loading source rows into staging {plan.staging}", steps):

@@ -38,7 +38,7 @@ def refusal(module, plan, counts):
                     f"{table} from {before} to {staged} rows ({lost:.1f}% fewer)"
                 )
     if module.delete_missing != DeleteMissing.NONE:
-        in_scope = plan.count(counts.post_counts, "in_scope")
+        in_scope = counts.keys_in_scope
         role = "deleted" if module.delete_missing == DeleteMissing.HARD else "marked"
         going = plan.count(counts.post_counts, role)
         if in_scope and 100 * going / in_scope > module.max_delete_pct:

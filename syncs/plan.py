@@ -19,11 +19,14 @@ class Plan:
     bookkeeping: list = field(default_factory=list)
     record: list = field(default_factory=list)
     columns: str = ""
-    # What each merge statement's count means: "cleared", "in_scope", "deleted", "marked",
-    # "replaced" or "inserted" (see count).
+    # What each merge statement's count means: "cleared", "deleted", "marked", "replaced" or
+    # "inserted" (see count).
     roles: list = field(default_factory=list)
-    # delete_missing: the key staging table, its DDL (committed before the keys load) and its DROP.
+    # delete_missing: the key staging table (the destination's keys in scope that the source
+    # lacks), the destination's query for its keys in scope, the table's DDL (committed before the
+    # load) and its DROP.
     keys: str | None = None
+    scope_keys: str | None = None
     keys_create: list = field(default_factory=list)
     keys_drop: str | None = None
     keys_dropped: bool = False
@@ -96,13 +99,17 @@ def build_plan(module, run_id, direct=False, marked_at=""):
         roles = [role for role, _ in missing] + roles
         keys = {
             "keys": key_table,
+            "scope_keys": dialect.scope_keys_sql(
+                module.delete_missing, module.dest_table, module.merge_key, module.delete_scope
+            ),
             "keys_create": dialect.create_staging_sql(key_table, [by_name[k] for k in module.merge_key]),
             "keys_drop": dialect.drop_staging_sql(key_table),
         }
         keys_script = (
-            f"-- 0. create the key staging table; the same jrunner loads the key query's keys into "
-            f"{key_table} before the rows, in the load's transaction\n"
-            + "".join(f"{s};\n" for s in keys["keys_create"])
+            f"-- 0. create the key staging table; before the rows, the same jrunner reads the key "
+            f"query's keys and the destination's keys in scope\n-- ({keys['scope_keys']}), both in "
+            f"key order, and writes the destination's keys the source lacks into {key_table}, in the "
+            "load's transaction\n" + "".join(f"{s};\n" for s in keys["keys_create"])
         )
     drop = dialect.drop_staging_sql(staging)
     drops = [drop, keys["keys_drop"]] if keys else [drop]

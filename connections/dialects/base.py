@@ -429,17 +429,22 @@ class Dialect:
     def delete_missing_sql(self, mode, dest_table, keys, merge_key, scope="", marked_at=""):
         """Return [(role, statement)]: what a delete_missing merge runs before the incremental merge.
 
-        First ("in_scope") a count of the destination rows in scope (not yet marked, for soft),
-        so the run can tell what share goes; then the rows in scope whose merge key is not among
-        the loaded keys are deleted (mode "hard", role "deleted") or get deleted_at = marked_at
-        (mode "soft", role "marked"). scope: a condition on the destination's columns ('' for
-        every row); rows outside it are never touched."""
-        dest = self.qualify(dest_table)
+        keys holds the destination keys in scope the source no longer has (jrunner writes them,
+        see scope_keys_sql); the rows in scope with those keys are deleted (mode "hard", role
+        "deleted") or get deleted_at = marked_at (mode "soft", role "marked"). scope: a condition
+        on the destination's columns ('' for every row); rows outside it are never touched."""
         where = self._missing_scope(mode, scope)
         role = "deleted" if mode == "hard" else "marked"
-        count = f"SELECT count(*) FROM {dest}" + (f" WHERE {' AND '.join(where)}" if where else "")
         changes = self.missing_rows_sql(mode, dest_table, keys, merge_key, where, marked_at)
-        return [("in_scope", count), *((role, sql) for sql in changes)]
+        return [(role, sql) for sql in changes]
+
+    def scope_keys_sql(self, mode, dest_table, merge_key, scope=""):
+        """The destination's query for the merge keys of its rows in scope (not yet marked, for
+        soft), which jrunner compares with the source's key query."""
+        names = ", ".join(self.quote_identifier(k) for k in merge_key)
+        where = self._missing_scope(mode, scope)
+        sql = f"SELECT {names} FROM {self.qualify(dest_table)}"
+        return f"{sql} WHERE {' AND '.join(where)}" if where else sql
 
     def _missing_scope(self, mode, scope):
         where = [f"({scope})"] if scope.strip() else []
@@ -455,8 +460,9 @@ class Dialect:
         return f"UPDATE {dest} SET {self.quote_identifier(DELETED_AT)} = {self.literal(marked_at)}"
 
     def missing_rows_sql(self, mode, dest_table, keys, merge_key, where, marked_at):
-        """Plain equality for rows with a whole key, which the database can hash into an anti
-        join; the null-safe comparison (which nothing serves) only for rows with a NULL key part."""
+        """Plain equality for rows with a whole key, which the destination's key index serves for
+        the few missing keys; the null-safe comparison (which nothing serves) only for rows with a
+        NULL key part."""
         dest, stg = self.qualify(dest_table), self.qualify(keys)
         quoted = [self.quote_identifier(k) for k in merge_key]
         change = self.change_missing_sql(mode, dest_table, marked_at)
@@ -466,7 +472,7 @@ class Dialect:
         null_safe = " AND ".join(self.null_safe_equal(f"{KEYS}.{q}", f"{dest}.{q}") for q in quoted)
         return [
             f"{change} WHERE {' AND '.join([*where, whole])} "
-            f"AND NOT EXISTS (SELECT 1 FROM {stg} {KEYS} WHERE {equal})",
+            f"AND EXISTS (SELECT 1 FROM {stg} {KEYS} WHERE {equal})",
             f"{change} WHERE {' AND '.join([*where, f'({partial})'])} "
-            f"AND NOT EXISTS (SELECT 1 FROM {stg} {KEYS} WHERE {null_safe})",
+            f"AND EXISTS (SELECT 1 FROM {stg} {KEYS} WHERE {null_safe})",
         ]

@@ -88,18 +88,18 @@ class MariaDBDialect(Dialect):
         ]
 
     def missing_rows_sql(self, mode, dest_table, keys, merge_key, where, marked_at):
-        """One multi-table statement, left-joined on the null-safe <=> to the distinct keys, which
+        """One multi-table statement, joined on the null-safe <=> to the distinct keys, which
         MariaDB materializes with an index (see delete_matching_sql). The keys' columns are
         renamed so the scope's unqualified names can only mean the destination's."""
         quoted = [self.quote_identifier(k) for k in merge_key]
         picked = ", ".join(f"{q} AS pipekit_k{i}" for i, q in enumerate(quoted))
         on = " AND ".join(f"pipekit_dest.{q} <=> {KEYS}.pipekit_k{i}" for i, q in enumerate(quoted))
         joined = (
-            f"{self.qualify(dest_table)} pipekit_dest LEFT JOIN "
-            f"(SELECT DISTINCT {picked}, 1 AS pipekit_found FROM {self.qualify(keys)}) {KEYS} ON {on}"
+            f"{self.qualify(dest_table)} pipekit_dest JOIN "
+            f"(SELECT DISTINCT {picked} FROM {self.qualify(keys)}) {KEYS} ON {on}"
         )
-        condition = " AND ".join([f"{KEYS}.pipekit_found IS NULL", *where])
+        condition = f" WHERE {' AND '.join(where)}" if where else ""
         if mode == "hard":
-            return [f"DELETE pipekit_dest FROM {joined} WHERE {condition}"]
+            return [f"DELETE pipekit_dest FROM {joined}{condition}"]
         deleted_at = f"pipekit_dest.{self.quote_identifier(DELETED_AT)}"
-        return [f"UPDATE {joined} SET {deleted_at} = {self.literal(marked_at)} WHERE {condition}"]
+        return [f"UPDATE {joined} SET {deleted_at} = {self.literal(marked_at)}{condition}"]

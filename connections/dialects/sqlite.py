@@ -67,19 +67,17 @@ class SQLiteDialect(Dialect):
         )
 
     def missing_rows_sql(self, mode, dest_table, keys, merge_key, where, marked_at):
-        """NOT IN (subquery) for rows with a whole key, for the index SQLite builds once (see
-        delete_equal_keys_sql); the keys with a NULL part are left out of it, or NOT IN would
-        be NULL for every row and change none."""
+        """IN (subquery) for rows with a whole key, for the index SQLite builds once (see
+        delete_equal_keys_sql); the null-safe comparison only for rows with a NULL key part."""
         partial = super().missing_rows_sql(mode, dest_table, keys, merge_key, where, marked_at)[1]
         dest = self.qualify(dest_table)
         quoted = [self.quote_identifier(k) for k in merge_key]
         names = ", ".join(quoted)
         whole = " AND ".join(f"{dest}.{q} IS NOT NULL" for q in quoted)
-        staged_whole = " AND ".join(f"{q} IS NOT NULL" for q in quoted)
         change = self.change_missing_sql(mode, dest_table, marked_at)
         return [
             f"{change} WHERE {' AND '.join([*where, whole])} "
-            f"AND ({names}) NOT IN (SELECT {names} FROM {self.qualify(keys)} WHERE {staged_whole})",
+            f"AND ({names}) IN (SELECT {names} FROM {self.qualify(keys)})",
             partial,
         ]
 

@@ -139,27 +139,34 @@ def test_append_merge_sql_only_inserts():
     assert dialect.merge_sql("append", "sales.orders", "[pipekit_staging].[orders]", COLUMNS, []) == [INSERT]
 
 
-def test_delete_missing_sql_counts_the_scope_then_deletes_rows_whose_key_is_not_loaded():
+def test_delete_missing_sql_deletes_the_rows_in_scope_whose_key_is_missing_at_the_source():
     keys = dialect.key_staging_table("pipekit_staging", "orders")
     assert keys == "[pipekit_staging].[pipekit_keys_orders]"
     missing = dialect.delete_missing_sql("hard", "sales.orders", keys, ["Order Id"], "day >= '2024-01-01'")
     dest = "[sales].[orders]"
     assert missing == [
-        ("in_scope", f"SELECT count(*) FROM {dest} WHERE (day >= '2024-01-01')"),
         (
             "deleted",
             f"DELETE FROM {dest} WHERE (day >= '2024-01-01') AND {dest}.[Order Id] IS NOT NULL "
-            f"AND NOT EXISTS (SELECT 1 FROM {keys} pipekit_keys "
+            f"AND EXISTS (SELECT 1 FROM {keys} pipekit_keys "
             f"WHERE pipekit_keys.[Order Id] = {dest}.[Order Id])",
         ),
         (
             "deleted",
             f"DELETE FROM {dest} WHERE (day >= '2024-01-01') AND ({dest}.[Order Id] IS NULL) "
-            f"AND NOT EXISTS (SELECT 1 FROM {keys} pipekit_keys WHERE "
+            f"AND EXISTS (SELECT 1 FROM {keys} pipekit_keys WHERE "
             f"(pipekit_keys.[Order Id] = {dest}.[Order Id] "
             f"OR (pipekit_keys.[Order Id] IS NULL AND {dest}.[Order Id] IS NULL)))",
         ),
     ]
+
+
+def test_the_keys_in_scope_are_those_of_the_rows_in_scope():
+    assert (
+        dialect.scope_keys_sql("hard", "sales.orders", ["Order Id", "line"], "day >= '2024-01-01'")
+        == "SELECT [Order Id], [line] FROM [sales].[orders] WHERE (day >= '2024-01-01')"
+    )
+    assert dialect.scope_keys_sql("hard", "sales.orders", ["id"]) == "SELECT [id] FROM [sales].[orders]"
 
 
 def test_a_soft_delete_missing_marks_unmarked_rows_in_scope_with_the_runs_start():
@@ -167,11 +174,14 @@ def test_a_soft_delete_missing_marks_unmarked_rows_in_scope_with_the_runs_start(
     missing = dialect.delete_missing_sql(
         "soft", "sales.orders", keys, ["id"], marked_at="2026-11-29 23:00:00.000001"
     )
-    assert missing[0] == ("in_scope", "SELECT count(*) FROM [sales].[orders] WHERE [deleted_at] IS NULL")
-    assert [role for role, _ in missing[1:]] == ["marked", "marked"]
-    assert missing[1][1].startswith(
+    assert [role for role, _ in missing] == ["marked", "marked"]
+    assert missing[0][1].startswith(
         "UPDATE [sales].[orders] SET [deleted_at] = N'2026-11-29 23:00:00.000001' "
         "WHERE [deleted_at] IS NULL AND "
+    )
+    assert (
+        dialect.scope_keys_sql("soft", "sales.orders", ["id"])
+        == "SELECT [id] FROM [sales].[orders] WHERE [deleted_at] IS NULL"
     )
 
 

@@ -102,14 +102,16 @@ def test_a_table_holding_other_rows_than_those_read_fails_before_the_post_statem
 
 
 @pytest.mark.parametrize("refuse", [False, True])
-def test_keys_load_before_the_rows_in_the_same_transaction(make_connection, pg_db, pg_db2, refuse):
+def test_the_destination_keys_the_source_lacks_are_written_before_the_rows_in_the_same_transaction(
+    make_connection, pg_db, pg_db2, refuse
+):
     pg_db2.execute("CREATE TABLE t (i bigint)")
     pg_db2.execute("CREATE TABLE k (i bigint)")
     pg_db2.execute("INSERT INTO t VALUES (1), (2), (5)")
     seen = []
 
     def confirm(counts):
-        seen.append(counts.keys)
+        seen.append((counts.keys, counts.keys_in_scope, counts.keys_missing))
         return "no" if refuse else None
 
     def load():
@@ -119,8 +121,8 @@ def test_keys_load_before_the_rows_in_the_same_transaction(make_connection, pg_d
             make_connection(pg_db2, name="dst"),
             "t",
             bulk=True,
-            keys=("SELECT i FROM generate_series(1, 2) i", "k"),
-            post=["DELETE FROM t WHERE i NOT IN (SELECT i FROM k) AND i <> 9"],
+            keys=("SELECT i FROM generate_series(1, 2) i", "SELECT i FROM t", "k"),
+            post=["DELETE FROM t WHERE i IN (SELECT i FROM k)"],
             confirm=confirm,
         )
 
@@ -131,6 +133,6 @@ def test_keys_load_before_the_rows_in_the_same_transaction(make_connection, pg_d
         assert pg_db2.rows("SELECT count(*) FROM k") == [(0,)]
     else:
         result = load()
-        assert (result.keys, result.post_counts) == (2, [1])
+        assert (result.keys, result.keys_in_scope, result.keys_missing, result.post_counts) == (2, 3, 1, [1])
         assert sorted(pg_db2.rows("SELECT i FROM t")) == [(1,), (2,), (9,)]
-    assert seen == [2]
+    assert seen == [(2, 3, 1)]

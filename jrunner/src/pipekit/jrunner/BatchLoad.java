@@ -51,7 +51,11 @@ final class BatchLoad implements Migrate.Load {
 
     @Override
     public long load(Rows rows) throws SQLException {
-        int width = rows.width();
+        return insert(rows::next, rows.width());
+    }
+
+    /** Insert every row of rows (width values each) in batches; return how many went in. */
+    long insert(RowSource rows, int width) throws SQLException {
         int[] families = new int[width];
         for (int i = 0; i < width; i++) {
             families[i] = family(table.types()[i]);

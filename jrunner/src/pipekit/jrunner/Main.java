@@ -113,7 +113,7 @@ public final class Main {
     }
 
     /** Each file holds one statement; a trailing semicolon is dropped, as several drivers reject it. */
-    private static List<String> readSql(String flag, List<String> files) throws Options.UsageError {
+    static List<String> readSql(String flag, List<String> files) throws Options.UsageError {
         List<String> sql = new ArrayList<>();
         for (String f : files) {
             String text;

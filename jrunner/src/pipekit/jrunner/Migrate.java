@@ -65,8 +65,8 @@ final class Migrate {
         void ready(int width) throws SQLException;
     }
 
-    /** Run pre on the destination and commit; load (the keys first, when keysSql is given); run post;
-     *  commit the loads and post together. */
+    /** Run pre on the destination and commit; when keysSql is given, write the destination keys (-kd)
+     *  it lacks into the key table (Keys); load; run post; commit the keys, the load and post together. */
     static void run(Options o, String sql, String keysSql, List<String> pre, List<String> post, PrintStream out)
             throws Exception {
         Db.Flavor source = Db.flavor(o.sourceUrl);
@@ -83,10 +83,14 @@ final class Migrate {
                     dst.commit();
                 }
                 if (keysSql != null) {
-                    Table keys = Table.describe(dst, o.keysTable, null);
-                    Ready fits = width -> checkWidth(width, keys, null, o.keysTable);
-                    Loaded loaded = load(src, dst, source, dest, keysSql, keys, null, o, fits, out);
-                    out.println(loaded.rows() + " keys loaded");
+                    String destKeys = Main.readSql("-kd", List.of(o.keysDestFile)).get(0);
+                    Keys.Found found;
+                    try (Progress progress = new Progress(out)) {
+                        found = Keys.missing(src, source, keysSql, dst, dest, destKeys, o.keysTable, o.trim, progress);
+                    }
+                    out.println(found.source() + " keys read");
+                    out.println(found.inScope() + " destination keys in scope");
+                    out.println(found.missing() + " keys missing at the source");
                 }
                 Table table = Table.describe(dst, o.destTable, o.destColumns);
                 Ready ready = width -> {

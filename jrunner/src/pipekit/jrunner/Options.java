@@ -11,15 +11,16 @@ final class Options {
         "  jrunner -scu URL [-scn USER] [-scp PASS] -sq FILE -m                   metadata of the query's columns",
         "  jrunner -scu URL [-scn USER] [-scp PASS] -x -sq F1 [-sq F2 ...]        exec: one transaction",
         "  jrunner -scu URL ... -sq FILE -dcu URL [-dcn USER] [-dcp PASS] -dt TABLE [-c|-ct] [-t] [-b]   migrate",
-        "          [-dcols LIST] [-scols LIST] [-pre F1 ...] [-post F2 ...] [-count] [-confirm] [-kq FILE -kt TABLE]",
+        "          [-dcols LIST] [-scols LIST] [-pre F1 ...] [-post F2 ...] [-count] [-confirm] [-kq F1 -kd F2 -kt TABLE]",
         "          -dcols: the dest columns to load, by position (quoted, comma separated; default: the",
         "          table's first columns); -scols: the source column labels expected, in load order, one",
         "          per line (a missing one fails the load, extra ones are left out); -pre: dest statements",
         "          committed before the load; -post: dest statements in the load's transaction (a query",
         "          counts its first cell); -count: count TABLE after the load and fail unless it holds the",
         "          rows read; -confirm: before the commit print 'awaiting commit' and commit only when",
-        "          stdin answers 'commit'; -kq/-kt: first load the rows of the query in FILE into TABLE, in",
-        "          the same transaction (the keys of a delete), printing 'N keys loaded'",
+        "          stdin answers 'commit'; -kq/-kd/-kt: first compare the keys of -kq (a source query) with",
+        "          those of -kd (a destination query), both in key order, and write the -kd keys the source",
+        "          lacks into TABLE, in the same transaction (the keys of a delete)",
         "  jrunner -scu URL ... -sq FILE [-scols LIST] -dcu URL [-dcn USER] [-dcp PASS] -dq FILE -vk KEYS   verify",
         "          compare the rows of -sq (its -scols columns) with those of -dq, a query on the",
         "          destination, by position, keyed by the KEYS columns (1-based, comma separated); reads only",
@@ -55,6 +56,7 @@ final class Options {
     int[] verifyKey;
     String destColumns;
     String keysFile;
+    String keysDestFile;
     String keysTable;
     String[] sourceColumns;
     int lockTimeout;
@@ -86,6 +88,7 @@ final class Options {
                 case "-vk" -> o.verifyKey = positions(value(args, ++i, flag), flag);
                 case "-dcols" -> o.destColumns = value(args, ++i, flag);
                 case "-kq" -> o.keysFile = value(args, ++i, flag);
+                case "-kd" -> o.keysDestFile = value(args, ++i, flag);
                 case "-kt" -> o.keysTable = value(args, ++i, flag);
                 case "-scols" -> o.sourceColumns = SourceColumns.parse(value(args, ++i, flag));
                 case "-lt" -> o.lockTimeout = seconds(value(args, ++i, flag), flag);
@@ -147,15 +150,15 @@ final class Options {
             if (o.destTable == null) {
                 throw new UsageError("missing -dt (destination table for -dcu)");
             }
-            if ((o.keysFile == null) != (o.keysTable == null)) {
-                throw new UsageError("-kq and -kt go together");
+            if ((o.keysFile == null) != (o.keysTable == null) || (o.keysFile == null) != (o.keysDestFile == null)) {
+                throw new UsageError("-kq, -kd and -kt go together");
             }
         } else {
             String stray = o.truncate ? "-ct" : o.clear ? "-c" : o.trim ? "-t" : o.bulk ? "-b"
                 : o.destUser != null ? "-dcn" : o.destPassword != null ? "-dcp"
                 : o.destColumns != null ? "-dcols" : o.sourceColumns != null ? "-scols"
                 : o.count ? "-count" : o.confirm ? "-confirm"
-                : o.keysFile != null ? "-kq" : o.keysTable != null ? "-kt"
+                : o.keysFile != null ? "-kq" : o.keysDestFile != null ? "-kd" : o.keysTable != null ? "-kt"
                 : !o.preFiles.isEmpty() ? "-pre"
                 : !o.postFiles.isEmpty() ? "-post" : null;
             if (stray != null) {

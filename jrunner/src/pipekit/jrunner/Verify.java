@@ -70,7 +70,7 @@ final class Verify {
     }
 
     /** The labels and JDBC types of a query's result columns. */
-    private record Described(String[] labels, int[] types) {
+    record Described(String[] labels, int[] types) {
         static Described of(Connection c, String sql) throws SQLException {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ResultSetMetaData md = ps.getMetaData();
@@ -126,7 +126,7 @@ final class Verify {
         };
     }
 
-    private static boolean isText(int type) {
+    static boolean isText(int type) {
         return switch (type) {
             case Types.CHAR, Types.VARCHAR, Types.LONGVARCHAR, Types.NCHAR, Types.NVARCHAR, Types.LONGNVARCHAR,
                 Types.CLOB, Types.NCLOB -> true;
@@ -189,7 +189,7 @@ final class Verify {
     /** Fail unless row comes after last in the order the merge compares keys in: as the other side's
      *  current row (other, null once that side ended) reads them, for a key given as text on one side
      *  and as numbers (say) on the other sorts one way in its database and another way here. */
-    private static void checkOrder(Object[] last, Object[] row, Object[] other, int[] key, String side)
+    static void checkOrder(Object[] last, Object[] row, Object[] other, int[] key, String side)
             throws SQLException {
         if (last == null) {
             return;

@@ -119,6 +119,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 changes=0
+workers_started=no
 report() { # report STEP ok|changed|skipped [why]
     printf '%-16s %s%s\n' "$1" "$2" "${3:+ ($3)}"
     [ "$2" != changed ] || changes=$((changes + 1))
@@ -145,8 +146,9 @@ write_secret_file() { # write_secret_file PATH < content; never replaces an exis
 }
 
 step_packages() {
-    local out
-    out=$("$src/scripts/system-packages.sh" make rsync cron nginx ssl-cert && make -s --no-print-directory -C "$src" system)
+    local out packages=(make rsync cron)
+    [ $web = no ] || packages+=(nginx ssl-cert)
+    out=$("$src/scripts/system-packages.sh" "${packages[@]}" && make -s --no-print-directory -C "$src" system)
     if [ -n "$out" ]; then
         echo "$out"
         report packages changed
@@ -396,6 +398,7 @@ step_workers() {
     [ ${#enable[@]} -eq 0 ] || systemctl enable --quiet "${enable[@]}"
     [ ${#start[@]} -eq 0 ] || systemctl start "${start[@]}"
     [ ${#again[@]} -eq 0 ] || systemctl restart "${again[@]}"
+    [ $((${#start[@]} + ${#again[@]})) -eq 0 ] || workers_started=yes
     detail="$(wc -w <<<"$wanted_workers") running"
     [ ${#stop[@]} -eq 0 ] || detail+=", ${#stop[@]} stopped"
     [ ${#start[@]} -eq 0 ] || detail+=", ${#start[@]} started"
@@ -432,13 +435,18 @@ step_nginx() {
 }
 
 step_doctor() {
-    local out
-    if out=$("$manage" doctor 2>&1); then
-        report doctor ok
-    else
-        echo "$out" >&2
-        die "manage.py doctor found a problem (above)"
-    fi
+    local out tries=1
+    # Workers started a moment ago may not have been seen alive yet: give them half a minute.
+    [ $workers_started = no ] || tries=15
+    until out=$("$manage" doctor 2>&1); do
+        tries=$((tries - 1))
+        if [ $tries -eq 0 ]; then
+            echo "$out" >&2
+            die "manage.py doctor found a problem (above)"
+        fi
+        sleep 2
+    done
+    report doctor ok
 }
 
 echo "Pipekit: $src -> $prefix (user $user, server $server_name)"

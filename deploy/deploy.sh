@@ -4,6 +4,7 @@
 # line says whether anything changed.
 #
 #   sudo deploy/deploy.sh [--prefix DIR] [--user NAME] [--server-name NAME] [--http] [--no-services]
+#                         [--workers N] [--no-web]
 #
 #   --prefix DIR        install here (default /opt/pipekit; env PIPEKIT_PREFIX)
 #   --user NAME         service user and group (default pipekit; env PIPEKIT_USER)
@@ -11,9 +12,14 @@
 #   --http              plain-HTTP test install: the first config gets https: false
 #   --no-services       leave systemd and nginx alone (env PIPEKIT_NO_SERVICES=1); also
 #                       automatic when systemd is not running
+#   --workers N         run N run workers here, pipekit-worker@1 … @N (env PIPEKIT_WORKERS);
+#                       needs executor: queue in config.yaml. 0 stops and disables them all;
+#                       without the option, the workers enabled or running here stay so
+#   --no-web            a host for workers only: no web service, nginx site or static files
+#                       (env PIPEKIT_NO_WEB=1)
 #
 # Layout: DIR/app (the code), DIR/venv, DIR/etc (config.yaml, secret_key and the rendered
-# systemd unit and nginx site, root's), DIR/etc/secrets/secrets.env (the service user's, so
+# systemd units and nginx site, root's), DIR/etc/secrets/secrets.env (the service user's, so
 # the connection page can set passwords), DIR/var (state database, service user's home),
 # DIR/bin/pipekit-manage (manage.py for this installation).
 set -euo pipefail
@@ -28,6 +34,9 @@ server_name=${PIPEKIT_SERVER_NAME:-$(hostname -f 2>/dev/null || hostname)}
 https=true
 services=yes
 [ "${PIPEKIT_NO_SERVICES:-}" = 1 ] && services=no
+workers=${PIPEKIT_WORKERS:-}
+web=yes
+[ "${PIPEKIT_NO_WEB:-}" = 1 ] && web=no
 
 die() { echo "deploy.sh: $*" >&2; exit 1; }
 
@@ -38,6 +47,8 @@ while [ $# -gt 0 ]; do
         --server-name) server_name=${2:?--server-name needs a host name}; shift 2 ;;
         --http) https=false; shift ;;
         --no-services) services=no; shift ;;
+        --workers) workers=${2:?--workers needs a number}; shift 2 ;;
+        --no-web) web=no; shift ;;
         -h | --help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
         *) die "unknown option $1 (see --help)" ;;
     esac
@@ -47,6 +58,10 @@ done
 [[ $prefix =~ ^/[A-Za-z0-9._/-]+$ ]] || die "--prefix must be an absolute path of letters, digits, . _ - /"
 [[ $user =~ ^[a-z_][a-z0-9_-]{0,30}$ ]] || die "--user must be a lower-case user name"
 [[ $server_name =~ ^[A-Za-z0-9.-]+$ ]] || die "--server-name must be a host name"
+if [ -n "$workers" ]; then
+    [[ $workers =~ ^[0-9]{1,2}$ ]] || die "--workers must be a number from 0 to 99"
+    workers=$((10#$workers))
+fi
 [ "$(id -u)" -eq 0 ] || die "run as root: it creates the service user and installs into $prefix"
 prefix=${prefix%/}
 group=$user
@@ -56,10 +71,55 @@ etc=$prefix/etc
 var=$prefix/var
 config=$etc/config.yaml
 manage=$prefix/bin/pipekit-manage
+no_systemd=""
+if [ $services = no ]; then
+    no_systemd=--no-services
+elif [ ! -d /run/systemd/system ]; then
+    no_systemd="systemd is not running"
+fi
+
+worker_instances() { # the numbers of the pipekit-worker@ instances enabled or running here
+    [ -z "$no_systemd" ] || return 0
+    {
+        ls /etc/systemd/system/multi-user.target.wants/ || true
+        systemctl list-units --plain --no-legend --state=active 'pipekit-worker@*.service' || true
+    } 2>/dev/null | cut -d' ' -f1 | sed -n 's/^pipekit-worker@\([0-9]\{1,\}\)\.service$/\1/p' | sort -n -u
+}
+current_workers=$(worker_instances)
+# The workers this deploy leaves running: 1 … N, or without --workers the ones here now.
+wanted_workers=$current_workers
+[ -z "$workers" ] || wanted_workers=$(seq 1 "$workers")
+
+require_queue_executor() {
+    # Checked before anything changes, by the config loader of the code being deployed: a
+    # worker refuses to start with executor: local, and systemd would restart it forever.
+    [ -f "$config" ] && [ -x "$venv/bin/python" ] ||
+        die "--workers: nothing is installed in $prefix yet. Deploy without --workers first, set database: postgres://… and executor: queue in $config (README.md, \"Scale out\"), then deploy again with --workers"
+    local executor
+    executor=$(cd "$src" && PIPEKIT_CONFIG=$config "$venv/bin/python" -c '
+import sys
+from django.core.exceptions import ImproperlyConfigured
+from pipekit_site.config import load
+try:
+    print(load()["executor"])
+except ImproperlyConfigured as exc:
+    sys.exit(str(exc))' 2>&1) || die "$executor"
+    [ "$executor" = queue ] && return
+    if [ -n "$workers" ]; then
+        die "--workers $workers needs executor: queue, but $config says executor: $executor: runs are then processes of their own on the host that starts them, and a worker would never get one. Set database: postgres://… and executor: queue there (README.md, \"Scale out\"), or deploy without --workers"
+    fi
+    die "$config says executor: $executor, but workers run here ($(printf 'pipekit-worker@%s ' $wanted_workers | sed 's/ $//')). Set executor: queue there, or stop them with --workers 0"
+}
+[ -z "$wanted_workers" ] || require_queue_executor
+if [ $web = no ] && [ -z "$no_systemd" ] && systemctl is-enabled --quiet pipekit 2>/dev/null; then
+    die "--no-web: the pipekit web service is enabled on this host. Stop it first (systemctl disable --now pipekit; rm /etc/nginx/sites-enabled/pipekit; systemctl reload nginx), or deploy without --no-web"
+fi
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 changes=0
+workers_started=no
 report() { # report STEP ok|changed|skipped [why]
     printf '%-16s %s%s\n' "$1" "$2" "${3:+ ($3)}"
     [ "$2" != changed ] || changes=$((changes + 1))
@@ -86,8 +146,9 @@ write_secret_file() { # write_secret_file PATH < content; never replaces an exis
 }
 
 step_packages() {
-    local out
-    out=$("$src/scripts/system-packages.sh" make rsync cron nginx ssl-cert && make -s --no-print-directory -C "$src" system)
+    local out packages=(make rsync cron)
+    [ $web = no ] || packages+=(nginx ssl-cert)
+    out=$("$src/scripts/system-packages.sh" "${packages[@]}" && make -s --no-print-directory -C "$src" system)
     if [ -n "$out" ]; then
         echo "$out"
         report packages changed
@@ -261,19 +322,32 @@ step_crontab() {
 }
 
 step_render() {
-    # The unit and site as installed here; the services step copies them into /etc.
-    sed -e "s#/opt/pipekit#$prefix#g" -e "s/^User=pipekit$/User=$user/" -e "s/^Group=pipekit$/Group=$group/" \
-        "$app/deploy/pipekit.service" >"$tmp/pipekit.service"
+    # The units and site as installed here; the services steps copy them into /etc.
+    local unit changed=no
+    for unit in pipekit.service pipekit-worker@.service; do
+        sed -e "s#/opt/pipekit#$prefix#g" -e "s/^User=pipekit$/User=$user/" -e "s/^Group=pipekit$/Group=$group/" \
+            "$app/deploy/$unit" >"$tmp/$unit"
+        install_file "$tmp/$unit" "$etc/$unit" 644 && changed=yes
+    done
     sed -e "s#/opt/pipekit#$prefix#g" -e "s/^\( *server_name\) .*;/\1 $server_name;/" \
         "$app/deploy/nginx/pipekit.conf" >"$tmp/pipekit.nginx"
-    local changed=no
-    install_file "$tmp/pipekit.service" "$etc/pipekit.service" 644 && changed=yes
     install_file "$tmp/pipekit.nginx" "$etc/nginx-pipekit.conf" 644 && changed=yes
-    [ $changed = yes ] && report "unit, site" changed || report "unit, site" ok
+    [ $changed = yes ] && report "units, site" changed || report "units, site" ok
 }
 
-step_systemd() {
-    local restart=$code_changed unit
+step_cron() {
+    if systemctl is-enabled --quiet cron; then report "enable cron" ok; else
+        systemctl enable --quiet cron
+        report "enable cron" changed
+    fi
+    if systemctl is-active --quiet cron; then report "cron" ok; else
+        systemctl start cron
+        report "cron" changed started
+    fi
+}
+
+step_web_service() {
+    local restart=$code_changed
     if install_file "$etc/pipekit.service" /etc/systemd/system/pipekit.service 644; then
         systemctl daemon-reload
         restart=yes
@@ -281,15 +355,9 @@ step_systemd() {
     else
         report "systemd unit" ok
     fi
-    for unit in cron pipekit; do
-        if systemctl is-enabled --quiet $unit; then report "enable $unit" ok; else
-            systemctl enable --quiet $unit
-            report "enable $unit" changed
-        fi
-    done
-    if systemctl is-active --quiet cron; then report "cron" ok; else
-        systemctl start cron
-        report "cron" changed started
+    if systemctl is-enabled --quiet pipekit; then report "enable pipekit" ok; else
+        systemctl enable --quiet pipekit
+        report "enable pipekit" changed
     fi
     # Restarting is safe while loads run: the unit's KillMode=process spares them.
     if ! systemctl is-active --quiet pipekit; then
@@ -300,6 +368,45 @@ step_systemd() {
         report "service" changed restarted
     else
         report "service" ok
+    fi
+}
+
+step_workers() {
+    local restart=$code_changed i unit detail stop=() enable=() start=() again=()
+    if install_file "$etc/pipekit-worker@.service" /etc/systemd/system/pipekit-worker@.service 644; then
+        systemctl daemon-reload
+        restart=yes
+        report "worker unit" changed
+    else
+        report "worker unit" ok
+    fi
+    for i in $current_workers; do
+        grep -qx "$i" <<<"$wanted_workers" || stop+=("pipekit-worker@$i")
+    done
+    for i in $wanted_workers; do
+        unit=pipekit-worker@$i
+        systemctl is-enabled --quiet "$unit" || enable+=("$unit")
+        if ! systemctl is-active --quiet "$unit"; then
+            start+=("$unit")
+        elif [ $restart = yes ]; then
+            again+=("$unit")
+        fi
+    done
+    # Each stop waits for the worker's graceful stop (its run finishes or is cancelled cleanly);
+    # one systemctl call for all of them stops them at the same time.
+    [ ${#stop[@]} -eq 0 ] || systemctl disable --now --quiet "${stop[@]}"
+    [ ${#enable[@]} -eq 0 ] || systemctl enable --quiet "${enable[@]}"
+    [ ${#start[@]} -eq 0 ] || systemctl start "${start[@]}"
+    [ ${#again[@]} -eq 0 ] || systemctl restart "${again[@]}"
+    [ $((${#start[@]} + ${#again[@]})) -eq 0 ] || workers_started=yes
+    detail="$(wc -w <<<"$wanted_workers") running"
+    [ ${#stop[@]} -eq 0 ] || detail+=", ${#stop[@]} stopped"
+    [ ${#start[@]} -eq 0 ] || detail+=", ${#start[@]} started"
+    [ ${#again[@]} -eq 0 ] || detail+=", ${#again[@]} restarted"
+    if [ $((${#stop[@]} + ${#enable[@]} + ${#start[@]} + ${#again[@]})) -eq 0 ]; then
+        report workers ok "$detail"
+    else
+        report workers changed "$detail"
     fi
 }
 
@@ -328,13 +435,18 @@ step_nginx() {
 }
 
 step_doctor() {
-    local out
-    if out=$("$manage" doctor 2>&1); then
-        report doctor ok
-    else
-        echo "$out" >&2
-        die "manage.py doctor found a problem (above)"
-    fi
+    local out tries=1
+    # Workers started a moment ago may not have been seen alive yet: give them half a minute.
+    [ $workers_started = no ] || tries=15
+    until out=$("$manage" doctor 2>&1); do
+        tries=$((tries - 1))
+        if [ $tries -eq 0 ]; then
+            echo "$out" >&2
+            die "manage.py doctor found a problem (above)"
+        fi
+        sleep 2
+    done
+    report doctor ok
 }
 
 echo "Pipekit: $src -> $prefix (user $user, server $server_name)"
@@ -352,18 +464,22 @@ step_manage_command
 code_changed=no
 [ "$changes" -eq "$before_code" ] || code_changed=yes
 step_migrate
-step_static
+if [ $web = yes ]; then step_static; else report "static files" skipped --no-web; fi
 step_drivers
 step_crontab
 step_render
-if [ $services = no ]; then
-    report systemd skipped "--no-services"
-    report nginx skipped "--no-services"
-elif [ ! -d /run/systemd/system ]; then
-    report systemd skipped "systemd is not running"
-    report nginx skipped "systemd is not running"
+if [ -n "$no_systemd" ]; then
+    report systemd skipped "$no_systemd"
 else
-    step_systemd
+    step_cron
+    if [ $web = yes ]; then step_web_service; else report "web service" skipped --no-web; fi
+    step_workers
+fi
+if [ $web = no ]; then
+    report nginx skipped --no-web
+elif [ -n "$no_systemd" ]; then
+    report nginx skipped "$no_systemd"
+else
     step_nginx
 fi
 step_doctor

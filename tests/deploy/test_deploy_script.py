@@ -7,16 +7,23 @@ import pwd
 import re
 import shutil
 import subprocess
-import tempfile
-import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.deploy.helpers import free_port, http_get, project_env, stop, wait_for_port
-from tests.paths import ROOT
+from tests.deploy.helpers import (
+    deploy,
+    free_port,
+    http_get,
+    installation,
+    manage,
+    project_env,
+    start_unit,
+    stop,
+    unit_settings,
+    wait_for_port,
+)
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="deploy.sh creates a system user: run as root")
 
@@ -32,47 +39,6 @@ class Deployment:
 
     def manage(self, *args, **kwargs):
         return manage(self.prefix, *args, **kwargs)
-
-
-def manage(prefix, *args, **kwargs):
-    """Run the installation's pipekit-manage as root, as an operator does."""
-    command = [prefix / "bin" / "pipekit-manage", *args]
-    return subprocess.run(command, env=project_env(), capture_output=True, text=True, **kwargs)
-
-
-def unit_settings(path):
-    """The Key=Value lines of a systemd unit file, as a dict."""
-    lines = path.read_text().splitlines()
-    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
-
-
-def deploy(source, prefix, user):
-    args = ["--prefix", prefix, "--user", user, "--server-name", "pipekit.test", "--http"]
-    if Path("/run/systemd/system").exists():
-        args.append("--no-services")  # never touch a real host's services from a test
-    return subprocess.run(
-        [source / "deploy" / "deploy.sh", *args], env=project_env(), capture_output=True, text=True
-    )
-
-
-@contextmanager
-def installation():
-    """A snapshot of this tree, a prefix and a service user name; all removed afterwards."""
-    top = Path(tempfile.mkdtemp(prefix="pipekit-deploy-"))
-    top.chmod(0o755)  # the service user must reach the prefix inside
-    user = f"pk{uuid.uuid4().hex[:8]}"
-    source, prefix = top / "source", top / "pipekit"
-    # A snapshot, so an edit to the work tree between the runs is not a change.
-    subprocess.run(
-        ["rsync", "-a", "--filter=:- .gitignore", "--exclude=/.git/", f"{ROOT}/", f"{source}/"], check=True
-    )
-    try:
-        yield source, prefix, user
-    finally:
-        subprocess.run(["crontab", "-u", user, "-r"], capture_output=True)
-        subprocess.run(["userdel", user], capture_output=True)
-        subprocess.run(["groupdel", user], capture_output=True)
-        shutil.rmtree(top)
 
 
 @pytest.fixture(scope="module")
@@ -210,27 +176,17 @@ def test_the_unit_may_write_the_state_and_secrets_directories_alone(deployed):
 
 
 def test_the_unit_runs_gunicorn_as_the_service_user_serving_health(deployed, tmp_path):
-    unit = unit_settings(deployed.prefix / "etc" / "pipekit.service")
-    env_name, env_value = unit["Environment"].split("=", 1)
+    path = deployed.prefix / "etc" / "pipekit.service"
     port = free_port()
     log = tmp_path / "gunicorn.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            ["runuser", "-u", unit["User"], "--", "env", f"{env_name}={env_value}"]
-            + unit["ExecStart"].split()
-            + ["--bind", f"127.0.0.1:{port}"],
-            cwd=unit["WorkingDirectory"],
-            env=project_env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_unit(path, log, "--bind", f"127.0.0.1:{port}")
     try:
         wait_for_port(port, process, log)
         status, _, body = http_get(port, "/health")
     finally:
         stop(process)
 
-    assert unit["User"] == deployed.user
+    assert unit_settings(path)["User"] == deployed.user
     assert status == 200, body
     assert json.loads(body)["status"] == "ok"
 

@@ -8,7 +8,7 @@ PG_STATE_TESTS := tests/pipekit_site tests/connections/models tests/syncs/models
 	tests/scheduling/models tests/scheduling/engine/test_fire_schedules.py \
 	tests/syncs/views/test_run_history.py tests/syncs/views/test_module_list.py
 # Tests that run only with the run queue (executor: queue, on a PostgreSQL state database).
-QUEUE_TESTS := tests/pipekit_site/commands/test_worker.py
+QUEUE_TESTS := tests/pipekit_site/commands/test_worker.py tests/pipekit_site/commands/test_worker_warm_jrunner.py
 
 .PHONY: setup system run test lint jrunner
 

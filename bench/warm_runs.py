@@ -30,6 +30,9 @@ def run_once(module):
     while RunLog.objects.filter(pk=run.pk, status__in=Status.unfinished()).exists():
         time.sleep(0.005)
     waited = time.monotonic() - enqueued
+    # The lock is released just after the run is recorded finished.
+    while Module.objects.filter(pk=module.pk, running_run__isnull=False).exists():
+        time.sleep(0.005)
     run.refresh_from_db()
     if run.status != Status.SUCCESS:
         sys.exit(f"run {run.pk} ended {run.status}: {run.error}")

@@ -2,6 +2,8 @@
 cancel as a fresh one, nothing of one call left for the next, recycling and replacement."""
 
 import contextlib
+import json
+import subprocess
 import time
 from pathlib import Path
 
@@ -285,3 +287,55 @@ def test_a_password_reaches_the_warm_jvm_in_its_request_only_and_never_shows(
 
     assert SECRET not in str(failure.value) + failure.value.stderr
     assert SECRET.encode() not in cmdline + environ
+
+
+def test_a_warm_jvm_whose_caller_is_killed_cancels_its_call_and_commits_nothing(
+    settings, tmp_path, pg_db, pg_db2
+):
+    pg_db2.execute("CREATE TABLE t (i bigint, s text)")
+    pg_db2.execute("INSERT INTO t VALUES (-1, 'kept')")
+    sql = tmp_path / "slow.sql"
+    sql.write_text(SLOW_COPY)
+    # A caller that can be killed while we keep the JVM's stdin open: only JRUNNER_WATCH_PARENT is
+    # left to stop it (sh gives a background job /dev/null for stdin unless told otherwise).
+    caller = subprocess.Popen(
+        [
+            "sh",
+            "-c",
+            'exec 3<&0; JRUNNER_WATCH_PARENT=$$ "$0" --serve <&3 & echo $!; wait',
+            str(settings.PIPEKIT_JRUNNER),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    jvm = int(caller.stdout.readline())
+    args = [
+        "-scu",
+        pg_db.jdbc_url,
+        "-scn",
+        "postgres",
+        "-sq",
+        str(sql),
+        "-dcu",
+        pg_db2.jdbc_url,
+        "-dcn",
+        "postgres",
+    ]
+    request = {"call": [*args, "-dt", "t", "-c", "-b"], "env": {}}
+    caller.stdin.write(json.dumps(request).encode() + b"\n")
+    caller.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not running_statements(pg_db):
+        assert time.monotonic() < deadline, "the load never started"
+        time.sleep(0.1)
+
+    caller.kill()
+    caller.wait()
+
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{jvm}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{jvm}").exists()
+    assert no_statement_left(pg_db)
+    assert no_statement_left(pg_db2)
+    assert pg_db2.rows("SELECT i, s FROM t") == [(-1, "kept")]

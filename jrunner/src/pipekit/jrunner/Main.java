@@ -15,6 +15,8 @@ import java.util.Optional;
 /** jrunner: query, metadata, exec, migrate and verify over JDBC. Exit 0 success, 1 failure, 2 bad arguments. */
 public final class Main {
     static final String VERSION = "jrunner 1.0.0 (pipekit)";
+    /** How long a cancelled call may take to stop its statements and roll back. */
+    static final long CANCEL_MILLIS = 2500;
 
     private Main() {}
 
@@ -34,9 +36,6 @@ public final class Main {
         out.flush();
         System.exit(status);
     }
-
-    /** How long a cancelled call may take to stop its statements and roll back. */
-    static final long CANCEL_MILLIS = 2500;
 
     /** Run one call (the arguments of one command line): its output on out, its errors on err; return
      *  its exit status. A fresh start and each call of --serve go through here alike. */

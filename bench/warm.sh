@@ -105,7 +105,7 @@ for size in ('big', 'small'):
 $py manage.py worker --concurrency 1 > "$state/worker.log" 2>&1 &
 worker=$!
 sleep 3
-# runs MODULE N: "median started->finished, median enqueued->finished, warm JVM RSS KiB" of N runs.
+# runs MODULE N: "median started->finished, median enqueued->finished, warm JVM RSS KiB, its pid" of N runs.
 runs() { $py bench/warm_runs.py "$@"; }
 runs full_small 2 > /dev/null   # the worker's JVM started and warmed up, as a worker's is
 
@@ -143,14 +143,16 @@ goal "  Pipekit / Sling" "$(ratio "$inc_big" "$sling_inc_big")" 0.5
 runs inc_small 1 > /dev/null
 sling_run --src-stream public.small --tgt-object public.sling_inc_small --mode incremental \
     --primary-key id --update-key updated_at > /dev/null
-read -r none none_wall rss10 <<< "$(runs inc_small 10)"
+read -r none none_wall rss10 pid10 <<< "$(runs inc_small 10)"
 sling_none=$(sling_run --src-stream public.small --tgt-object public.sling_inc_small --mode incremental \
     --primary-key id --update-key updated_at)
 echo "incremental, nothing new, $small rows (median of 10): Pipekit $none s (wall $none_wall), Sling $sling_none s"
 goal "  Pipekit started -> finished" "$none" 0.15
 goal "  Pipekit / Sling" "$(ratio "$none" "$sling_none")" 0.33
 
-read -r _ _ rss_many <<< "$(runs inc_small $((small_runs - 10)))"
-echo "warm JVM resident memory: $rss10 KiB after 10 runs, $rss_many KiB after $small_runs"
+read -r _ _ rss_many pid_many <<< "$(runs inc_small $((small_runs - 10)))"
+same="the same JVM (pid $pid10)"
+[ "$pid10" = "$pid_many" ] || same="NOT the same JVM (pids $pid10 and $pid_many): it was replaced"
+echo "warm JVM resident memory: $rss10 KiB after 10 runs, $rss_many KiB after $small_runs, $same"
 goal "  after $small_runs / after 10" "$(ratio "$rss_many" "$rss10")" 1.10
 echo "load at the end: $(uptime | sed 's/.*load/load/')"

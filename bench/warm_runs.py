@@ -4,7 +4,7 @@
 
 Each run is enqueued as the web would (start_detached_run) for a worker already running; prints
 the median run's started → finished and enqueued → finished seconds, then the resident memory
-of the worker's warm jrunner (the pid its last run's live log names)."""
+(KiB) and the pid of the worker's warm jrunner (the one its last run's live log names)."""
 
 import os
 import re
@@ -55,8 +55,9 @@ def main(name, count):
         durations.append(duration)
         waits.append(waited)
     pids = JRUNNER_PID.findall(run.live_log)
-    rss = rss_kib(int(pids[-1])) if pids else 0
-    print(f"{statistics.median(durations):.3f} {statistics.median(waits):.3f} {rss}")
+    pid = int(pids[-1]) if pids else 0
+    rss = rss_kib(pid) if pid else 0
+    print(f"{statistics.median(durations):.3f} {statistics.median(waits):.3f} {rss} {pid}")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ CANCEL_POLL_SECONDS = 0.5
 # A cancelled jrunner gets this long to cancel its statements and roll back before it is killed.
 STOP_SECONDS = 3
 # A warm JVM is replaced after this many calls, or once a call leaves more heap in use than this.
-WARM_MAX_CALLS = 500
+WARM_MAX_CALLS = 5000
 WARM_MAX_HEAP_BYTES = 256 * 1024 * 1024
 # What a warm call takes from the environment a fresh jrunner would have been given.
 CALL_ENV = ("JRUNNER_SOURCE_PASSWORD", "JRUNNER_DEST_PASSWORD", "JRUNNER_CLASSPATH")

@@ -205,7 +205,7 @@ def test_a_cancel_stops_the_statements_on_both_databases(pg_db, pg_db2, make_con
         assert no_statement_left(pg_db)
         assert no_statement_left(pg_db2)
         assert pg_db2.rows("SELECT i, s FROM t") == [(-1, "kept")]
-        # A warm JVM stays usable after a cancel.
+        # The next call works (warm: in the same JVM, test_the_warm_jvm_stays_after_a_cancel).
         assert jrunner.query(source, "SELECT 1")[1] == [["1"]]
 
 

@@ -10,7 +10,7 @@ PG_STATE_TESTS := tests/pipekit_site tests/connections/models tests/syncs/models
 # Tests that run only with the run queue (executor: queue, on a PostgreSQL state database).
 QUEUE_TESTS := tests/pipekit_site/commands/test_worker.py tests/pipekit_site/commands/test_worker_crash.py \
 	tests/pipekit_site/commands/test_doctor_workers.py tests/pipekit_site/views/test_queue_page.py \
-	tests/syncs/engine/test_retries_queued.py
+	tests/syncs/engine/test_retries_queued.py tests/pipekit_site/commands/test_worker_warm_jrunner.py
 
 .PHONY: setup system run test lint jrunner
 

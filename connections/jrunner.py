@@ -4,9 +4,14 @@ SQL travels in temporary files (-sq), never on the command line, and passwords o
 JRUNNER_SOURCE_PASSWORD / JRUNNER_DEST_PASSWORD, so neither shows in a process list. `conn`
 arguments are Connections: .jdbc_url, .username, .resolve_password() and .driver.jars (put on
 jrunner's class path through JRUNNER_CLASSPATH).
+
+Each call starts a fresh jrunner, except in a thread inside `with warm():` (a worker's run): its
+calls go to a warm JVM (`jrunner --serve`) that the worker keeps between runs, with the same
+output, exit status, errors and cancel.
 """
 
 import contextlib
+import json
 import os
 import queue
 import re
@@ -23,6 +28,13 @@ from django.conf import settings
 from connections.secrets import SecretError
 
 CANCEL_POLL_SECONDS = 0.5
+# A cancelled jrunner gets this long to cancel its statements and roll back before it is killed.
+STOP_SECONDS = 3
+# A warm JVM is replaced after this many calls, or once a call leaves more heap in use than this.
+WARM_MAX_CALLS = 5000
+WARM_MAX_HEAP_BYTES = 256 * 1024 * 1024
+# What a warm call takes from the environment a fresh jrunner would have been given.
+CALL_ENV = ("JRUNNER_SOURCE_PASSWORD", "JRUNNER_DEST_PASSWORD", "JRUNNER_CLASSPATH")
 ROWS_WRITTEN = re.compile(r"^(\d+) rows written \(([a-z-]+)\)$", re.M)
 # jrunner's message when the destination's commit itself failed: it may have taken effect.
 COMMIT_FAILED = "jrunner: commit: "
@@ -355,7 +367,7 @@ def _stream(args, env, on_line, should_cancel, on_start, confirm=None):
     finally:
         # Cancelled, or a callback raised: nothing may keep loading behind our back.
         if not finished:
-            _kill(proc)
+            _stop(proc)
         proc.wait()
         for reader in readers:
             reader.join()
@@ -375,6 +387,20 @@ def _pump(stream, put):
     put(None)
 
 
+def _stop(proc):
+    """Stop jrunner: on SIGTERM (and at the end of its stdin, in -confirm) it cancels its statements
+    on both databases and rolls back; still running after STOP_SECONDS, its process group is killed."""
+    if proc.stdin:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+
+
 def _kill(proc):
     """Kill jrunner's whole process group (it was started as the leader of a new session)."""
     with contextlib.suppress(ProcessLookupError):
@@ -384,13 +410,163 @@ def _kill(proc):
 def _run(args, env, conns, should_cancel=None, on_line=None, on_start=None, confirm=None):
     """Run jrunner to completion; return (stdout, stderr), or raise JrunnerError (JrunnerCancelled
     when should_cancel() turned true and jrunner's process group was killed)."""
-    stdout, stderr, returncode, cancelled = _stream(args, env, on_line, should_cancel, on_start, confirm)
+    warm_jvm = getattr(_this_thread, "warm", None)
+    stream = warm_jvm.stream if warm_jvm else _stream
+    stdout, stderr, returncode, cancelled = stream(args, env, on_line, should_cancel, on_start, confirm)
     stderr = _scrub(stderr, _passwords(conns))
     if cancelled:
         raise JrunnerCancelled("cancelled; jrunner was stopped", stderr=stderr, returncode=returncode)
     if returncode != 0:
         raise JrunnerError(_message(stderr, returncode), stderr=stderr, returncode=returncode)
     return stdout, stderr
+
+
+_this_thread = threading.local()
+# This process's warm JVMs between two `with warm()`, so a worker keeps one per slot, whichever
+# thread of its pool runs the slot's next run.
+_idle = []
+_idle_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def warm():
+    """Send this thread's jrunner calls to a warm JVM (one of this process's idle ones, or a new
+    one started at the first call) until the block ends; then keep it for the next block."""
+    if getattr(_this_thread, "warm", None):
+        yield
+        return
+    with _idle_lock:
+        jvm = _idle.pop() if _idle else WarmJrunner()
+    _this_thread.warm = jvm
+    try:
+        yield
+    finally:
+        _this_thread.warm = None
+        with _idle_lock:
+            _idle.append(jvm)
+
+
+class WarmJrunner:
+    """One `jrunner --serve` JVM running calls one after another (jrunner/README.md, "Warm mode").
+
+    Started at its first call; replaced after WARM_MAX_CALLS calls, when a call leaves more than
+    WARM_MAX_HEAP_BYTES of heap in use, when it dies, and when a cancelled call has not stopped
+    within STOP_SECONDS. JRUNNER_WATCH_PARENT and the end of its stdin stop it, committing
+    nothing, when this process dies."""
+
+    def __init__(self):
+        self.proc = None
+        self.calls = 0
+        self.frames = None
+
+    def stream(self, args, env, on_line, should_cancel, on_start, confirm=None):
+        """As _stream, through this JVM: return (stdout, stderr, returncode, cancelled)."""
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        self._send({"call": args, "env": {name: env[name] for name in CALL_ENV if name in env}})
+        stdout_lines, stderr_lines = [], []
+        cancelled = finished = False
+        returncode = None
+        try:
+            if on_start:
+                on_start(self.proc.pid)
+            next_poll = time.monotonic()
+            while not finished:
+                if should_cancel and time.monotonic() >= next_poll:
+                    next_poll = time.monotonic() + CANCEL_POLL_SECONDS
+                    if should_cancel():
+                        cancelled = True
+                        break
+                try:
+                    frame = self.frames.get(timeout=CANCEL_POLL_SECONDS)
+                except queue.Empty:
+                    continue
+                if frame is None:
+                    # The JVM died (killed, out of memory): the call failed as a killed jrunner does.
+                    returncode, finished = self.proc.wait(), True
+                    self.proc = None
+                    break
+                tag, text = frame
+                if tag == "X":
+                    returncode, heap = map(int, text.split())
+                    finished = True
+                    self._after_call(heap)
+                elif tag in "Ee":
+                    stderr_lines.append(text + "\n" if tag == "E" else text)
+                elif confirm and tag == "O" and text == AWAITING_COMMIT:
+                    refusal = confirm(Counts.of("".join(stdout_lines)))
+                    self._send({"answer": "commit" if refusal is None else "refuse"})
+                else:
+                    stdout_lines.append(text + "\n" if tag == "O" else text)
+                    if on_line:
+                        on_line(text)
+        finally:
+            # Cancelled, or a callback raised: nothing may keep loading behind our back.
+            if not finished:
+                returncode = self._cancel()
+        return "".join(stdout_lines), "".join(stderr_lines), returncode, cancelled
+
+    def stop(self):
+        """End the JVM (it exits at the end of its stdin); killed if it has not within STOP_SECONDS."""
+        if self.proc is None:
+            return
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            _kill(self.proc)
+            self.proc.wait()
+        self.proc = None
+
+    def _start(self):
+        env = {name: value for name, value in os.environ.items() if name not in CALL_ENV}
+        # It stops when we die (kill -9): a load must not commit after its run was given up.
+        env["JRUNNER_WATCH_PARENT"] = str(os.getpid())
+        pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE}
+        self.proc = _popen(["--serve"], env, text=False, start_new_session=True, **pipes)
+        self.calls = 0
+        self.frames = queue.Queue()
+        threading.Thread(target=_read_frames, args=(self.proc.stdout, self.frames.put), daemon=True).start()
+
+    def _send(self, request):
+        try:
+            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+            self.proc.stdin.flush()
+        except OSError:
+            # Dead: its frames end, and the call fails as a killed jrunner does.
+            pass
+
+    def _after_call(self, heap):
+        self.calls += 1
+        if self.calls >= WARM_MAX_CALLS or heap > WARM_MAX_HEAP_BYTES:
+            self.stop()
+
+    def _cancel(self):
+        """Cancel the running call (its statements on both databases, then its rollback) and return
+        its exit status; one still running after STOP_SECONDS gets the JVM killed, for a new one."""
+        self._send({"cancel": True})
+        deadline = time.monotonic() + STOP_SECONDS
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                frame = self.frames.get(timeout=left)
+            except queue.Empty:
+                break
+            if frame is None:
+                break
+            if frame[0] == "X":
+                return int(frame[1].split()[0])
+        _kill(self.proc)
+        returncode = self.proc.wait()
+        self.proc = None
+        return returncode
+
+
+def _read_frames(stream, put):
+    """Hand on each frame of a warm JVM as (tag, text), then None when it ends."""
+    for line in iter(stream.readline, b""):
+        put((chr(line[0]), line[2:].removesuffix(b"\n").decode("utf-8", "replace")))
+    put(None)
 
 
 def _popen(args, env, **kwargs):

@@ -27,16 +27,23 @@ home=$(cd "$(dirname "$0")/.." && pwd)
 java=java
 [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] && java="$JAVA_HOME/bin/java"
 command -v "$java" >/dev/null 2>&1 || { echo "jrunner: java not found (install default-jdk-headless or set JAVA_HOME)" >&2; exit 1; }
-cp="$home/build/classes"
-# The jars Pipekit's drivers name (JRUNNER_CLASSPATH) come before Debian's: a newer driver wins.
-[ -n "${JRUNNER_CLASSPATH:-}" ] && cp="$cp:$JRUNNER_CLASSPATH"
+jars=
 for jar in postgresql mariadb-java-client sqlite-jdbc jtds jt400; do
-    [ -f "/usr/share/java/$jar.jar" ] && cp="$cp:/usr/share/java/$jar.jar"
+    [ -f "/usr/share/java/$jar.jar" ] && jars="$jars:/usr/share/java/$jar.jar"
 done
 # Serial GC: a small, steady heap for a streaming single-threaded copy on a shared machine;
 # no perf data file: a few milliseconds less on every start, which small runs pay several times.
-exec "$java" -Xmx512m -XX:+UseSerialGC -XX:-UsePerfData -Dfile.encoding=UTF-8 \
-    -cp "$cp" pipekit.jrunner.Main "$@"
+opts="-Xmx512m -XX:+UseSerialGC -XX:-UsePerfData -Dfile.encoding=UTF-8"
+if [ "${1:-}" = "--serve" ]; then
+    # A warm JVM (README, "Warm mode"): each call's jars get a class loader of their own, Debian's
+    # after them, so only jrunner's classes are on the class path.
+    shift
+    exec "$java" $opts -Djrunner.jars="${jars#:}" -cp "$home/build/classes" pipekit.jrunner.Serve "$@"
+fi
+# The jars Pipekit's drivers name (JRUNNER_CLASSPATH) come before Debian's: a newer driver wins.
+cp="$home/build/classes"
+[ -n "${JRUNNER_CLASSPATH:-}" ] && cp="$cp:$JRUNNER_CLASSPATH"
+exec "$java" $opts -cp "$cp$jars" pipekit.jrunner.Main "$@"
 LAUNCHER
 chmod +x bin/jrunner.tmp
 mv bin/jrunner.tmp bin/jrunner

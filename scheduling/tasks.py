@@ -4,6 +4,7 @@ thread of the worker's own, as `manage.py run_group --group-run-id` would."""
 from django.db import connections
 from procrastinate.contrib.django import app
 
+from connections import jrunner
 from scheduling.engine import run_group
 from scheduling.models import GroupRun
 
@@ -14,14 +15,16 @@ def execute_group_run(context, run_id):
     try:
         group_run = GroupRun.objects.select_related("group").filter(pk=run_id).first()
         if group_run is not None:
-            run_group(
-                group_run.group,
-                trigger=group_run.trigger,
-                dry_run=group_run.dry_run,
-                group_run=group_run,
-                triggered_by=group_run.triggered_by,
-                worker=context.worker_name,
-            )
+            # This worker slot's warm JVM runs the jrunner calls of every member.
+            with jrunner.warm():
+                run_group(
+                    group_run.group,
+                    trigger=group_run.trigger,
+                    dry_run=group_run.dry_run,
+                    group_run=group_run,
+                    triggered_by=group_run.triggered_by,
+                    worker=context.worker_name,
+                )
     finally:
         # This thread's own connections: the next job may run in another thread.
         connections.close_all()

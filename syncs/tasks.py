@@ -4,6 +4,7 @@ thread of the worker's own (one per `--concurrency`), as `manage.py run_module -
 from django.db import connections
 from procrastinate.contrib.django import app
 
+from connections import jrunner
 from syncs.engine import run_module
 from syncs.models import RunLog
 from syncs.retries import retry_if_due
@@ -16,14 +17,16 @@ def execute_run(context, run_id):
     try:
         run = RunLog.objects.select_related("module").filter(pk=run_id).first()
         if run is not None:
-            run = run_module(
-                run.module,
-                trigger=run.trigger,
-                dry_run=run.dry_run,
-                run=run,
-                triggered_by=run.triggered_by,
-                worker=context.worker_name,
-            )
+            # This worker slot's warm JVM runs the run's jrunner calls.
+            with jrunner.warm():
+                run = run_module(
+                    run.module,
+                    trigger=run.trigger,
+                    dry_run=run.dry_run,
+                    run=run,
+                    triggered_by=run.triggered_by,
+                    worker=context.worker_name,
+                )
             retry_if_due(run)
     finally:
         # This thread's own connections: the next job may run in another thread.

@@ -32,8 +32,8 @@ final class CopyLoad implements Migrate.Load {
 
     @Override
     public long load(Rows rows) throws Exception {
-        Class<?> pgConnection = Class.forName("org.postgresql.PGConnection");
-        Class<?> copyInClass = Class.forName("org.postgresql.copy.CopyIn");
+        Class<?> pgConnection = Call.driverClass("org.postgresql.PGConnection");
+        Class<?> copyInClass = Call.driverClass("org.postgresql.copy.CopyIn");
         Method write = copyInClass.getMethod("writeToCopy", byte[].class, int.class, int.class);
         Object api = call(pgConnection.getMethod("getCopyAPI"), conn.unwrap(pgConnection));
         int n = rows.width();
@@ -82,9 +82,9 @@ final class CopyLoad implements Migrate.Load {
      */
     static long pipe(Connection src, Connection dst, String sql, Migrate.Table table, Migrate.Ready ready,
             Progress progress) throws Exception {
-        Class<?> pgConnection = Class.forName("org.postgresql.PGConnection");
-        Class<?> copyOutClass = Class.forName("org.postgresql.copy.CopyOut");
-        Class<?> copyInClass = Class.forName("org.postgresql.copy.CopyIn");
+        Class<?> pgConnection = Call.driverClass("org.postgresql.PGConnection");
+        Class<?> copyOutClass = Call.driverClass("org.postgresql.copy.CopyOut");
+        Class<?> copyInClass = Call.driverClass("org.postgresql.copy.CopyIn");
         Method read = copyOutClass.getMethod("readFromCopy");
         Method write = copyInClass.getMethod("writeToCopy", byte[].class, int.class, int.class);
         Object srcApi = call(pgConnection.getMethod("getCopyAPI"), src.unwrap(pgConnection));
@@ -128,7 +128,7 @@ final class CopyLoad implements Migrate.Load {
             return;
         }
         try {
-            Class<?> operation = Class.forName("org.postgresql.copy.CopyOperation");
+            Class<?> operation = Call.driverClass("org.postgresql.copy.CopyOperation");
             if ((Boolean) call(operation.getMethod("isActive"), copy)) {
                 call(operation.getMethod("cancelCopy"), copy);
             }

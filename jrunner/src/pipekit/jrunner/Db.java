@@ -1,7 +1,6 @@
 package pipekit.jrunner;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
@@ -77,11 +76,11 @@ final class Db {
         if (user != null && !user.isEmpty()) {
             props.setProperty("user", user);
         }
-        String pw = password != null ? password : System.getenv(passwordVariable);
+        String pw = password != null ? password : Call.env(passwordVariable);
         if (pw != null) {
             props.setProperty("password", pw);
         }
-        Connection c = DriverManager.getConnection(url, props);
+        Connection c = Call.connect(url, props);
         if (lockTimeout > 0) {
             setLockTimeout(c, flavor(url), lockTimeout);
         }

@@ -67,7 +67,7 @@ final class LoadDataLoad implements Migrate.Load {
         RowStream stream = new RowStream(rows);
         long stored;
         try (Statement st = conn.createStatement()) {
-            Class<?> mariaStatement = Class.forName("org.mariadb.jdbc.MariaDbStatement");
+            Class<?> mariaStatement = Call.driverClass("org.mariadb.jdbc.MariaDbStatement");
             CopyLoad.call(mariaStatement.getMethod("setLocalInfileInputStream", InputStream.class),
                 st.unwrap(mariaStatement), stream);
             try {

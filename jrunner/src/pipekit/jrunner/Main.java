@@ -15,14 +15,8 @@ import java.util.Optional;
 /** jrunner: query, metadata, exec, migrate and verify over JDBC. Exit 0 success, 1 failure, 2 bad arguments. */
 public final class Main {
     static final String VERSION = "jrunner 1.0.0 (pipekit)";
-
-    private static final String[][] DRIVERS = {
-        {"postgresql", "org.postgresql.Driver"},
-        {"mariadb", "org.mariadb.jdbc.Driver"},
-        {"sqlite", "org.sqlite.JDBC"},
-        {"jtds", "net.sourceforge.jtds.jdbc.Driver"},
-        {"jt400", "com.ibm.as400.access.AS400JDBCDriver"},
-    };
+    /** How long a cancelled call may take to stop its statements and roll back. */
+    static final long CANCEL_MILLIS = 2500;
 
     private Main() {}
 
@@ -32,25 +26,39 @@ public final class Main {
             watchParent(Long.parseLong(watched));
         }
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
-        int status;
-        try {
-            status = run(args, out);
-        } catch (Options.UsageError e) {
-            System.err.println("jrunner: " + e.getMessage());
-            System.err.println(Options.USAGE);
-            status = 2;
-        } catch (SQLException e) {
-            System.err.println("jrunner: " + describe(e));
-            status = 1;
-        } catch (Exception e) {
-            System.err.println("jrunner: " + e);
-            status = 1;
-        }
+        Call call = Call.ofProcess();
+        // SIGTERM (a cancelled run): stop the statements on both databases and let the call roll
+        // back before the JVM goes; the caller kills it a few seconds later if that hangs.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> call.cancelUntilDone(CANCEL_MILLIS), "cancel"));
+        call.begin();
+        int status = run(args, out, System.err);
+        call.end();
         out.flush();
         System.exit(status);
     }
 
-    private static int run(String[] args, PrintStream out) throws Exception {
+    /** Run one call (the arguments of one command line): its output on out, its errors on err; return
+     *  its exit status. A fresh start and each call of --serve go through here alike. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            return execute(args, out);
+        } catch (Options.UsageError e) {
+            err.println("jrunner: " + e.getMessage());
+            err.println(Options.USAGE);
+            return 2;
+        } catch (SQLException e) {
+            err.println("jrunner: " + describe(e));
+            return 1;
+        } catch (Exception e) {
+            err.println("jrunner: " + e);
+            return 1;
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    private static int execute(String[] args, PrintStream out) throws Exception {
         Options o = Options.parse(args);
         if (o.mode == Options.Mode.VERSION) {
             version(out);
@@ -71,7 +79,7 @@ public final class Main {
     /** Stop at once, committing nothing, when caller (the pid of the process that started jrunner,
      *  given rather than read, as it may be gone already) is no longer among our ancestors: a load
      *  whose caller was killed must not go on and commit behind the back of the run that replaces it. */
-    private static void watchParent(long caller) {
+    static void watchParent(long caller) {
         Thread watch = new Thread(() -> {
             while (isAncestor(caller)) {
                 try {
@@ -81,10 +89,20 @@ public final class Main {
                 }
             }
             System.err.println("jrunner: the process that started it is gone; stopped, nothing committed");
-            Runtime.getRuntime().halt(1);
+            haltCancelled();
         }, "parent-watch");
         watch.setDaemon(true);
         watch.start();
+    }
+
+    /** Halt (status 1), committing nothing; a call still running has its statements cancelled first,
+     *  so none goes on running on a database after us. */
+    static void haltCancelled() {
+        Call call = Call.current();
+        if (call != null) {
+            call.cancelUntilDone(CANCEL_MILLIS);
+        }
+        Runtime.getRuntime().halt(1);
     }
 
     private static boolean isAncestor(long pid) {
@@ -101,9 +119,9 @@ public final class Main {
 
     private static void version(PrintStream out) {
         out.println(VERSION);
-        for (String[] d : DRIVERS) {
+        for (String[] d : Drivers.KNOWN) {
             try {
-                Driver driver = (Driver) Class.forName(d[1]).getDeclaredConstructor().newInstance();
+                Driver driver = (Driver) Call.driverClass(d[1]).getDeclaredConstructor().newInstance();
                 out.println("driver " + d[0] + " " + driver.getMajorVersion() + "." + driver.getMinorVersion()
                     + " (" + d[1] + ")");
             } catch (ReflectiveOperationException | LinkageError e) {

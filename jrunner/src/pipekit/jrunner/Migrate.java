@@ -1,10 +1,7 @@
 package pipekit.jrunner;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -190,11 +187,10 @@ final class Migrate {
 
     /** Ask the caller whether to commit: it has the counts and decides (a guard may refuse). Anything but
      *  "commit" on stdin, or its end, rolls the load and every -post statement back. */
-    private static void confirm(PrintStream out) throws SQLException, IOException {
+    private static void confirm(PrintStream out) throws SQLException, IOException, InterruptedException {
         out.println(AWAITING_COMMIT);
         out.flush();
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        String answer = in.readLine();
+        String answer = Call.answer();
         if (!"commit".equals(answer)) {
             throw new SQLException("refused: the caller did not confirm the commit; the load was rolled back");
         }

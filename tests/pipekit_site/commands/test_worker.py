@@ -28,13 +28,6 @@ from tests.queue import needs_queue, wait_logged
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def wait_finished(runs):
-    deadline = time.monotonic() + 300
-    while runs.filter(status__in=Status.unfinished()).exists():
-        assert time.monotonic() < deadline, list(runs.values_list("pk", "status"))
-        time.sleep(0.3)
-
-
 @needs_queue
 def test_a_run_is_queued_as_a_job_in_the_transaction_that_creates_it(make_orders_module, queue_jobs):
     module = make_orders_module(1)
@@ -54,7 +47,7 @@ def test_a_run_is_queued_as_a_job_in_the_transaction_that_creates_it(make_orders
 
 @needs_queue
 def test_forty_runs_spread_over_two_workers_of_two_threads_and_all_succeed(
-    make_orders_module, start_workers, queue_jobs, staff_client
+    make_orders_module, start_workers, queue_jobs, staff_client, wait_finished
 ):
     modules = [make_orders_module(number) for number in range(1, 41)]
     workers = start_workers("w1", "w2", concurrency=2)
@@ -79,7 +72,7 @@ def test_forty_runs_spread_over_two_workers_of_two_threads_and_all_succeed(
 
 @needs_queue
 def test_the_tick_queues_a_group_run_that_a_worker_runs_member_after_member(
-    make_orders_module, start_workers
+    make_orders_module, start_workers, wait_finished
 ):
     group = Group.objects.create(name="nightly")
     for number in (1, 2):
@@ -121,7 +114,7 @@ def test_a_run_cancelled_while_queued_ends_cancelled_without_starting(
 
 @needs_queue
 def test_a_run_cancelled_on_a_worker_leaves_the_table_as_it_was_and_the_worker_goes_on(
-    make_slow_module, make_orders_module, start_workers
+    make_slow_module, make_orders_module, start_workers, wait_finished
 ):
     slow = make_slow_module()
     start_workers("w1")
@@ -144,7 +137,9 @@ def test_a_run_cancelled_on_a_worker_leaves_the_table_as_it_was_and_the_worker_g
 
 
 @needs_queue
-def test_a_group_run_from_the_back_office_is_a_job_too(make_orders_module, start_workers, queue_jobs):
+def test_a_group_run_from_the_back_office_is_a_job_too(
+    make_orders_module, start_workers, queue_jobs, wait_finished
+):
     group = Group.objects.create(name="adhoc")
     GroupMember.objects.create(group=group, module=make_orders_module(1))
 

@@ -11,15 +11,9 @@ import pytest
 
 from syncs.detached import start_detached_run
 from syncs.models import RunLog, Status
-from tests.pipekit_site.commands import test_worker
+from tests.queue import needs_queue
 
-# The worker tests' fixtures, shared rather than copied.
-queue_jobs = test_worker.queue_jobs
-start_workers = test_worker.start_workers
-make_orders_module = test_worker.make_orders_module
-wait_finished = test_worker.wait_finished
-
-pytestmark = [pytest.mark.django_db(transaction=True), test_worker.needs_queue]
+pytestmark = [pytest.mark.django_db(transaction=True), needs_queue]
 JRUNNER_PID = re.compile(r"jrunner started \(pid (\d+)\)")
 
 
@@ -35,7 +29,9 @@ def running_statements(db):
     )
 
 
-def test_a_workers_runs_share_one_warm_jrunner_that_ends_with_the_worker(make_orders_module, start_workers):
+def test_a_workers_runs_share_one_warm_jrunner_that_ends_with_the_worker(
+    make_orders_module, start_workers, wait_finished
+):
     module = make_orders_module(1)
     [worker] = start_workers("w1")
 
@@ -55,7 +51,9 @@ def test_a_workers_runs_share_one_warm_jrunner_that_ends_with_the_worker(make_or
     assert not Path(f"/proc/{pid}").exists()
 
 
-def test_a_cancelled_run_stops_its_statements_on_both_databases(make_orders_module, start_workers, erp_to_dw):
+def test_a_cancelled_run_stops_its_statements_on_both_databases(
+    make_orders_module, start_workers, erp_to_dw, wait_finished
+):
     module = make_orders_module(1)
     # Minutes of work on the source unless it is cancelled.
     module.source_query = "SELECT id, total FROM orders, pg_sleep(600)"

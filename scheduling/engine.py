@@ -3,7 +3,7 @@
 import logging
 import socket
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from scheduling import notices
 from scheduling.models import GroupRun, Step
@@ -35,6 +35,10 @@ def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="",
     if group_run.dry_run:
         # A dry run only prepares the runs; a verification would read every row.
         members = members.exclude(step=Step.VERIFY)
+    if group_run.resumes_id:
+        # Going on where a dead worker stopped: what succeeded there is not loaded again.
+        done = group_run.resumes.succeeded_modules()
+        members = [m for m in members if m.step == Step.VERIFY or m.module_id not in done]
     for member in members:
         if cancel_requested(group_run):
             break
@@ -104,6 +108,28 @@ def start_detached_group_run(group, *, trigger, triggered_by="", dry_run=False):
         )
         execute(group_run, "run_group", "--group-run-id")
     return group_run
+
+
+def resume_group_run(group_run):
+    """Queue, once, a group run that goes on where the dead worker of group_run stopped: its members
+    whose run there did not succeed, in order, on whichever worker takes it; return it, or None
+    when group_run is itself a resume (a member that kills its worker each time would go on
+    forever), a dry run or a cancelled one, or was resumed already."""
+    if group_run.resumes_id or group_run.dry_run or group_run.cancel_requested:
+        return None
+    try:
+        with transaction.atomic():
+            resumed = GroupRun.objects.create(
+                group=group_run.group,
+                trigger=group_run.trigger,
+                triggered_by=group_run.triggered_by,
+                resumes=group_run,
+            )
+            execute(resumed, "run_group", "--group-run-id")
+    except IntegrityError:
+        # Another process resumed it first.
+        return None
+    return resumed
 
 
 def abandon_dead_runs(*groups):

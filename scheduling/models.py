@@ -175,6 +175,10 @@ def with_members(groups):
 
 class GroupRun(RunRecord):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="runs")
+    # The group run whose queue worker died, this one going on where it stopped (at most one).
+    resumes = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resumed_by", editable=False
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -185,6 +189,10 @@ class GroupRun(RunRecord):
 
     def __str__(self):
         return f"group run {self.pk} of {self.group.name} ({self.status})"
+
+    def succeeded_modules(self):
+        """The ids of the modules whose run in this group run succeeded."""
+        return set(self.runs.filter(status=Status.SUCCESS).values_list("module_id", flat=True))
 
     def request_cancel(self):
         """Ask the group run to stop: cancel its current module run and skip the rest.

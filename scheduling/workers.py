@@ -5,7 +5,8 @@ HEARTBEAT_SECONDS, and the job it executes carries its worker id. A job still `d
 worker has sent no heartbeat for STALLED_AFTER seconds (or whose worker row is gone) belongs to a
 worker that died: a kill -9, a crash, a host that went down. Its runs are ended here with the truth
 about their merge, by every live worker (pipekit_site/management/commands/worker.py) and by the
-tick, so they end within a minute wherever the worker was."""
+tick, so they end within a minute wherever the worker was; a group run is then resumed on
+another worker (scheduling.engine.resume_group_run)."""
 
 import logging
 from datetime import timedelta
@@ -15,6 +16,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, Q
 from django.db.models.functions import Now
 
+from scheduling.engine import resume_group_run
 from scheduling.models import GroupRun
 from syncs.debris import settle_run_of_dead_worker
 from syncs.models import RunLog, Status
@@ -56,10 +58,12 @@ def abandon_runs_of_dead_workers():
         else:
             continue
         for run in runs.filter(status__in=Status.unfinished()).select_related("module"):
-            settle_run_of_dead_worker(run, why_dead(run, job))
+            # A group's member is run again by the group's resume, not by a retry of its own.
+            settle_run_of_dead_worker(run, why_dead(run, job), retry=group_run is None)
             ended.append(run)
         if group_run is not None and group_run.abandon(why_dead(group_run, job)):
             ended.append(group_run)
+            resume_group_run(group_run)
         end_job(job.pk)
     for run in ended:
         log.warning("%s: %s", run, run.error or run.status)

@@ -31,15 +31,16 @@ def abandon_dead_runs():
             retry_if_due(run)
 
 
-def settle_run_of_dead_worker(run, why):
+def settle_run_of_dead_worker(run, why, *, retry=True):
     """End a module run whose queue worker died (scheduling/workers.py): drop its staging table
     while its lock still keeps other runs of the module away, then settle it (settle_dead: success if
-    its merge committed, else abandoned, which releases the lock), and queue its retry when its
-    module has attempts left: the retry's job goes to a worker still alive."""
+    its merge committed, else abandoned, which releases the lock), and, with retry, queue its retry
+    when its module has attempts left: the retry's job goes to a worker still alive."""
     if not run.dry_run and lock_holder(run.module) == run:
         drop_staging(run.module)
     settle_dead(run.module, run, why)
-    retry_if_due(run)
+    if retry:
+        retry_if_due(run)
 
 
 def clean_after_abandoned_runs(now=None):

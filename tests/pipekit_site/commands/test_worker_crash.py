@@ -128,7 +128,43 @@ def test_the_tick_ends_a_dead_workers_group_run_and_its_unfinished_module_runs(
     assert (member.status, member.error) == (Status.ERROR, why)
     group_run.refresh_from_db()
     assert (group_run.status, group_run.error) == (Status.ERROR, why)
-    assert list(queue_jobs.values_list("status", flat=True)) == ["failed"]
+    # Its job failed; the job of the group run that goes on where it stopped waits for a worker.
+    assert sorted(queue_jobs.values_list("status", flat=True)) == ["failed", "todo"]
+    assert group_run.resumed_by.status == Status.QUEUED
+
+
+def test_a_group_run_whose_worker_is_killed_goes_on_on_another_worker_where_it_stopped(
+    make_orders_module, make_slow_module, start_workers, wait_finished
+):
+    group = Group.objects.create(name="nightly")
+    first, slow, last = make_orders_module(1), make_slow_module(), make_orders_module(3)
+    for order, module in enumerate([first, slow, last]):
+        GroupMember.objects.create(group=group, module=module, run_order=order)
+    [doomed] = start_workers("w1")
+    group_run = start_detached_group_run(group, trigger="manual")
+    for _ in range(600):
+        if member := RunLog.objects.filter(group_run=group_run, module=slow).first():
+            break
+        time.sleep(0.2)
+    wait_logged(member, JRUNNER_STARTED)
+    start_workers("w2")
+
+    os.kill(doomed.pid, signal.SIGKILL)
+    doomed.wait()
+    # The source answers at once now: the resumed group run loads its row.
+    Module.objects.filter(pk=slow.pk).update(source_query="SELECT 1 AS id")
+    wait_finished(GroupRun.objects.filter(pk=group_run.pk))
+    resumed = GroupRun.objects.get(resumes=group_run)
+    wait_finished(GroupRun.objects.filter(pk=resumed.pk))
+
+    group_run.refresh_from_db()
+    assert group_run.status == Status.ERROR and group_run.error.startswith(ABANDONED)
+    resumed.refresh_from_db()
+    assert (resumed.status, resumed.worker) == (Status.SUCCESS, "w2")
+    # The first member succeeded before the kill: only the rest ran again.
+    assert [r.module.name for r in resumed.runs.order_by("pk")] == [slow.name, last.name]
+    assert make_slow_module.dest_db.rows("SELECT id FROM public.slow ORDER BY id") == [(1,)]
+    assert make_orders_module.dest_db.rows("SELECT count(*) FROM public.orders_3") == [(2,)]
 
 
 def test_sigterm_lets_a_running_load_finish_within_the_grace(make_slow_module, start_workers):

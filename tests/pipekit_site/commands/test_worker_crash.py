@@ -106,7 +106,7 @@ def test_the_tick_ends_the_run_of_a_worker_whose_heartbeat_went_silent(make_orde
 
 
 def test_the_tick_ends_a_dead_workers_group_run_and_its_unfinished_module_runs(
-    make_orders_module, queue_jobs
+    make_orders_module, queue_jobs, staff_client
 ):
     group = Group.objects.create(name="nightly")
     GroupMember.objects.create(group=group, module=make_orders_module(1))
@@ -130,7 +130,14 @@ def test_the_tick_ends_a_dead_workers_group_run_and_its_unfinished_module_runs(
     assert (group_run.status, group_run.error) == (Status.ERROR, why)
     # Its job failed; the job of the group run that goes on where it stopped waits for a worker.
     assert sorted(queue_jobs.values_list("status", flat=True)) == ["failed", "todo"]
-    assert group_run.resumed_by.status == Status.QUEUED
+    resumed = group_run.resumed_by
+    assert resumed.status == Status.QUEUED
+    page = staff_client.get(f"/group-runs/{group_run.pk}/").content.decode()
+    assert f'<a href="/group-runs/{resumed.pk}/">group run #{resumed.pk}</a> goes on where it stopped' in page
+    page = staff_client.get(f"/group-runs/{resumed.pk}/").content.decode()
+    assert (
+        f'Goes on where <a href="/group-runs/{group_run.pk}/">group run #{group_run.pk}</a> stopped' in page
+    )
 
 
 def test_a_group_run_whose_worker_is_killed_goes_on_on_another_worker_where_it_stopped(

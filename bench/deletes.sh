@@ -16,45 +16,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}
 rounds=${2:-3}
-host=${BENCH_PG_HOST:-127.0.0.1}
-port=${BENCH_PG_PORT:-5432}
-user=${BENCH_PG_USER:-postgres}
-psql=(psql -h "$host" -p "$port" -U "$user" -X -q -v ON_ERROR_STOP=1)
-src=pk_bench_del_src_$$
-dst=pk_bench_del_dst_$$
-state=$(mktemp -d)
-cleanup() {
-    "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $src WITH (FORCE)" -c "DROP DATABASE IF EXISTS $dst WITH (FORCE)"
-    rm -rf "$state"
-}
-trap cleanup EXIT
-
-now() { date +%s.%N; }
-seconds() { echo "$2 - $1" | bc -l | xargs printf '%.2f'; }
-ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
-
-columns="id bigint PRIMARY KEY, name text, amount numeric(12,2), updated_at timestamp(6)"
-"${psql[@]}" -d postgres -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
-"${psql[@]}" -d "$src" <<SQL
-CREATE TABLE items ($columns);
-INSERT INTO items SELECT g, md5(g::text) || ' ' || g, (g % 100000) / 100.0,
-    timestamp '2024-01-01' + g * interval '1 second' + (g % 1000000) * interval '1 microsecond'
-    FROM generate_series(1, $rows) g;
-CREATE INDEX ON items (updated_at);
-ANALYZE items;
-SQL
+name=pk_bench_del
+source bench/common.sh
+"${psql[@]}" -d "$src" -c "CREATE TABLE items ($columns)" -c "CREATE INDEX ON items (updated_at)"
+fill 1 "$rows"
 "${psql[@]}" -d "$dst" -c "CREATE TABLE keys_pipe (id bigint)" -c "CREATE TABLE inc_copy ($columns)" \
     -c "CREATE INDEX ON inc_copy (updated_at)"
 
-cat > "$state/config.yaml" <<YAML
-database: $state/state.db
-secret_key_file: $state/secret_key
-secrets_file: $state/secrets.env
-YAML
-export PIPEKIT_CONFIG=$state/config.yaml
-py=${PYTHON:-.venv/bin/python}
-$py manage.py migrate --no-input -v 0
-$py manage.py drivers sync > /dev/null
+pipekit_state
 $py manage.py shell -c "
 from connections.models import Connection, Driver
 from syncs.models import Module, Watermark

@@ -10,47 +10,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}
 changed=$((rows / 100))
-psql=(psql -h 127.0.0.1 -U postgres -X -q -v ON_ERROR_STOP=1)
-src=pk_bench_src_$$
-dst=pk_bench_dst_$$
-state=$(mktemp -d)
-cleanup() {
-    "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $src WITH (FORCE)" -c "DROP DATABASE IF EXISTS $dst WITH (FORCE)"
-    rm -rf "$state"
-}
-trap cleanup EXIT
-
-now() { date +%s.%N; }
-seconds() { echo "$2 - $1" | bc -l | xargs printf '%.2f'; }
-ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
-
-columns="id bigint PRIMARY KEY, name text, amount numeric(12,2), updated_at timestamp(6)"
-"${psql[@]}" -d postgres -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
-"${psql[@]}" -d "$src" <<SQL
-CREATE TABLE items ($columns);
-INSERT INTO items SELECT g, md5(g::text) || ' ' || g, (g % 100000) / 100.0,
-    timestamp '2024-01-01' + g * interval '1 second' + (g % 1000000) * interval '1 microsecond'
-    FROM generate_series(1, $rows) g;
-CREATE INDEX ON items (updated_at);
-ANALYZE items;
-SQL
+name=pk_bench
+source bench/common.sh
+"${psql[@]}" -d "$src" -c "CREATE TABLE items ($columns)" -c "CREATE INDEX ON items (updated_at)"
+fill 1 "$rows"
 # The incremental destination indexes its watermark column, as an operator would: the
 # watermark is max(updated_at) of that table, read at the start of every run.
 "${psql[@]}" -d "$dst" -c "CREATE TABLE pipe ($columns)" -c "CREATE TABLE full_copy ($columns)" \
     -c "CREATE TABLE inc_copy ($columns)" -c "CREATE INDEX ON inc_copy (updated_at)"
 
-# Pipekit state for the run: its own config, state database and secrets file.
-cat > "$state/config.yaml" <<YAML
-database: $state/state.db
-secret_key_file: $state/secret_key
-secrets_file: $state/secrets.env
-YAML
 # JRUNNER=path runs another jrunner build (to compare with an older one).
-[ -n "${JRUNNER:-}" ] && echo "jrunner: $JRUNNER" >> "$state/config.yaml"
-export PIPEKIT_CONFIG=$state/config.yaml
-py=.venv/bin/python
-$py manage.py migrate --no-input -v 0
-$py manage.py drivers sync > /dev/null
+pipekit_state ${JRUNNER:+"jrunner: $JRUNNER"}
 $py manage.py shell -c "
 from connections.models import Connection, Driver
 from syncs.models import Module, Watermark

@@ -14,42 +14,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}
-host=${BENCH_PG_HOST:-127.0.0.1}
-port=${BENCH_PG_PORT:-5432}
-psql=(psql -h "$host" -p "$port" -U postgres -X -q -v ON_ERROR_STOP=1)
-src=pk_bench_vsrc_$$
-dst=pk_bench_vdst_$$
-state=$(mktemp -d)
-cleanup() {
-    "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $src WITH (FORCE)" -c "DROP DATABASE IF EXISTS $dst WITH (FORCE)"
-    rm -rf "$state"
-}
-trap cleanup EXIT
-
-now() { date +%s.%N; }
-seconds() { echo "$2 - $1" | bc -l | xargs printf '%.2f'; }
-ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
-
-columns="id bigint PRIMARY KEY, name text, amount numeric(12,2), updated_at timestamp(6)"
-"${psql[@]}" -d postgres -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
+name=pk_bench_v
+source bench/common.sh
 "${psql[@]}" -d "$dst" -c "CREATE TABLE items ($columns)"
-fill() {  # fill FROM TO: add the source rows with ids FROM..TO
-    "${psql[@]}" -d "$src" -c "INSERT INTO items SELECT g, md5(g::text) || ' ' || g, (g % 100000) / 100.0,
-        timestamp '2024-01-01' + g * interval '1 second' + (g % 1000000) * interval '1 microsecond'
-        FROM generate_series($1, $2) g" -c "ANALYZE items"
-}
 "${psql[@]}" -d "$src" -c "CREATE TABLE items ($columns)"
 fill 1 "$rows"
 
-cat > "$state/config.yaml" <<YAML
-database: $state/state.db
-secret_key_file: $state/secret_key
-secrets_file: $state/secrets.env
-YAML
-export PIPEKIT_CONFIG=$state/config.yaml
-py=${PYTHON:-.venv/bin/python}
-$py manage.py migrate --no-input -v 0
-$py manage.py drivers sync > /dev/null
+pipekit_state
 $py manage.py shell -v 0 -c "
 from connections.models import Connection, Driver
 from syncs.models import Module

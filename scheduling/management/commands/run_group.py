@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from scheduling.engine import run_group
 from scheduling.models import Group, GroupRun
 from syncs.engine import stop_on_sigterm
+from syncs.management.queued import queued_record
 from syncs.models import Status, Trigger
 from syncs.notify import wait_for_notices
 
@@ -32,11 +33,7 @@ class Command(BaseCommand):
         if bool(name) == bool(group_run_id):
             raise CommandError("give a group name or --group-run-id N")
         if group_run_id:
-            group_run = GroupRun.objects.select_related("group").filter(pk=group_run_id).first()
-            if group_run is None:
-                raise CommandError(f"there is no group run {group_run_id}")
-            if group_run.status != Status.QUEUED:
-                raise CommandError(f"group run {group_run_id} is {group_run.status}, not queued")
+            group_run = queued_record(GroupRun.objects.select_related("group"), group_run_id, "group run")
             group_run = run_group(
                 group_run.group,
                 trigger=group_run.trigger,

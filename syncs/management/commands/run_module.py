@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from syncs.backfill import BackfillError, run_backfill
 from syncs.engine import run_module, stop_on_sigterm
+from syncs.management.queued import queued_record
 from syncs.models import Module, RunLog, Status, Trigger
 from syncs.notify import wait_for_notices
 from syncs.retries import retry_if_due
@@ -69,13 +70,9 @@ class Command(BaseCommand):
         if values and (run_id or dry_run):
             raise CommandError("--set runs a backfill of a module by name, not with --run-id or --dry-run")
         if run_id:
-            run = RunLog.objects.select_related("module").filter(pk=run_id).first()
-            if run is None:
-                raise CommandError(f"there is no run {run_id}")
             if force:
                 raise CommandError("--force goes with a module name: a queued run carries its own")
-            if run.status != Status.QUEUED:
-                raise CommandError(f"run {run_id} is {run.status}, not queued")
+            run = queued_record(RunLog.objects.select_related("module"), run_id, "run")
             run = run_module(
                 run.module,
                 trigger=run.trigger,

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from syncs.engine import stop_on_sigterm
+from syncs.management.queued import queued_record
 from syncs.models import DIFFERENCE_KINDS, Module, Status, Trigger, Verification
 from syncs.verify import verify_module
 
@@ -23,11 +24,9 @@ class Command(BaseCommand):
         if bool(name) == bool(verification_id):
             raise CommandError("give a module name or --verification-id N")
         if verification_id:
-            verification = Verification.objects.select_related("module").filter(pk=verification_id).first()
-            if verification is None:
-                raise CommandError(f"there is no verification {verification_id}")
-            if verification.status != Status.QUEUED:
-                raise CommandError(f"verification {verification_id} is {verification.status}, not queued")
+            verification = queued_record(
+                Verification.objects.select_related("module"), verification_id, "verification"
+            )
             verification = verify_module(
                 verification.module,
                 trigger=verification.trigger,

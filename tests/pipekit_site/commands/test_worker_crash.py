@@ -24,19 +24,26 @@ from tests.queue import jrunners_watching, needs_queue, wait_logged
 pytestmark = [pytest.mark.django_db(transaction=True), needs_queue]
 
 
-def test_a_worker_killed_mid_load_has_its_run_abandoned_by_another_worker_with_the_table_as_it_was(
-    make_slow_module, start_workers, queue_jobs, wait_finished
-):
-    slow = make_slow_module()
+def kill_worker_mid_load(module, start_workers):
+    """Start a run of module on worker w1, start w2, and kill w1 with SIGKILL while it loads; return
+    the run and w1's process."""
     [doomed] = start_workers("w1")
-    run = start_detached_run(slow, trigger="manual")
+    run = start_detached_run(module, trigger="manual")
     wait_logged(run, JRUNNER_STARTED)
     # As if w1 ran on another host: only its silent heartbeat can tell it died, not its pid.
     RunLog.objects.filter(pk=run.pk).update(host="another-host")
     start_workers("w2")
-
     os.kill(doomed.pid, signal.SIGKILL)
     doomed.wait()
+    return run, doomed
+
+
+def test_a_worker_killed_mid_load_has_its_run_abandoned_by_another_worker_with_the_table_as_it_was(
+    make_slow_module, start_workers, queue_jobs, wait_finished
+):
+    slow = make_slow_module()
+
+    run, doomed = kill_worker_mid_load(slow, start_workers)
     killed_at = time.monotonic()
     wait_finished(RunLog.objects.filter(pk=run.pk))
     print(f"run {run.pk} of a killed worker ended {time.monotonic() - killed_at:.1f} s after the kill")
@@ -57,14 +64,8 @@ def test_a_worker_killed_mid_load_has_its_run_retried_on_another_worker(
 ):
     slow = make_slow_module()
     Module.objects.filter(pk=slow.pk).update(retries=1, retry_delay=1)
-    [doomed] = start_workers("w1")
-    run = start_detached_run(slow, trigger="manual")
-    wait_logged(run, JRUNNER_STARTED)
-    RunLog.objects.filter(pk=run.pk).update(host="another-host")
-    start_workers("w2")
 
-    os.kill(doomed.pid, signal.SIGKILL)
-    doomed.wait()
+    run, _ = kill_worker_mid_load(slow, start_workers)
     # The source answers at once now: the retry loads its row.
     Module.objects.filter(pk=slow.pk).update(source_query="SELECT 1 AS id")
     wait_finished(RunLog.objects.filter(pk=run.pk))

@@ -341,21 +341,11 @@ def _stream(args, env, on_line, should_cancel, on_start, confirm=None):
     for reader in readers:
         reader.start()
     stdout_lines = []
-    cancelled = finished = False
+    finished = False
     try:
         if on_start:
             on_start(proc.pid)
-        next_poll = time.monotonic()
-        while not finished:
-            if should_cancel and time.monotonic() >= next_poll:
-                next_poll = time.monotonic() + CANCEL_POLL_SECONDS
-                if should_cancel():
-                    cancelled = True
-                    break
-            try:
-                line = lines.get(timeout=CANCEL_POLL_SECONDS)
-            except queue.Empty:
-                continue
+        for line in _taken(lines, should_cancel):
             if line is None:
                 finished = True
             elif confirm and line.rstrip("\n") == AWAITING_COMMIT:
@@ -364,6 +354,7 @@ def _stream(args, env, on_line, should_cancel, on_start, confirm=None):
                 stdout_lines.append(line)
                 if on_line:
                     on_line(line.rstrip("\n"))
+        cancelled = not finished
     finally:
         # Cancelled, or a callback raised: nothing may keep loading behind our back.
         if not finished:
@@ -372,6 +363,24 @@ def _stream(args, env, on_line, should_cancel, on_start, confirm=None):
         for reader in readers:
             reader.join()
     return "".join(stdout_lines), "".join(stderr_parts), proc.returncode, cancelled
+
+
+def _taken(items, should_cancel):
+    """Yield what is put on the queue items, up to the None that ends it (yielded too); stop early
+    once should_cancel() turns true, asked every CANCEL_POLL_SECONDS."""
+    next_poll = time.monotonic()
+    while True:
+        if should_cancel and time.monotonic() >= next_poll:
+            next_poll = time.monotonic() + CANCEL_POLL_SECONDS
+            if should_cancel():
+                return
+        try:
+            item = items.get(timeout=CANCEL_POLL_SECONDS)
+        except queue.Empty:
+            continue
+        yield item
+        if item is None:
+            return
 
 
 def _answer(proc, refusal):
@@ -465,22 +474,12 @@ class WarmJrunner:
             self._start()
         self._send({"call": args, "env": {name: env[name] for name in CALL_ENV if name in env}})
         stdout_lines, stderr_lines = [], []
-        cancelled = finished = False
+        finished = False
         returncode = None
         try:
             if on_start:
                 on_start(self.proc.pid)
-            next_poll = time.monotonic()
-            while not finished:
-                if should_cancel and time.monotonic() >= next_poll:
-                    next_poll = time.monotonic() + CANCEL_POLL_SECONDS
-                    if should_cancel():
-                        cancelled = True
-                        break
-                try:
-                    frame = self.frames.get(timeout=CANCEL_POLL_SECONDS)
-                except queue.Empty:
-                    continue
+            for frame in _taken(self.frames, should_cancel):
                 if frame is None:
                     # The JVM died (killed, out of memory): the call failed as a killed jrunner does.
                     returncode, finished = self.proc.wait(), True
@@ -491,6 +490,7 @@ class WarmJrunner:
                     returncode, heap = map(int, text.split())
                     finished = True
                     self._after_call(heap)
+                    break
                 elif tag in "Ee":
                     stderr_lines.append(text + "\n" if tag == "E" else text)
                 elif confirm and tag == "O" and text == AWAITING_COMMIT:
@@ -500,6 +500,7 @@ class WarmJrunner:
                     stdout_lines.append(text + "\n" if tag == "O" else text)
                     if on_line:
                         on_line(text)
+            cancelled = not finished
         finally:
             # Cancelled, or a callback raised: nothing may keep loading behind our back.
             if not finished:

@@ -165,25 +165,81 @@ def test_a_failing_call_then_a_good_one_run_in_the_same_jvm(orders):
     assert rows == [["4"]]
 
 
-def test_a_session_setting_a_temp_table_or_a_transaction_never_reaches_the_next_call(orders):
+def backend_pid(conn):
+    return jrunner.query(conn, "SELECT pg_backend_pid()")[1][0][0]
+
+
+def test_a_warm_jvm_keeps_a_postgres_session_for_the_next_call_of_the_same_connection(orders):
+    source, dest, _ = orders
+
+    with jrunner.warm():
+        pids = [backend_pid(source), backend_pid(source), backend_pid(dest), backend_pid(source)]
+
+    assert pids[0] == pids[1] == pids[3] != pids[2]
+
+
+def test_the_session_of_a_failed_call_is_closed_not_kept(orders):
+    _, dest, dest_db = orders
+
+    with jrunner.warm():
+        before = backend_pid(dest)
+        with pytest.raises(jrunner.JrunnerError):
+            jrunner.execute(dest, ["SELECT 1/0"])
+        after = backend_pid(dest)
+
+    assert before != after
+    assert dest_db.rows(f"SELECT count(*) FROM pg_stat_activity WHERE pid = {before}") == [(0,)]
+
+
+def test_a_session_setting_a_temp_table_a_lock_or_a_transaction_never_reaches_the_next_call(orders):
     source, dest, dest_db = orders
 
     with jrunner.warm():
-        jrunner.execute(dest, ["SET search_path TO nowhere", "CREATE TEMP TABLE leftover (i int)"])
         with pytest.raises(jrunner.JrunnerError):
             jrunner.execute(dest, ["INSERT INTO orders VALUES (5, 'uncommitted')", "SELECT 1/0"])
         with pytest.raises(jrunner.JrunnerError, match="refused"):
             jrunner.migrate(source, "SELECT id, note FROM orders", dest, "orders", confirm=refuse)
+        kept = backend_pid(dest)
+        jrunner.execute(
+            dest,
+            [
+                "SET search_path TO nowhere",
+                "CREATE TEMP TABLE leftover (i int)",
+                "SELECT pg_advisory_lock(42)",
+                "PREPARE leftover_plan AS SELECT 1",
+            ],
+        )
         _, rows = jrunner.query(
             dest,
-            "SELECT current_setting('search_path'), "
+            "SELECT pg_backend_pid(), current_setting('search_path'), "
             "(SELECT count(*) FROM pg_class WHERE relname = 'leftover'), "
+            "(SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'), "
+            "(SELECT count(*) FROM pg_prepared_statements WHERE name = 'leftover_plan'), "
             "(SELECT count(*) FROM orders), "
             "(SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
             "AND state LIKE 'idle in transaction%')",
         )
 
-    assert rows == [['"$user", public', "0", "1", "0"]]
+    # The same session, as new.
+    assert rows == [[kept, '"$user", public', "0", "0", "0", "1", "0"]]
+
+
+def test_a_kept_session_is_closed_once_idle_for_its_time(orders, pg_db, monkeypatch):
+    monkeypatch.setenv("JRUNNER_POOL_IDLE_SECONDS", "1")
+    source, _, _ = orders
+
+    def alive(pid):
+        return pg_db.rows(f"SELECT count(*) FROM pg_stat_activity WHERE pid = {pid}") == [(1,)]
+
+    with jrunner.warm():
+        pid = backend_pid(source)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and alive(pid):
+            time.sleep(0.2)
+
+        assert not alive(pid)
+        # The next call connects afresh.
+        assert backend_pid(source) != pid
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +43,8 @@ final class Call {
     private final Answers answers;
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
     private final List<Statement> statements = new CopyOnWriteArrayList<>();
+    /** The connections that may go back to the Pool when the call ends, with what they are for. */
+    private final Map<Connection, Pool.Key> poolable = new ConcurrentHashMap<>();
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean cancelled;
 
@@ -67,10 +70,16 @@ final class Call {
         current = this;
     }
 
-    /** The call returned: abort any connection it left open (its transaction rolls back), then let
-     *  the next call begin. */
-    void end() {
+    /** The call returned (ok: it succeeded): its PostgreSQL sessions go back to the Pool for a warm
+     *  JVM's next call; any other connection it left open is closed (its transaction rolls back).
+     *  Then the next call may begin. */
+    void end(boolean ok) {
         for (Connection c : connections) {
+            Pool.Key key = poolable.get(c);
+            if (key != null && ok && !cancelled) {
+                Pool.give(key, c);
+                continue;
+            }
             try {
                 if (!c.isClosed()) {
                     Db.rollbackQuietly(c);
@@ -105,7 +114,8 @@ final class Call {
         return drivers == null ? Call.class.getClassLoader() : drivers;
     }
 
-    /** Open a connection through the call's drivers, tracked so that cancel() reaches its statements. */
+    /** Open a connection through the call's drivers, tracked so that cancel() reaches its statements.
+     *  A warm call takes a kept PostgreSQL session where there is one. */
     static Connection connect(String url, Properties props) throws SQLException {
         Call c = current;
         if (c == null) {
@@ -114,8 +124,15 @@ final class Call {
         if (c.cancelled) {
             throw new SQLException("cancelled");
         }
-        Connection real = c.drivers == null ? DriverManager.getConnection(url, props)
-            : Drivers.connect(c.drivers, url, props);
+        Pool.Key key = c.drivers != null && Db.flavor(url) == Db.Flavor.POSTGRES
+            ? Pool.Key.of(c.drivers, url, props) : null;
+        Connection real = key == null ? null : Pool.take(key);
+        if (real == null) {
+            real = c.drivers == null ? DriverManager.getConnection(url, props) : Drivers.connect(c.drivers, url, props);
+        }
+        if (key != null) {
+            c.poolable.put(real, key);
+        }
         c.connections.add(real);
         return (Connection) Proxy.newProxyInstance(Call.class.getClassLoader(), new Class<?>[] {Connection.class},
             c.tracker(real));
@@ -125,6 +142,10 @@ final class Call {
         return (proxy, method, args) -> {
             if (cancelled && STARTS_WORK.contains(method.getName())) {
                 throw new SQLException("cancelled");
+            }
+            if (method.getName().equals("close") && poolable.containsKey(real)) {
+                // Kept open for end(), which resets it for the Pool or closes it.
+                return null;
             }
             Object result;
             try {

@@ -32,7 +32,7 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> call.cancelUntilDone(CANCEL_MILLIS), "cancel"));
         call.begin();
         int status = run(args, out, System.err);
-        call.end();
+        call.end(false);
         out.flush();
         System.exit(status);
     }

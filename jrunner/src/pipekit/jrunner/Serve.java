@@ -49,6 +49,7 @@ public final class Serve {
         }
         // Frames are the only thing on stdout: anything else printing there (a driver) goes to stderr.
         System.setOut(System.err);
+        Pool.startSweeping();
         new Serve().loop(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
     }
 
@@ -79,6 +80,7 @@ public final class Serve {
         if (running != null && running.isAlive()) {
             Main.haltCancelled();
         }
+        Pool.sweep(-1);
         System.exit(0);
     }
 
@@ -126,7 +128,7 @@ public final class Serve {
             err.flush();
             status = 1;
         }
-        c.end();
+        c.end(status == 0);
         stdout.finish();
         stderr.finish();
         Runtime rt = Runtime.getRuntime();

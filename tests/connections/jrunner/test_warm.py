@@ -178,6 +178,18 @@ def test_a_warm_jvm_keeps_a_postgres_session_for_the_next_call_of_the_same_conne
     assert pids[0] == pids[1] == pids[3] != pids[2]
 
 
+def test_statements_prepared_on_a_kept_session_are_prepared_again_after_its_reset(orders):
+    source, dest, dest_db = orders
+
+    with jrunner.warm():
+        # Past the driver's threshold (5 uses) its INSERT is prepared on the server, and DISCARD ALL
+        # drops it there: the driver must prepare it again, not use the dropped one.
+        for _ in range(8):
+            jrunner.migrate(source, "SELECT id, note FROM orders WHERE id = 1", dest, "orders", bulk=False)
+
+    assert dest_db.rows("SELECT count(*) FROM orders WHERE id = 1") == [(8,)]
+
+
 def test_the_session_of_a_failed_call_is_closed_not_kept(orders):
     _, dest, dest_db = orders
 

@@ -67,12 +67,27 @@ SQL_FILE_PREFIX = "pipekit-"
 
 
 class JrunnerError(Exception):
-    """jrunner failed; .stderr holds its error output (passwords scrubbed), .returncode its exit status."""
+    """jrunner failed; .stderr holds its error output (passwords scrubbed), .returncode its exit
+    status, .sqlstate the SQLSTATE of the database error that failed it (None when there was none)."""
 
-    def __init__(self, message, *, stderr="", returncode=None):
+    def __init__(self, message, *, stderr="", returncode=None, sqlstate=None):
         super().__init__(message)
         self.stderr = stderr
         self.returncode = returncode
+        self.sqlstate = sqlstate
+
+    def lasting(self):
+        """Whether the database refused the call in a way that trying again cannot change: bad SQL,
+        a missing table or column, no privilege, a bad value or a broken constraint, a wrong
+        password. A lost connection, a deadlock, a lock wait, a cancel or a full disk may pass."""
+        return (self.sqlstate or "")[:2] in LASTING_SQLSTATE_CLASSES
+
+
+# SQLSTATE classes (the first two characters, as PostgreSQL and MariaDB use them) of failures that
+# recur on every attempt: feature not supported, data exception, integrity constraint violation,
+# invalid authorization, invalid catalog or schema name, syntax error or access rule violation.
+LASTING_SQLSTATE_CLASSES = {"0A", "22", "23", "28", "3D", "3F", "42"}
+SQLSTATE_LINE = re.compile(r"^jrunner: SQLSTATE (\w{5})\n?\Z", re.MULTILINE)
 
 
 class JrunnerCancelled(JrunnerError):
@@ -423,10 +438,18 @@ def _run(args, env, conns, should_cancel=None, on_line=None, on_start=None, conf
     stream = warm_jvm.stream if warm_jvm else _stream
     stdout, stderr, returncode, cancelled = stream(args, env, on_line, should_cancel, on_start, confirm)
     stderr = _scrub(stderr, _passwords(conns))
+    sqlstate = SQLSTATE_LINE.search(stderr)
+    if sqlstate:
+        stderr = stderr[: sqlstate.start()]
     if cancelled:
         raise JrunnerCancelled("cancelled; jrunner was stopped", stderr=stderr, returncode=returncode)
     if returncode != 0:
-        raise JrunnerError(_message(stderr, returncode), stderr=stderr, returncode=returncode)
+        raise JrunnerError(
+            _message(stderr, returncode),
+            stderr=stderr,
+            returncode=returncode,
+            sqlstate=sqlstate and sqlstate[1],
+        )
     return stdout, stderr
 
 

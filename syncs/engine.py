@@ -193,7 +193,12 @@ def _run(module, run, log, cancel):
     except RunError as exc:
         status, error = Status.ERROR, str(exc)
         run.refused_by_guard = isinstance(exc, GuardRefused) and exc.forceable
-        retriable = isinstance(exc.__cause__, jrunner.JrunnerError) and not isinstance(exc, GuardRefused)
+        failed = exc.__cause__
+        retriable = (
+            isinstance(failed, jrunner.JrunnerError)
+            and not failed.lasting()
+            and not isinstance(exc, GuardRefused)
+        )
     except Exception as exc:
         logger.exception("run %s of %s failed", run.pk, module.name)
         status, error = Status.ERROR, f"unexpected {exc.__class__.__name__}: {exc}"

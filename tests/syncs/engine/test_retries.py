@@ -126,6 +126,31 @@ def test_a_failed_database_call_is_retried_until_the_attempts_run_out(make_items
     assert RunLog.objects.count() == 2
 
 
+@pytest.mark.parametrize(
+    ("source_query", "sqlstate"),
+    [("SELECT id, total FROM no_such_orders", "42P01"), ("SELECT id, 1 / 0 AS total FROM orders", "22012")],
+    ids=["missing-table", "division-by-zero"],
+)
+def test_a_failure_the_database_gives_again_is_not_retried(erp_to_dw, make_module, source_query, sqlstate):
+    module = make_module(
+        erp_to_dw.source,
+        erp_to_dw.dest,
+        name="copy",
+        columns=[("id", "integer"), ("total", "numeric(12,2)")],
+        source_query=source_query,
+        dest_table="public.copy",
+        retries=3,
+    )
+
+    run = run_module(module, trigger="manual")
+
+    assert run.status == Status.ERROR
+    assert "SQLSTATE" not in run.error + run.stderr
+    assert not run.retriable, sqlstate
+    assert retry_if_due(run) is None
+    assert RunLog.objects.count() == 1
+
+
 def test_a_retry_waits_for_its_start_time_doubling_the_delay_after_each_attempt(make_items_module):
     module = make_items_module(retries=3, retry_delay=60)
     assert [retry_delay(module, attempt) for attempt in (1, 2, 3)] == [60, 120, 240]

@@ -48,6 +48,11 @@ public final class Main {
             return 2;
         } catch (SQLException e) {
             err.println("jrunner: " + describe(e));
+            String state = sqlState(e);
+            if (state != null) {
+                // Last, on a line of its own: the caller tells a lasting failure from a passing one by it.
+                err.println(SQLSTATE + state);
+            }
             return 1;
         } catch (Exception e) {
             err.println("jrunner: " + e);
@@ -152,6 +157,19 @@ public final class Main {
     }
 
     /** The driver's message; for a failed batch, the server's reason rather than the statement text. */
+    static final String SQLSTATE = "jrunner: SQLSTATE ";
+
+    /** The SQLSTATE of the failure described, or of the first exception under it that has one. */
+    static String sqlState(SQLException e) {
+        SQLException shown = e instanceof BatchUpdateException && e.getNextException() != null ? e.getNextException() : e;
+        for (Throwable t = shown; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && s.getSQLState() != null && !s.getSQLState().isBlank()) {
+                return s.getSQLState();
+            }
+        }
+        return null;
+    }
+
     static String describe(SQLException e) {
         SQLException shown = e;
         if (e instanceof BatchUpdateException && e.getNextException() != null) {

@@ -190,6 +190,18 @@ def test_statements_prepared_on_a_kept_session_are_prepared_again_after_its_rese
     assert dest_db.rows("SELECT count(*) FROM orders WHERE id = 1") == [(8,)]
 
 
+def test_a_kept_session_the_server_ended_is_replaced_by_a_new_one(orders, pg_db):
+    source, _, _ = orders
+
+    with jrunner.warm():
+        kept = backend_pid(source)
+        # Waits until the session is gone.
+        pg_db.execute(f"SELECT pg_terminate_backend({kept}, 10000)")
+        after = backend_pid(source)
+
+    assert after != kept
+
+
 def test_the_session_of_a_failed_call_is_closed_not_kept(orders):
     _, dest, dest_db = orders
 

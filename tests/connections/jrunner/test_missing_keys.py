@@ -68,3 +68,16 @@ def test_a_failing_destination_key_query_says_so(make_connection, pg_db, pg_db2)
 
     with pytest.raises(jrunner.JrunnerError, match="destination keys in scope: "):
         missing_keys(make_connection, pg_db, pg_db2)
+
+
+def test_a_warm_jrunner_writes_the_same_missing_keys(make_connection, pg_db, pg_db2):
+    pg_db.execute("CREATE TABLE s (name text, n int)")
+    insert(pg_db, "s", SOURCE_KEYS)
+    pg_db2.execute("CREATE TABLE d (name varchar(20), n int)")
+    insert(pg_db2, "d", SOURCE_KEYS + GONE)
+
+    with jrunner.warm():
+        result, written = missing_keys(make_connection, pg_db, pg_db2)
+
+    assert sorted(written, key=repr) == sorted(GONE, key=repr)
+    assert (result.keys, result.keys_in_scope, result.keys_missing) == (6, 9, 3)

@@ -216,11 +216,11 @@ final class Keys {
         private long count;
 
         Copied(Connection c, String sql, int[] kinds, Progress progress) throws Exception {
-            Class<?> pgConnection = Class.forName("org.postgresql.PGConnection");
+            Class<?> pgConnection = Call.driverClass("org.postgresql.PGConnection");
             Object api = CopyLoad.call(pgConnection.getMethod("getCopyAPI"), c.unwrap(pgConnection));
             copyOut = CopyLoad.call(api.getClass().getMethod("copyOut", String.class), api,
                 "COPY (" + sql + "\n) TO STDOUT");
-            read = Class.forName("org.postgresql.copy.CopyOut").getMethod("readFromCopy");
+            read = Call.driverClass("org.postgresql.copy.CopyOut").getMethod("readFromCopy");
             this.kinds = kinds;
             this.progress = progress;
         }
@@ -291,7 +291,7 @@ final class Keys {
         @Override
         public void close() throws SQLException {
             try {
-                Class<?> operation = Class.forName("org.postgresql.copy.CopyOperation");
+                Class<?> operation = Call.driverClass("org.postgresql.copy.CopyOperation");
                 if ((Boolean) CopyLoad.call(operation.getMethod("isActive"), copyOut)) {
                     CopyLoad.call(operation.getMethod("cancelCopy"), copyOut);
                 }

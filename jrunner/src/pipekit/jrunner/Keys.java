@@ -14,6 +14,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
+import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 
@@ -25,7 +28,8 @@ import java.util.stream.IntStream;
  * order, comparison and order check, see Verify), so memory stays flat and nothing but the missing
  * keys is written. Loading every source key into the destination and anti-joining there cost the
  * COPY pipe of the keys plus a join of the two key sets, about twice what reading both sides costs
- * (bench/RESULTS.md, "Hard-delete detection").
+ * (bench/RESULTS.md, "Hard-delete detection"). Each side is read on a thread of its own (Reader)
+ * while the calling thread merges, so that the two databases send their keys at the same time.
  *
  * Where the destination's key column is CHAR, its trailing blanks are padding the destination
  * ignores when it compares, so they are not compared on either side.
@@ -45,8 +49,12 @@ final class Keys {
         try {
             return step.call();
         } catch (SQLException e) {
-            throw new SQLException(side + Main.describe(e), e.getSQLState(), e);
+            throw named(side, e);
         }
+    }
+
+    private static SQLException named(String side, SQLException e) {
+        return new SQLException(side + Main.describe(e), e.getSQLState(), e);
     }
 
     /** trim: the source's CHAR values lose their trailing blanks, as the load's rows do (-t). */
@@ -71,9 +79,11 @@ final class Keys {
                      Verify.inKeyOrder(src, source, sourceSql, s, key), s, trim, progress));
                  Side dests = naming(DEST, () -> Side.open(dst, dest,
                      Verify.inKeyOrder(dst, dest, destSql, d, key), d, false, new Progress(null)));
+                 Reader sourceKeys = new Reader(SOURCE, sources, padded);
+                 Reader destKeys = new Reader(DEST, dests, padded);
                  ObjectOutputStream out = new ObjectOutputStream(new BufferedOutputStream(Files.newOutputStream(spool)))) {
-                Object[] sr = unpad(sources.next(), padded);
-                Object[] dr = unpad(dests.next(), padded);
+                Object[] sr = sourceKeys.next();
+                Object[] dr = destKeys.next();
                 Object[] lastS = null;
                 Object[] lastD = null;
                 while (sr != null || dr != null) {
@@ -87,7 +97,7 @@ final class Keys {
                         lastD = dr;
                     }
                     if (c < 0) {
-                        sr = unpad(sources.next(), padded);
+                        sr = sourceKeys.next();
                         continue;
                     }
                     if (c > 0) {
@@ -97,9 +107,9 @@ final class Keys {
                         missing++;
                     }
                     // A matched key stays: the destination may hold it more than once.
-                    dr = unpad(dests.next(), padded);
+                    dr = destKeys.next();
                 }
-                found = new Found(sources.count(), dests.count(), missing);
+                found = new Found(sourceKeys.count(), destKeys.count(), missing);
             }
             write(dst, dest, keyTable, spool, missing, key.length);
             return found;
@@ -117,6 +127,98 @@ final class Keys {
             }
         }
         return row;
+    }
+
+    /**
+     * One side's keys read on a thread of its own, a chunk of rows at a time, into a bounded queue
+     * that the merge takes them from. A failure of the side (a cancel's too) is carried to the merge
+     * and thrown there, named. Closing it stops the thread and waits for it, so that the side can be
+     * closed and its connection used again.
+     */
+    private static final class Reader implements AutoCloseable {
+        private static final int CHUNK = 1000;
+        private static final int CHUNKS = 4;
+        private static final Object[][] END = new Object[0][];
+
+        private final String name;
+        private final Side side;
+        private final boolean[] padded;
+        private final BlockingQueue<Object> chunks = new ArrayBlockingQueue<>(CHUNKS);
+        private final Thread thread;
+        private Object[][] chunk = new Object[0][];
+        private int at;
+
+        Reader(String name, Side side, boolean[] padded) {
+            this.name = name;
+            this.side = side;
+            this.padded = padded;
+            thread = new Thread(this::read, "keys: " + name);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void read() {
+            Object last;
+            try {
+                for (boolean more = true; more;) {
+                    Object[][] c = new Object[CHUNK][];
+                    int n = 0;
+                    for (Object[] row; n < CHUNK && (row = side.next()) != null;) {
+                        c[n++] = unpad(row, padded);
+                    }
+                    more = n == CHUNK;
+                    chunks.put(more ? c : Arrays.copyOf(c, n));
+                }
+                last = END;
+            } catch (InterruptedException e) {
+                return; // closed: the merge has stopped
+            } catch (Throwable e) {
+                last = e;
+            }
+            try {
+                chunks.put(last);
+            } catch (InterruptedException e) {
+                // Closed: the merge has stopped.
+            }
+        }
+
+        /** The next row in key order; null after the last. */
+        Object[] next() throws Exception {
+            while (at == chunk.length) {
+                if (chunk == END) {
+                    return null;
+                }
+                Object taken = chunks.take();
+                if (taken instanceof SQLException e) {
+                    throw named(name, e);
+                }
+                if (taken instanceof Exception e) {
+                    throw e;
+                }
+                if (taken instanceof Error e) {
+                    throw e;
+                }
+                chunk = (Object[][]) taken;
+                at = 0;
+            }
+            return chunk[at++];
+        }
+
+        /** The rows the side gave; read once next() has returned null. */
+        long count() {
+            return side.count();
+        }
+
+        @Override
+        public void close() {
+            // A thread blocked in put() stops at once; one reading stops at its next put().
+            thread.interrupt();
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Insert the spooled keys into the key table: the destination's connection is free again. */

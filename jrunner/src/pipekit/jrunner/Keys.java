@@ -14,9 +14,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
-import java.util.Arrays;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 
@@ -28,8 +25,10 @@ import java.util.stream.IntStream;
  * order, comparison and order check, see Verify), so memory stays flat and nothing but the missing
  * keys is written. Loading every source key into the destination and anti-joining there cost the
  * COPY pipe of the keys plus a join of the two key sets, about twice what reading both sides costs
- * (bench/RESULTS.md, "Hard-delete detection"). Each side is read on a thread of its own (Reader)
- * while the calling thread merges, so that the two databases send their keys at the same time.
+ * (bench/RESULTS.md, "Hard-delete detection"). The calling thread reads the two sides in turn
+ * while each server streams ahead into its socket; a reader thread per side measured slower on two
+ * cores (docs/ARCHITECTURE.md, "Deletes carried over"). A failure while reading says which side's
+ * keys it was reading, as a failure to start does.
  *
  * Where the destination's key column is CHAR, its trailing blanks are padding the destination
  * ignores when it compares, so they are not compared on either side.
@@ -79,11 +78,9 @@ final class Keys {
                      Verify.inKeyOrder(src, source, sourceSql, s, key), s, trim, progress));
                  Side dests = naming(DEST, () -> Side.open(dst, dest,
                      Verify.inKeyOrder(dst, dest, destSql, d, key), d, false, new Progress(null)));
-                 Reader sourceKeys = new Reader(SOURCE, sources, padded);
-                 Reader destKeys = new Reader(DEST, dests, padded);
                  ObjectOutputStream out = new ObjectOutputStream(new BufferedOutputStream(Files.newOutputStream(spool)))) {
-                Object[] sr = sourceKeys.next();
-                Object[] dr = destKeys.next();
+                Object[] sr = next(SOURCE, sources, padded);
+                Object[] dr = next(DEST, dests, padded);
                 Object[] lastS = null;
                 Object[] lastD = null;
                 while (sr != null || dr != null) {
@@ -97,7 +94,7 @@ final class Keys {
                         lastD = dr;
                     }
                     if (c < 0) {
-                        sr = sourceKeys.next();
+                        sr = next(SOURCE, sources, padded);
                         continue;
                     }
                     if (c > 0) {
@@ -107,14 +104,23 @@ final class Keys {
                         missing++;
                     }
                     // A matched key stays: the destination may hold it more than once.
-                    dr = destKeys.next();
+                    dr = next(DEST, dests, padded);
                 }
-                found = new Found(sourceKeys.count(), destKeys.count(), missing);
+                found = new Found(sources.count(), dests.count(), missing);
             }
             write(dst, dest, keyTable, spool, missing, key.length);
             return found;
         } finally {
             Files.deleteIfExists(spool);
+        }
+    }
+
+    /** The side's next row, unpadded; a failure while reading it says which side it was. */
+    private static Object[] next(String name, Side side, boolean[] padded) throws SQLException {
+        try {
+            return unpad(side.next(), padded);
+        } catch (SQLException e) {
+            throw named(name, e);
         }
     }
 
@@ -127,98 +133,6 @@ final class Keys {
             }
         }
         return row;
-    }
-
-    /**
-     * One side's keys read on a thread of its own, a chunk of rows at a time, into a bounded queue
-     * that the merge takes them from. A failure of the side (a cancel's too) is carried to the merge
-     * and thrown there, named. Closing it stops the thread and waits for it, so that the side can be
-     * closed and its connection used again.
-     */
-    private static final class Reader implements AutoCloseable {
-        private static final int CHUNK = 1000;
-        private static final int CHUNKS = 4;
-        private static final Object[][] END = new Object[0][];
-
-        private final String name;
-        private final Side side;
-        private final boolean[] padded;
-        private final BlockingQueue<Object> chunks = new ArrayBlockingQueue<>(CHUNKS);
-        private final Thread thread;
-        private Object[][] chunk = new Object[0][];
-        private int at;
-
-        Reader(String name, Side side, boolean[] padded) {
-            this.name = name;
-            this.side = side;
-            this.padded = padded;
-            thread = new Thread(this::read, "keys: " + name);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void read() {
-            Object last;
-            try {
-                for (boolean more = true; more;) {
-                    Object[][] c = new Object[CHUNK][];
-                    int n = 0;
-                    for (Object[] row; n < CHUNK && (row = side.next()) != null;) {
-                        c[n++] = unpad(row, padded);
-                    }
-                    more = n == CHUNK;
-                    chunks.put(more ? c : Arrays.copyOf(c, n));
-                }
-                last = END;
-            } catch (InterruptedException e) {
-                return; // closed: the merge has stopped
-            } catch (Throwable e) {
-                last = e;
-            }
-            try {
-                chunks.put(last);
-            } catch (InterruptedException e) {
-                // Closed: the merge has stopped.
-            }
-        }
-
-        /** The next row in key order; null after the last. */
-        Object[] next() throws Exception {
-            while (at == chunk.length) {
-                if (chunk == END) {
-                    return null;
-                }
-                Object taken = chunks.take();
-                if (taken instanceof SQLException e) {
-                    throw named(name, e);
-                }
-                if (taken instanceof Exception e) {
-                    throw e;
-                }
-                if (taken instanceof Error e) {
-                    throw e;
-                }
-                chunk = (Object[][]) taken;
-                at = 0;
-            }
-            return chunk[at++];
-        }
-
-        /** The rows the side gave; read once next() has returned null. */
-        long count() {
-            return side.count();
-        }
-
-        @Override
-        public void close() {
-            // A thread blocked in put() stops at once; one reading stops at its next put().
-            thread.interrupt();
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     /** Insert the spooled keys into the key table: the destination's connection is free again. */

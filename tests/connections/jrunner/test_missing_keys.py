@@ -2,6 +2,9 @@
 no longer returns, found by reading both sides in key order, go into the key table before the rows,
 in the load's transaction."""
 
+import contextlib
+import time
+
 import pytest
 
 from connections import jrunner
@@ -16,9 +19,11 @@ def dest(request):
     return request.getfixturevalue(request.param)
 
 
-def missing_keys(make_connection, source, dest, key_type="varchar(20)"):
-    """Run a migrate whose keys are the source's s against the destination's d; return the result
-    and the keys written into k."""
+def missing_keys(
+    make_connection, source, dest, key_type="varchar(20)", key_query="SELECT name, n FROM s", **options
+):
+    """Run a migrate whose keys are key_query's (the source's s) against the destination's d; return
+    the result and the keys written into k."""
     dest.execute("CREATE TABLE t (i bigint)")
     dest.execute(f"CREATE TABLE k (name {key_type}, n int)")
     result = jrunner.migrate(
@@ -27,7 +32,8 @@ def missing_keys(make_connection, source, dest, key_type="varchar(20)"):
         make_connection(dest, name="dst"),
         "t",
         bulk=True,
-        keys=("SELECT name, n FROM s", "SELECT name, n FROM d", "k"),
+        keys=(key_query, "SELECT name, n FROM d", "k"),
+        **options,
     )
     return result, dest.rows("SELECT name, n FROM k")
 
@@ -68,3 +74,81 @@ def test_a_failing_destination_key_query_says_so(make_connection, pg_db, pg_db2)
 
     with pytest.raises(jrunner.JrunnerError, match="destination keys in scope: "):
         missing_keys(make_connection, pg_db, pg_db2)
+
+
+def test_a_warm_jrunner_writes_the_same_missing_keys(make_connection, pg_db, pg_db2):
+    pg_db.execute("CREATE TABLE s (name text, n int)")
+    insert(pg_db, "s", SOURCE_KEYS)
+    pg_db2.execute("CREATE TABLE d (name varchar(20), n int)")
+    insert(pg_db2, "d", SOURCE_KEYS + GONE)
+
+    with jrunner.warm():
+        result, written = missing_keys(make_connection, pg_db, pg_db2)
+
+    assert sorted(written, key=repr) == sorted(GONE, key=repr)
+    assert (result.keys, result.keys_in_scope, result.keys_missing) == (6, 9, 3)
+
+
+def many_destination_keys(pg_db, pg_db2):
+    """A source s of one key and a destination d of more keys than the two sides' readers hold at
+    once, so that the destination's reader is still reading when the source's side stops."""
+    pg_db.execute("CREATE TABLE s (name text, n int)")
+    insert(pg_db, "s", [("a", 1)])
+    pg_db2.execute("CREATE TABLE d (name varchar(20), n int)")
+    pg_db2.execute("INSERT INTO d SELECT 'k' || i, i FROM generate_series(1, 200000) i")
+
+
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
+def test_a_source_key_query_failing_while_the_destination_is_read_says_so(
+    make_connection, pg_db, pg_db2, warm
+):
+    many_destination_keys(pg_db, pg_db2)
+
+    with jrunner.warm() if warm else contextlib.nullcontext():
+        with pytest.raises(jrunner.JrunnerError, match="^jrunner: key query: .*division by zero"):
+            missing_keys(make_connection, pg_db, pg_db2, key_query="SELECT name, n / 0 AS n FROM s")
+
+    assert pg_db2.rows("SELECT * FROM k") == []
+    assert pg_db2.rows("SELECT * FROM t") == []
+
+
+def running_statements(db):
+    """The statements running on db, other than this query."""
+    return db.rows(
+        "SELECT query FROM pg_stat_activity WHERE datname = current_database() "
+        "AND state = 'active' AND pid <> pg_backend_pid()"
+    )
+
+
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
+def test_a_cancel_while_the_keys_are_read_stops_both_databases(make_connection, pg_db, pg_db2, warm):
+    many_destination_keys(pg_db, pg_db2)
+    pids = []
+
+    def source_busy():
+        return bool(running_statements(pg_db))
+
+    with jrunner.warm() if warm else contextlib.nullcontext():
+        with pytest.raises(jrunner.JrunnerCancelled):
+            missing_keys(
+                make_connection,
+                pg_db,
+                pg_db2,
+                key_query="SELECT name, n FROM s, pg_sleep(600)",
+                should_cancel=source_busy,
+                on_start=pids.append,
+            )
+
+        deadline = time.monotonic() + 5
+        while (running_statements(pg_db) or running_statements(pg_db2)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert running_statements(pg_db) == running_statements(pg_db2) == []
+        assert pg_db2.rows("SELECT * FROM k") == []
+        assert pg_db2.rows("SELECT * FROM t") == []
+        # Warm: the cancelled call ended in time, its readers stopped, and the JVM takes the next call.
+        jrunner.migrate(
+            make_connection(pg_db), "SELECT 1 AS i", make_connection(pg_db2), "t", on_start=pids.append
+        )
+
+    assert pg_db2.rows("SELECT * FROM t") == [(1,)]
+    assert (pids[0] == pids[1]) == warm

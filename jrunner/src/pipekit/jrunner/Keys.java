@@ -25,7 +25,10 @@ import java.util.stream.IntStream;
  * order, comparison and order check, see Verify), so memory stays flat and nothing but the missing
  * keys is written. Loading every source key into the destination and anti-joining there cost the
  * COPY pipe of the keys plus a join of the two key sets, about twice what reading both sides costs
- * (bench/RESULTS.md, "Hard-delete detection").
+ * (bench/RESULTS.md, "Hard-delete detection"). The calling thread reads the two sides in turn
+ * while each server streams ahead into its socket; a reader thread per side measured slower on two
+ * cores (docs/ARCHITECTURE.md, "Deletes carried over"). A failure while reading says which side's
+ * keys it was reading, as a failure to start does.
  *
  * Where the destination's key column is CHAR, its trailing blanks are padding the destination
  * ignores when it compares, so they are not compared on either side.
@@ -45,8 +48,12 @@ final class Keys {
         try {
             return step.call();
         } catch (SQLException e) {
-            throw new SQLException(side + Main.describe(e), e.getSQLState(), e);
+            throw named(side, e);
         }
+    }
+
+    private static SQLException named(String side, SQLException e) {
+        return new SQLException(side + Main.describe(e), e.getSQLState(), e);
     }
 
     /** trim: the source's CHAR values lose their trailing blanks, as the load's rows do (-t). */
@@ -72,8 +79,8 @@ final class Keys {
                  Side dests = naming(DEST, () -> Side.open(dst, dest,
                      Verify.inKeyOrder(dst, dest, destSql, d, key), d, false, new Progress(null)));
                  ObjectOutputStream out = new ObjectOutputStream(new BufferedOutputStream(Files.newOutputStream(spool)))) {
-                Object[] sr = unpad(sources.next(), padded);
-                Object[] dr = unpad(dests.next(), padded);
+                Object[] sr = next(SOURCE, sources, padded);
+                Object[] dr = next(DEST, dests, padded);
                 Object[] lastS = null;
                 Object[] lastD = null;
                 while (sr != null || dr != null) {
@@ -87,7 +94,7 @@ final class Keys {
                         lastD = dr;
                     }
                     if (c < 0) {
-                        sr = unpad(sources.next(), padded);
+                        sr = next(SOURCE, sources, padded);
                         continue;
                     }
                     if (c > 0) {
@@ -97,7 +104,7 @@ final class Keys {
                         missing++;
                     }
                     // A matched key stays: the destination may hold it more than once.
-                    dr = unpad(dests.next(), padded);
+                    dr = next(DEST, dests, padded);
                 }
                 found = new Found(sources.count(), dests.count(), missing);
             }
@@ -105,6 +112,15 @@ final class Keys {
             return found;
         } finally {
             Files.deleteIfExists(spool);
+        }
+    }
+
+    /** The side's next row, unpadded; a failure while reading it says which side it was. */
+    private static Object[] next(String name, Side side, boolean[] padded) throws SQLException {
+        try {
+            return unpad(side.next(), padded);
+        } catch (SQLException e) {
+            throw named(name, e);
         }
     }
 
@@ -216,11 +232,11 @@ final class Keys {
         private long count;
 
         Copied(Connection c, String sql, int[] kinds, Progress progress) throws Exception {
-            Class<?> pgConnection = Class.forName("org.postgresql.PGConnection");
+            Class<?> pgConnection = Call.driverClass("org.postgresql.PGConnection");
             Object api = CopyLoad.call(pgConnection.getMethod("getCopyAPI"), c.unwrap(pgConnection));
             copyOut = CopyLoad.call(api.getClass().getMethod("copyOut", String.class), api,
                 "COPY (" + sql + "\n) TO STDOUT");
-            read = Class.forName("org.postgresql.copy.CopyOut").getMethod("readFromCopy");
+            read = Call.driverClass("org.postgresql.copy.CopyOut").getMethod("readFromCopy");
             this.kinds = kinds;
             this.progress = progress;
         }
@@ -291,7 +307,7 @@ final class Keys {
         @Override
         public void close() throws SQLException {
             try {
-                Class<?> operation = Class.forName("org.postgresql.copy.CopyOperation");
+                Class<?> operation = Call.driverClass("org.postgresql.copy.CopyOperation");
                 if ((Boolean) CopyLoad.call(operation.getMethod("isActive"), copyOut)) {
                     CopyLoad.call(operation.getMethod("cancelCopy"), copyOut);
                 }

@@ -8,9 +8,15 @@ psql=(psql -h "$host" -p "$port" -U "$user" -X -q -v ON_ERROR_STOP=1)
 # A source and a destination database and a Pipekit state directory for this run, gone at its end.
 src=${name}_src_$$
 dst=${name}_dst_$$
+statedb=${name}_state_$$
 state=$(mktemp -d)
+worker=
 cleanup() {
-    "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $src WITH (FORCE)" -c "DROP DATABASE IF EXISTS $dst WITH (FORCE)"
+    if [ -n "$worker" ]; then
+        kill "$worker" 2>/dev/null
+        wait "$worker" 2>/dev/null || true
+    fi
+    for db in $src $dst $statedb; do "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; done
     rm -rf "$state"
 }
 trap cleanup EXIT
@@ -31,10 +37,23 @@ fill() {  # fill FROM TO: add the source's items with ids FROM..TO
 # Pipekit's state for the run: its own config (plus the lines given as arguments), state database
 # and secrets file, migrated, with the drivers known. PYTHON names another Python (default the venv's).
 pipekit_state() {
-    printf '%s\n' "database: $state/state.db" "secret_key_file: $state/secret_key" \
+    printf '%s\n' "database: ${state_database:-$state/state.db}" "secret_key_file: $state/secret_key" \
         "secrets_file: $state/secrets.env" "$@" > "$state/config.yaml"
     export PIPEKIT_CONFIG=$state/config.yaml
     py=${PYTHON:-.venv/bin/python}
     $py manage.py migrate --no-input -v 0
     $py manage.py drivers sync > /dev/null
+}
+
+# The same with the state in a PostgreSQL database of its own and the run queue (executor: queue),
+# so that start_worker can run the modules.
+pipekit_state_on_postgres() {
+    "${psql[@]}" -d postgres -c "CREATE DATABASE $statedb"
+    state_database=postgres://$user@$host:$port/$statedb pipekit_state "executor: queue" "$@"
+}
+
+# A `manage.py worker --concurrency 1` in the background, stopped at the end.
+start_worker() {
+    $py manage.py worker --concurrency 1 > "$state/worker.log" 2>&1 &
+    worker=$!
 }

@@ -156,13 +156,11 @@ public final class Main {
         return sql;
     }
 
-    /** The driver's message; for a failed batch, the server's reason rather than the statement text. */
     static final String SQLSTATE = "jrunner: SQLSTATE ";
 
     /** The SQLSTATE of the failure described, or of the first exception under it that has one. */
     static String sqlState(SQLException e) {
-        SQLException shown = e instanceof BatchUpdateException && e.getNextException() != null ? e.getNextException() : e;
-        for (Throwable t = shown; t != null; t = t.getCause()) {
+        for (Throwable t = shown(e); t != null; t = t.getCause()) {
             if (t instanceof SQLException s && s.getSQLState() != null && !s.getSQLState().isBlank()) {
                 return s.getSQLState();
             }
@@ -170,12 +168,15 @@ public final class Main {
         return null;
     }
 
+    /** The driver's message; for a failed batch, the server's reason rather than the statement text. */
     static String describe(SQLException e) {
-        SQLException shown = e;
-        if (e instanceof BatchUpdateException && e.getNextException() != null) {
-            shown = e.getNextException();
-        }
+        SQLException shown = shown(e);
         String message = shown.getMessage() == null ? shown.toString() : shown.getMessage();
         return message.strip();
+    }
+
+    /** The exception that says what failed: for a failed batch, the server's, not the batch's. */
+    private static SQLException shown(SQLException e) {
+        return e instanceof BatchUpdateException && e.getNextException() != null ? e.getNextException() : e;
     }
 }

@@ -90,17 +90,16 @@ final class Pool {
             Db.abortQuietly(c);
             return;
         }
-        List<Connection> surplus = new ArrayList<>();
         synchronized (Pool.class) {
             Deque<Idle> kept = IDLE.computeIfAbsent(key, k -> new ArrayDeque<>());
-            kept.addFirst(new Idle(c, System.currentTimeMillis()));
-            idle++;
-            if (kept.size() > PER_KEY || idle > IN_ALL) {
-                surplus.add(kept.pollLast().connection());
-                idle--;
+            if (kept.size() < PER_KEY && idle < IN_ALL) {
+                // Newest first: the next call takes the session used last.
+                kept.addFirst(new Idle(c, System.currentTimeMillis()));
+                idle++;
+                return;
             }
         }
-        surplus.forEach(Pool::close);
+        close(c);
     }
 
     /** Close the sessions idle for longer than IDLE_MILLIS (now < 0: every one). */

@@ -57,6 +57,21 @@ def test_only_the_destination_keys_missing_at_the_source_are_written(make_connec
     assert (result.keys, result.keys_in_scope, result.keys_missing) == (6, 10, 3)
 
 
+def test_more_missing_keys_than_are_held_in_memory_are_all_written_in_order(make_connection, pg_db, pg_db2):
+    pg_db.execute("CREATE TABLE s (name text, n int)")
+    pg_db.execute("INSERT INTO s VALUES ('kept', 0)")
+    pg_db2.execute("CREATE TABLE d (name varchar(20), n int)")
+    # Past the first 10,000 held in memory, the rest go through a temporary file.
+    pg_db2.execute(
+        "INSERT INTO d SELECT 'gone', g FROM generate_series(1, 10050) g UNION ALL SELECT 'kept', 0"
+    )
+
+    result, written = missing_keys(make_connection, pg_db, pg_db2)
+
+    assert written == [("gone", n) for n in range(1, 10051)]
+    assert (result.keys, result.keys_in_scope, result.keys_missing) == (1, 10051, 10050)
+
+
 def test_the_trailing_blanks_of_a_char_key_at_the_destination_are_padding(make_connection, pg_db, pg_db2):
     pg_db.execute("CREATE TABLE s (name varchar(5), n int)")
     insert(pg_db, "s", [("ab", 1), ("cd", 2)])

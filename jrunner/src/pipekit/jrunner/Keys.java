@@ -14,6 +14,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 
@@ -70,15 +73,12 @@ final class Keys {
         for (int i = 0; i < key.length; i++) {
             padded[i] = d.types()[i] == Types.CHAR || d.types()[i] == Types.NCHAR;
         }
-        Path spool = Files.createTempFile("jrunner-keys-", ".bin");
-        try {
-            long missing = 0;
+        try (Missing missing = new Missing()) {
             Found found;
             try (Side sources = naming(SOURCE, () -> Side.open(src, source,
                      Verify.inKeyOrder(src, source, sourceSql, s, key), s, trim, progress));
                  Side dests = naming(DEST, () -> Side.open(dst, dest,
-                     Verify.inKeyOrder(dst, dest, destSql, d, key), d, false, new Progress(null)));
-                 ObjectOutputStream out = new ObjectOutputStream(new BufferedOutputStream(Files.newOutputStream(spool)))) {
+                     Verify.inKeyOrder(dst, dest, destSql, d, key), d, false, new Progress(null)))) {
                 Object[] sr = next(SOURCE, sources, padded);
                 Object[] dr = next(DEST, dests, padded);
                 Object[] lastS = null;
@@ -98,20 +98,19 @@ final class Keys {
                         continue;
                     }
                     if (c > 0) {
-                        out.writeObject(dr);
-                        // Forget the rows written: the stream would otherwise keep every one.
-                        out.reset();
-                        missing++;
+                        missing.add(dr);
                     }
                     // A matched key stays: the destination may hold it more than once.
                     dr = next(DEST, dests, padded);
                 }
-                found = new Found(sources.count(), dests.count(), missing);
+                found = new Found(sources.count(), dests.count(), missing.count);
             }
-            write(dst, dest, keyTable, spool, missing, key.length);
+            if (missing.count > 0) {
+                // The destination's connection is free again.
+                Migrate.Table table = Migrate.Table.describe(dst, keyTable, null);
+                new BatchLoad(dst, dest, table).insert(missing.rows(), key.length);
+            }
             return found;
-        } finally {
-            Files.deleteIfExists(spool);
         }
     }
 
@@ -135,27 +134,72 @@ final class Keys {
         return row;
     }
 
-    /** Insert the spooled keys into the key table: the destination's connection is free again. */
-    private static void write(Connection dst, Db.Flavor dest, String keyTable, Path spool, long missing, int width)
-            throws Exception {
-        if (missing == 0) {
-            return;
+    /** The destination's keys the source lacks, kept until both sides are read: the first HELD in
+     *  memory, any more spooled to a temporary file, so memory stays flat and the usual few deleted
+     *  rows cost no file (a fresh JVM's first temporary file and object stream take ~40 ms). */
+    private static final class Missing implements AutoCloseable {
+        static final int HELD = 10_000;
+        private final List<Object[]> held = new ArrayList<>();
+        private Path spool;
+        private ObjectOutputStream out;
+        private ObjectInputStream in;
+        long count;
+
+        void add(Object[] key) throws IOException {
+            count++;
+            if (held.size() < HELD) {
+                held.add(key);
+                return;
+            }
+            if (out == null) {
+                spool = Files.createTempFile("jrunner-keys-", ".bin");
+                out = new ObjectOutputStream(new BufferedOutputStream(Files.newOutputStream(spool)));
+            }
+            out.writeObject(key);
+            // Forget the rows written: the stream would otherwise keep every one.
+            out.reset();
         }
-        Migrate.Table table = Migrate.Table.describe(dst, keyTable, null);
-        try (ObjectInputStream in = new ObjectInputStream(new BufferedInputStream(Files.newInputStream(spool)))) {
-            long[] left = {missing};
-            RowSource rows = () -> {
-                if (left[0] == 0) {
+
+        /** The keys in the order they were added. */
+        RowSource rows() throws IOException {
+            if (out != null) {
+                out.close();
+                out = null;
+                in = new ObjectInputStream(new BufferedInputStream(Files.newInputStream(spool)));
+            }
+            Iterator<Object[]> first = held.iterator();
+            long[] spooled = {count - held.size()};
+            return () -> {
+                if (first.hasNext()) {
+                    return first.next();
+                }
+                if (spooled[0] == 0) {
                     return null;
                 }
-                left[0]--;
+                spooled[0]--;
                 try {
                     return (Object[]) in.readObject();
                 } catch (IOException | ClassNotFoundException e) {
                     throw new SQLException("reading the spooled keys: " + e, e);
                 }
             };
-            new BatchLoad(dst, dest, table).insert(rows, width);
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (spool == null) {
+                return;
+            }
+            try {
+                if (out != null) {
+                    out.close();
+                }
+                if (in != null) {
+                    in.close();
+                }
+            } finally {
+                Files.deleteIfExists(spool);
+            }
         }
     }
 

@@ -18,10 +18,11 @@ from syncs.verify import verify_module
 logger = logging.getLogger(__name__)
 
 
-def run_group(group, *, trigger, dry_run=False, group_run=None, triggered_by="", on_run=None, worker=""):
+def run_group(group, *, trigger=None, dry_run=False, group_run=None, triggered_by="", on_run=None, worker=""):
     """Run group's members in order and return the finished GroupRun; on_run(run) follows each step
-    (a RunLog, or a Verification for a verify step). worker: the name of the `manage.py worker`
-    executing it, recorded on every run."""
+    (a RunLog, or a Verification for a verify step). trigger, dry_run and triggered_by make a new
+    group run's record; a given group_run carries its own. worker: the name of the `manage.py
+    worker` executing it, recorded on every run."""
     abandon_dead_runs(group)
     if group_run is None:
         group_run = GroupRun.objects.create(
@@ -85,14 +86,7 @@ def _run_member(member, group, group_run, worker):
         dry_run=group_run.dry_run,
     )
     while run is not None:
-        run = run_module(
-            member.module,
-            trigger=run.trigger,
-            dry_run=run.dry_run,
-            run=run,
-            also_stop=lambda: cancel_requested(group_run),
-            worker=worker,
-        )
+        run = run_module(member.module, run=run, also_stop=lambda: cancel_requested(group_run), worker=worker)
         last, run = run, retry_if_due(run, start=False)
     return last
 

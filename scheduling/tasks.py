@@ -17,14 +17,7 @@ def execute_group_run(context, run_id):
         if group_run is not None:
             # This worker slot's warm JVM runs the jrunner calls of every member.
             with jrunner.warm():
-                run_group(
-                    group_run.group,
-                    trigger=group_run.trigger,
-                    dry_run=group_run.dry_run,
-                    group_run=group_run,
-                    triggered_by=group_run.triggered_by,
-                    worker=context.worker_name,
-                )
+                run_group(group_run.group, group_run=group_run, worker=context.worker_name)
     finally:
         # This thread's own connections: the next job may run in another thread.
         connections.close_all()

@@ -61,7 +61,7 @@ def step(name, by_prefix=None):
 def run_module(
     module,
     *,
-    trigger,
+    trigger=None,
     dry_run=False,
     run=None,
     triggered_by="",
@@ -72,11 +72,13 @@ def run_module(
 ):
     """Run module (or execute the queued run) in this process and return its finished RunLog.
 
+    trigger, dry_run, triggered_by, backfill and force make a new run's record; a given run carries
+    its own.
     also_stop: a function polled with the run's own cancel flag, true when the run must stop (a
     group run's cancel), so the engine needs to know nothing of what started it. backfill: for a
     new run, RunLog.backfill (the watermark values to use instead of resolving them). worker: the
     name of the `manage.py worker` executing it, recorded on the run. force: commit even when a
-    guard refuses (recorded as RunLog.forced; a queued run carries its own).
+    guard refuses (recorded as RunLog.forced).
 
     The run starts once the caps let it (syncs.slots), holding the module's lock while it waits;
     its module's timeout stops it like a cancel. Retrying a failed run is the caller's choice

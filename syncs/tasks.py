@@ -19,14 +19,7 @@ def execute_run(context, run_id):
         if run is not None:
             # This worker slot's warm JVM runs the run's jrunner calls.
             with jrunner.warm():
-                run = run_module(
-                    run.module,
-                    trigger=run.trigger,
-                    dry_run=run.dry_run,
-                    run=run,
-                    triggered_by=run.triggered_by,
-                    worker=context.worker_name,
-                )
+                run = run_module(run.module, run=run, worker=context.worker_name)
             retry_if_due(run)
     finally:
         # This thread's own connections: the next job may run in another thread.

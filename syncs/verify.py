@@ -33,11 +33,14 @@ OUTCOME_FIELDS = [
 ]
 
 
-def verify_module(module, *, trigger, verification=None, triggered_by="", group_run=None, also_stop=None):
+def verify_module(
+    module, *, trigger=None, verification=None, triggered_by="", group_run=None, also_stop=None
+):
     """Compare module's source rows with its destination table (or execute the queued
     verification) in this process; return the finished Verification.
 
-    also_stop: as for run_module (a group run's cancel)."""
+    trigger, triggered_by and group_run make a new verification's record; a given one carries its
+    own. also_stop: as for run_module (a group run's cancel)."""
     if verification is None:
         verification = Verification.objects.create(
             module=module, trigger=trigger, triggered_by=triggered_by, group_run=group_run

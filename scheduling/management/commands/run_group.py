@@ -34,14 +34,7 @@ class Command(BaseCommand):
             raise CommandError("give a group name or --group-run-id N")
         if group_run_id:
             group_run = queued_record(GroupRun.objects.select_related("group"), group_run_id, "group run")
-            group_run = run_group(
-                group_run.group,
-                trigger=group_run.trigger,
-                dry_run=group_run.dry_run,
-                group_run=group_run,
-                triggered_by=group_run.triggered_by,
-                on_run=self.print_run,
-            )
+            group_run = run_group(group_run.group, group_run=group_run, on_run=self.print_run)
         else:
             group = Group.objects.filter(name=name).first()
             if group is None:

@@ -73,13 +73,7 @@ class Command(BaseCommand):
             if force:
                 raise CommandError("--force goes with a module name: a queued run carries its own")
             run = queued_record(RunLog.objects.select_related("module"), run_id, "run")
-            run = run_module(
-                run.module,
-                trigger=run.trigger,
-                dry_run=run.dry_run,
-                run=run,
-                triggered_by=run.triggered_by,
-            )
+            run = run_module(run.module, run=run)
             # Detached like this one: the retry's own process waits out the delay.
             retry_if_due(run)
         else:
@@ -93,7 +87,7 @@ class Command(BaseCommand):
             while (retry := retry_if_due(run, start=False)) is not None:
                 self.stdout.write(run.summary_line())
                 self.stdout.write(f"retrying as run {retry.pk} (attempt {retry.attempt})")
-                run = run_module(module, trigger=retry.trigger, run=retry)
+                run = run_module(module, run=retry)
         self.stdout.write(run.summary_line())
         if run.status not in (Status.SUCCESS, Status.DRY_RUN):
             raise CommandError(f"run {run.pk} ended {run.status}")

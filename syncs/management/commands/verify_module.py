@@ -27,12 +27,7 @@ class Command(BaseCommand):
             verification = queued_record(
                 Verification.objects.select_related("module"), verification_id, "verification"
             )
-            verification = verify_module(
-                verification.module,
-                trigger=verification.trigger,
-                verification=verification,
-                triggered_by=verification.triggered_by,
-            )
+            verification = verify_module(verification.module, verification=verification)
         else:
             module = Module.objects.filter(name=name).first()
             if module is None:

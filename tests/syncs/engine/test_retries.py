@@ -116,7 +116,7 @@ def test_a_failed_database_call_is_retried_until_the_attempts_run_out(make_items
 
     first = run_module(module, trigger="manual")
     retry = retry_if_due(first, start=False)
-    last = run_module(module, trigger=retry.trigger, run=retry)
+    last = run_module(module, run=retry)
 
     assert (first.status, first.retriable) == (Status.ERROR, True)
     assert (retry.retry_of, retry.attempt) == (first, 2)
@@ -131,16 +131,10 @@ def test_a_failed_database_call_is_retried_until_the_attempts_run_out(make_items
     [("SELECT id, total FROM no_such_orders", "42P01"), ("SELECT id, 1 / 0 AS total FROM orders", "22012")],
     ids=["missing-table", "division-by-zero"],
 )
-def test_a_failure_the_database_gives_again_is_not_retried(erp_to_dw, make_module, source_query, sqlstate):
-    module = make_module(
-        erp_to_dw.source,
-        erp_to_dw.dest,
-        name="copy",
-        columns=[("id", "integer"), ("total", "numeric(12,2)")],
-        source_query=source_query,
-        dest_table="public.copy",
-        retries=3,
-    )
+def test_a_failure_the_database_gives_again_is_not_retried(orders_copy_module, source_query, sqlstate):
+    module = orders_copy_module
+    module.source_query, module.retries = source_query, 3
+    module.save()
 
     run = run_module(module, trigger="manual")
 

@@ -34,16 +34,7 @@ class ConnectionForm(forms.ModelForm):
 
     class Meta:
         model = Connection
-        fields = [
-            "name",
-            "driver",
-            "jdbc_url",
-            "username",
-            "password",
-            "staging_schema",
-            "max_parallel_runs",
-            "description",
-        ]
+        fields = Connection.SETTINGS
         labels = {"password": "Password reference"}
         widgets = {
             "password": SecretRefInput(attrs={"placeholder": "$NAME", "autocomplete": "off"}),

@@ -52,6 +52,18 @@ class Driver(models.Model):
 
 
 class Connection(models.Model):
+    # What an operator sets, in this order: the connection form edits these and config YAML holds them.
+    SETTINGS = [
+        "name",
+        "driver",
+        "jdbc_url",
+        "username",
+        "password",
+        "staging_schema",
+        "max_parallel_runs",
+        "description",
+    ]
+
     name = models.CharField(max_length=100, unique=True)
     driver = models.ForeignKey(Driver, on_delete=models.PROTECT, related_name="connections")
     jdbc_url = models.CharField("JDBC URL", max_length=500, validators=[validate_url_has_no_password])

@@ -20,16 +20,7 @@ from syncs import schema
 from syncs.actions import create_module
 from syncs.models import Channel, Hook, Module, Watermark
 
-CONNECTION_KEYS = [
-    "name",
-    "driver",
-    "jdbc_url",
-    "username",
-    "password",
-    "staging_schema",
-    "max_parallel_runs",
-    "description",
-]
+CONNECTION_KEYS = Connection.SETTINGS
 MODULE_KEYS = [
     "name",
     "description",

@@ -20,22 +20,28 @@ def dest(request):
 
 
 def missing_keys(
-    make_connection, source, dest, key_type="varchar(20)", key_query="SELECT name, n FROM s", **options
+    make_connection,
+    source,
+    dest,
+    key_columns="name varchar(20), n int",
+    key_query="SELECT name, n FROM s",
+    **options,
 ):
-    """Run a migrate whose keys are key_query's (the source's s) against the destination's d; return
-    the result and the keys written into k."""
+    """Run a migrate whose keys are key_query's (the source's s) against the same columns of the
+    destination's d; return the result and the keys written into k."""
+    names = ", ".join(column.split()[0] for column in key_columns.split(", "))
     dest.execute("CREATE TABLE t (i bigint)")
-    dest.execute(f"CREATE TABLE k (name {key_type}, n int)")
+    dest.execute(f"CREATE TABLE k ({key_columns})")
     result = jrunner.migrate(
         make_connection(source, name="src"),
         "SELECT 1 AS i",
         make_connection(dest, name="dst"),
         "t",
         bulk=True,
-        keys=(key_query, "SELECT name, n FROM d", "k"),
+        keys=(key_query, f"SELECT {names} FROM d", "k"),
         **options,
     )
-    return result, dest.rows("SELECT name, n FROM k")
+    return result, dest.rows(f"SELECT {names} FROM k")
 
 
 def insert(db, table, rows):
@@ -72,13 +78,31 @@ def test_more_missing_keys_than_are_held_in_memory_are_all_written_in_order(make
     assert (result.keys, result.keys_in_scope, result.keys_missing) == (1, 10051, 10050)
 
 
+@pytest.mark.parametrize("warm", [False, True], ids=["fresh", "warm"])
+def test_a_single_integer_key_is_matched_by_value(make_connection, pg_db, pg_db2, warm):
+    # The usual key, one integer column, has a path of its own on PostgreSQL (Keys.mergeLongs).
+    pg_db.execute("CREATE TABLE s (n int)")
+    insert_one = "INSERT INTO {} SELECT unnest(%s::bigint[])"
+    pg_db.execute(insert_one.format("s"), ([-5, 0, 1, 2, 3, None],))
+    pg_db2.execute("CREATE TABLE d (n bigint)")
+    pg_db2.execute(insert_one.format("d"), ([-9000000000, -5, 0, 1, 1, 2, 4, None, None, 9000000000],))
+
+    with jrunner.warm() if warm else contextlib.nullcontext():
+        result, written = missing_keys(
+            make_connection, pg_db, pg_db2, key_columns="n bigint", key_query="SELECT n FROM s"
+        )
+
+    assert sorted(written) == [(-9000000000,), (4,), (9000000000,)]
+    assert (result.keys, result.keys_in_scope, result.keys_missing) == (6, 10, 3)
+
+
 def test_the_trailing_blanks_of_a_char_key_at_the_destination_are_padding(make_connection, pg_db, pg_db2):
     pg_db.execute("CREATE TABLE s (name varchar(5), n int)")
     insert(pg_db, "s", [("ab", 1), ("cd", 2)])
     pg_db2.execute("CREATE TABLE d (name char(5), n int)")
     insert(pg_db2, "d", [("ab", 1), ("cd", 2), ("ef", 3)])
 
-    result, written = missing_keys(make_connection, pg_db, pg_db2, key_type="char(5)")
+    result, written = missing_keys(make_connection, pg_db, pg_db2, key_columns="name char(5), n int")
 
     assert [(name.rstrip(), n) for name, n in written] == [("ef", 3)]
     assert (result.keys, result.keys_in_scope, result.keys_missing) == (2, 3, 1)

@@ -744,6 +744,18 @@ class Verification(RunRecord):
     different_columns = models.JSONField(default=dict, blank=True)
     live_log = models.TextField(blank=True)
 
+    # What a verification learns, written when it finishes.
+    OUTCOME_FIELDS = [
+        "source_rows",
+        "dest_rows",
+        "matched",
+        "only_in_source",
+        "only_in_dest",
+        "different",
+        "first_keys",
+        "different_columns",
+    ]
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [

@@ -20,18 +20,6 @@ logger = logging.getLogger(__name__)
 # A queued verification is started by its detached process within seconds.
 UNSTARTED_AFTER = timedelta(minutes=1)
 
-# What a verification learns, written when it finishes.
-OUTCOME_FIELDS = [
-    "source_rows",
-    "dest_rows",
-    "matched",
-    "only_in_source",
-    "only_in_dest",
-    "different",
-    "first_keys",
-    "different_columns",
-]
-
 
 def verify_module(
     module, *, trigger=None, verification=None, triggered_by="", group_run=None, also_stop=None
@@ -64,7 +52,7 @@ def verify_module(
         logger.exception("verification %s of %s failed", verification.pk, module.name)
         status, error = Status.ERROR, f"unexpected {exc.__class__.__name__}: {exc}"
     log.note(f"finished: {status}" + (f": {error}" if error else f", {verification.matched:,} rows matched"))
-    verification.finish(status, error, fields=OUTCOME_FIELDS)
+    verification.finish(status, error, fields=Verification.OUTCOME_FIELDS)
     return verification
 
 
@@ -144,5 +132,5 @@ def _compare(module, verification, log, cancel):
             )
     finally:
         log.flush()
-    for field in OUTCOME_FIELDS:
+    for field in Verification.OUTCOME_FIELDS:
         setattr(verification, field, getattr(result, field))

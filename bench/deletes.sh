@@ -9,8 +9,8 @@
 #   the incremental module without delete_missing (nothing new: the fixed cost of a run),
 #   the same module with delete_missing: hard (nothing new; it compares every key and deletes the 10).
 # The added time is the second module's time minus the first's; the last lines have the medians
-# and the fastest of each column. The rounds run twice: in a terminal (run_module, a fresh JVM per
-# jrunner call, its wall time) and through a worker (its warm jrunner, the run's started -> finished).
+# and the fastest of each column. The rounds run twice: in a terminal (run_module, a JVM started
+# for the run, its wall time) and through a worker (its warm jrunner, the run's started -> finished).
 # Usage: bench/deletes.sh [ROWS] [ROUNDS]   (default 1000000 3). BENCH_PG_HOST / BENCH_PG_PORT /
 # BENCH_PG_USER say where PostgreSQL is (default 127.0.0.1:5432 as postgres, no password).
 set -euo pipefail
@@ -59,7 +59,7 @@ timed() {
     t1=$(now)
     seconds "$t0" "$t1"
 }
-# In a terminal: run_module's wall time (a fresh JVM per jrunner call).
+# In a terminal: run_module's wall time (a JVM started for the run).
 fresh() { timed $py manage.py run_module "$1"; }
 # Through the worker: the run's started -> finished (its slot's warm jrunner).
 warm() { $py bench/warm_runs.py "$1" 1 | cut -d' ' -f1 | xargs printf '%.2f'; }
@@ -98,7 +98,7 @@ rounds() {
 }
 
 echo "== $rows rows, PostgreSQL to PostgreSQL, $rounds rounds of 10 rows deleted at the source; load: $(uptime | sed 's/.*load/load/') =="
-echo "-- in a terminal (manage.py run_module, wall time, a fresh JVM per jrunner call):"
+echo "-- in a terminal (manage.py run_module, wall time, a JVM started for the run):"
 rounds fresh
 echo "-- through a worker (the run's started -> finished, the slot's warm jrunner):"
 start_worker

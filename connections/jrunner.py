@@ -461,9 +461,11 @@ _idle_lock = threading.Lock()
 
 
 @contextlib.contextmanager
-def warm():
+def warm(keep=True):
     """Send this thread's jrunner calls to a warm JVM (one of this process's idle ones, or a new
-    one started at the first call) until the block ends; then keep it for the next block."""
+    one started at the first call) until the block ends; then keep it for the next block (a
+    worker's slot), or with keep false stop it (a run's own process). Inside another block, the
+    outer block's JVM serves."""
     if getattr(_this_thread, "warm", None):
         yield
         return
@@ -474,8 +476,11 @@ def warm():
         yield
     finally:
         _this_thread.warm = None
-        with _idle_lock:
-            _idle.append(jvm)
+        if keep:
+            with _idle_lock:
+                _idle.append(jvm)
+        else:
+            jvm.stop()
 
 
 class WarmJrunner:
@@ -517,8 +522,7 @@ class WarmJrunner:
                 elif tag in "Ee":
                     stderr_lines.append(text + "\n" if tag == "E" else text)
                 elif confirm and tag == "O" and text == AWAITING_COMMIT:
-                    refusal = confirm(Counts.of("".join(stdout_lines)))
-                    self._send({"answer": "commit" if refusal is None else "refuse"})
+                    self._answer(confirm(Counts.of("".join(stdout_lines))))
                 else:
                     stdout_lines.append(text + "\n" if tag == "O" else text)
                     if on_line:
@@ -560,6 +564,10 @@ class WarmJrunner:
         except OSError:
             # Dead: its frames end, and the call fails as a killed jrunner does.
             pass
+
+    def _answer(self, refusal):
+        """Tell the call waiting in -confirm to commit (refusal None) or to roll back."""
+        self._send({"answer": "commit" if refusal is None else "refuse"})
 
     def _after_call(self, heap):
         self.calls += 1

@@ -103,7 +103,12 @@ def run_module(
     try:
         stop = also_stop or (lambda: False)
         if wait_for_slot(run, log, worker, should_stop=lambda: stop_requested.is_set() or stop()):
-            _run(module, run, log, CancelCheck(run, also_stop, timeout=module.timeout))
+            # One JVM for the run's jrunner calls (watermarks, columns check, load, hooks), started
+            # once it has its slot and stopped before the run ends and frees it; a worker's slot
+            # keeps its own between runs.
+            with jrunner.warm(keep=False):
+                status, error = _run(module, run, log, CancelCheck(run, also_stop, timeout=module.timeout))
+            _finish(run, status, error)
     finally:
         release_lock(module, run)
     _notify(run)
@@ -170,6 +175,7 @@ class CancelCheck:
 
 
 def _run(module, run, log, cancel):
+    """Run module's run (started); return how it ended, (status, error), for _finish."""
     status, error = Status.SUCCESS, ""
     plan = None
     # A database call that failed before the merge committed may succeed when tried again.
@@ -182,8 +188,7 @@ def _run(module, run, log, cancel):
         if run.dry_run:
             _check_without_loading(module, run, log)
             log.note("dry run: nothing was written")
-            _finish(run, Status.DRY_RUN)
-            return
+            return Status.DRY_RUN, ""
         cancel.check()
         if plan.direct:
             _load_direct(module, run, plan, log, cancel)
@@ -223,7 +228,7 @@ def _run(module, run, log, cancel):
             status, error = Status.ERROR, hook_error
     log.note(f"finished: {status}")
     run.retriable = retriable and status == Status.ERROR
-    _finish(run, status, error)
+    return status, error
 
 
 def _why_cancelled():

@@ -1,6 +1,7 @@
 """Measuring how many runs ran at once: from their recorded times, and from what the machine and
 the databases show while they run."""
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -38,19 +39,26 @@ class Watch(threading.Thread):
             time.sleep(0.02)
 
 
-def jvms_reading(database):
-    """Return a count of this host's JVMs (jrunner) whose command line names the test database."""
+def _name_and_parent(process):
+    """(command name, parent pid) of the /proc entry process."""
+    stat = (process / "stat").read_text()
+    return stat[stat.index("(") + 1 : stat.rindex(")")], int(stat[stat.rindex(")") + 2 :].split()[1])
+
+
+def jvms_of_children():
+    """Return a count of this host's JVMs (jrunner) whose parent is a process this one started: the
+    runs' processes, whatever they read."""
+    me = os.getpid()
 
     def count():
-        found = 0
-        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        processes = {}
+        for process in Path("/proc").glob("[0-9]*"):
             try:
-                args = cmdline.read_bytes().split(b"\0")
-            except OSError:
+                processes[int(process.name)] = _name_and_parent(process)
+            except (OSError, ValueError):
                 continue
-            if args[0].endswith(b"java") and any(database.name.encode() in arg for arg in args):
-                found += 1
-        return found
+        jvm_parents = [parent for name, parent in processes.values() if name == "java"]
+        return sum(1 for parent in jvm_parents if processes.get(parent, ("", 0))[1] == me)
 
     return count
 

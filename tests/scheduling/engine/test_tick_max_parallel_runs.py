@@ -11,7 +11,7 @@ from django.utils import timezone
 from scheduling.models import Group, GroupMember, GroupRun, Schedule
 from scheduling.tick import fire_schedules
 from syncs.models import RunLog, Status
-from tests.concurrency import Watch, jvms_reading, most_at_once
+from tests.concurrency import Watch, jvms_of_children, most_at_once
 from tests.scheduling.helpers import wait_until_finished
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,7 +39,7 @@ def test_fifty_due_schedules_never_run_more_than_max_parallel_runs_at_once_and_a
         GroupMember.objects.create(group=group, module=module)
         Schedule.objects.create(group=group, cron="* * * * *")
 
-    with Watch(jvms_reading(erp_to_dw.source_db)) as jvms:
+    with Watch(jvms_of_children()) as jvms:
         fired = fire_schedules(timezone.now() + timedelta(minutes=2))
         assert len(fired) == SCHEDULES
         wait_until_finished(GroupRun.objects.all())

@@ -52,24 +52,25 @@ def stop_once_committed(monkeypatch):
     merge committed: the cancel lands after the commit, before the run has heard of it.
 
     jrunner commits only when the run answers its -confirm, and then ends at once; so the run's
-    answer is followed by a wait until the merge is visible in the destination, and a second more
-    (the run looks at its cancel flag at most once a second): its next look comes before it reads
-    how jrunner ended. then() runs just before the stop."""
+    answer (to its JVM, engine.run_module's warm one) is followed by a wait until the merge is
+    visible in the destination, and a second more (the run looks at its cancel flag at most once a
+    second): its next look comes before it reads how jrunner ended. then(jvm) runs just before the
+    stop."""
 
-    def make(dest, then=lambda: None):
+    def make(dest, then=lambda jvm: None):
         committed = threading.Event()
-        answer = jrunner._answer
+        answer = jrunner.WarmJrunner._answer
 
-        def answer_then_wait(proc, refusal):
-            answer(proc, refusal)
+        def answer_then_wait(jvm, refusal):
+            answer(jvm, refusal)
             deadline = time.monotonic() + 120
             while not merged(dest) and time.monotonic() < deadline:
                 time.sleep(0.05)
             time.sleep(1.1)
-            then()
+            then(jvm)
             committed.set()
 
-        monkeypatch.setattr(jrunner, "_answer", answer_then_wait)
+        monkeypatch.setattr(jrunner.WarmJrunner, "_answer", answer_then_wait)
         return committed.is_set
 
     return make
@@ -103,8 +104,10 @@ def test_a_cancel_landing_after_the_commit_ends_the_run_as_a_success(
 def test_when_the_check_fails_the_run_says_the_outcome_is_unknown(loaded, stop_once_committed, settings):
     module, dest = loaded("sqlite_db", "append")
 
-    def jrunner_gone():
+    def jrunner_gone(jvm):
+        # The run's JVM dies and no other can start, so nothing can read the bookkeeping row.
         settings.PIPEKIT_JRUNNER = "/nonexistent/jrunner"
+        jvm.proc.kill()
 
     run = run_module(module, trigger="cli", also_stop=stop_once_committed(dest, jrunner_gone))
 

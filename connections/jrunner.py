@@ -464,13 +464,14 @@ _idle_lock = threading.Lock()
 def warm(keep=True):
     """Send this thread's jrunner calls to a warm JVM (one of this process's idle ones, or a new
     one started at the first call) until the block ends; then keep it for the next block (a
-    worker's slot), or with keep false stop it (a run's own process). Inside another block, the
+    worker's slot). With keep false, a new JVM of the block's own, stopped at its end, that keeps
+    no database session between its calls (a run's: see WarmJrunner). Inside another block, the
     outer block's JVM serves."""
     if getattr(_this_thread, "warm", None):
         yield
         return
     with _idle_lock:
-        jvm = _idle.pop() if _idle else WarmJrunner()
+        jvm = _idle.pop() if keep and _idle else WarmJrunner(keep_sessions=keep)
     _this_thread.warm = jvm
     try:
         yield
@@ -489,9 +490,15 @@ class WarmJrunner:
     Started at its first call; replaced after WARM_MAX_CALLS calls, when a call leaves more than
     WARM_MAX_HEAP_BYTES of heap in use, when it dies, and when a cancelled call has not stopped
     within STOP_SECONDS. JRUNNER_WATCH_PARENT and the end of its stdin stop it, committing
-    nothing, when this process dies."""
+    nothing, when this process dies.
 
-    def __init__(self):
+    keep_sessions false: its PostgreSQL sessions are not kept for the next call. A run's own JVM
+    saves ~7 ms a connection by keeping them, but a session idle for more than TCP's retransmission
+    timeout (200 ms) before a large read restarts TCP slow start (Linux's default
+    tcp_slow_start_after_idle), which cost a 1M-key comparison 50–120 ms (bench/RESULTS.md)."""
+
+    def __init__(self, keep_sessions=True):
+        self.keep_sessions = keep_sessions
         self.proc = None
         self.calls = 0
         self.frames = None
@@ -551,6 +558,8 @@ class WarmJrunner:
         env = {name: value for name, value in os.environ.items() if name not in CALL_ENV}
         # It stops when we die (kill -9): a load must not commit after its run was given up.
         env["JRUNNER_WATCH_PARENT"] = str(os.getpid())
+        if not self.keep_sessions:
+            env["JRUNNER_POOL_IDLE_SECONDS"] = "0"
         pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE}
         self.proc = _popen(["--serve"], env, text=False, start_new_session=True, **pipes)
         self.calls = 0

@@ -471,7 +471,7 @@ def warm(keep=True):
         yield
         return
     with _idle_lock:
-        jvm = _idle.pop() if keep and _idle else WarmJrunner(keep_sessions=keep)
+        jvm = _idle.pop() if keep and _idle else WarmJrunner(one_run=not keep)
     _this_thread.warm = jvm
     try:
         yield
@@ -492,13 +492,14 @@ class WarmJrunner:
     within STOP_SECONDS. JRUNNER_WATCH_PARENT and the end of its stdin stop it, committing
     nothing, when this process dies.
 
-    keep_sessions false: its PostgreSQL sessions are not kept for the next call. A run's own JVM
-    saves ~7 ms a connection by keeping them, but a session idle for more than TCP's retransmission
-    timeout (200 ms) before a large read restarts TCP slow start (Linux's default
-    tcp_slow_start_after_idle), which cost a 1M-key comparison 50–120 ms (bench/RESULTS.md)."""
+    one_run: the JVM of one run (`jrunner --serve --one-run`): its heap is not touched at start
+    and its PostgreSQL sessions are not kept for the next call. Kept sessions would save it ~7 ms
+    a connection, but one idle for more than TCP's retransmission timeout (200 ms) before a large
+    read restarts TCP slow start (Linux's default tcp_slow_start_after_idle), which cost a 1M-key
+    comparison 50–120 ms (bench/RESULTS.md)."""
 
-    def __init__(self, keep_sessions=True):
-        self.keep_sessions = keep_sessions
+    def __init__(self, one_run=False):
+        self.one_run = one_run
         self.proc = None
         self.calls = 0
         self.frames = None
@@ -558,10 +559,9 @@ class WarmJrunner:
         env = {name: value for name, value in os.environ.items() if name not in CALL_ENV}
         # It stops when we die (kill -9): a load must not commit after its run was given up.
         env["JRUNNER_WATCH_PARENT"] = str(os.getpid())
-        if not self.keep_sessions:
-            env["JRUNNER_POOL_IDLE_SECONDS"] = "0"
         pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE}
-        self.proc = _popen(["--serve"], env, text=False, start_new_session=True, **pipes)
+        serve = ["--serve", "--one-run"] if self.one_run else ["--serve"]
+        self.proc = _popen(serve, env, text=False, start_new_session=True, **pipes)
         self.calls = 0
         self.frames = queue.Queue()
         threading.Thread(target=_read_frames, args=(self.proc.stdout, self.frames.put), daemon=True).start()

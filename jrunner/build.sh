@@ -40,8 +40,15 @@ if [ "${1:-}" = "--serve" ]; then
     # touched at once: the serial collector would otherwise keep growing the committed heap with
     # the garbage of small runs (RSS +120% over 1,000 runs, against +4% so; bench/RESULTS.md).
     shift
-    exec "$java" $opts -Xms128m -XX:+AlwaysPreTouch -Djrunner.jars="${jars#:}" -cp "$home/build/classes" \
-        pipekit.jrunner.Serve "$@"
+    heap="-Xms128m -XX:+AlwaysPreTouch"
+    if [ "${1:-}" = "--one-run" ]; then
+        # One run's calls only: no heap to keep steady (touching it costs 60 ms and 140 MB), and no
+        # session kept between calls (README, "Warm mode": TCP slow start after idle).
+        shift
+        heap=
+        export JRUNNER_POOL_IDLE_SECONDS=0
+    fi
+    exec "$java" $opts $heap -Djrunner.jars="${jars#:}" -cp "$home/build/classes" pipekit.jrunner.Serve "$@"
 fi
 # The jars Pipekit's drivers name (JRUNNER_CLASSPATH) come before Debian's: a newer driver wins.
 cp="$home/build/classes"

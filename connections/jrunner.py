@@ -465,8 +465,8 @@ def warm(keep=True):
     """Send this thread's jrunner calls to a warm JVM (one of this process's idle ones, or a new
     one started at the first call) until the block ends; then keep it for the next block (a
     worker's slot). With keep false, a new JVM of the block's own, stopped at its end, that keeps
-    no database session between its calls (a run's: see WarmJrunner). Inside another block, the
-    outer block's JVM serves."""
+    no database session between its calls (a run's or a command's: see WarmJrunner one_run).
+    Inside another block, the outer block's JVM serves."""
     if getattr(_this_thread, "warm", None):
         yield
         return
@@ -492,11 +492,11 @@ class WarmJrunner:
     within STOP_SECONDS. JRUNNER_WATCH_PARENT and the end of its stdin stop it, committing
     nothing, when this process dies.
 
-    one_run: the JVM of one run (`jrunner --serve --one-run`): its heap is not touched at start
-    and its PostgreSQL sessions are not kept for the next call. Kept sessions would save it ~7 ms
-    a connection, but one idle for more than TCP's retransmission timeout (200 ms) before a large
-    read restarts TCP slow start (Linux's default tcp_slow_start_after_idle), which cost a 1M-key
-    comparison 50–120 ms (bench/RESULTS.md)."""
+    one_run: the JVM of one run or command (`jrunner --serve --one-run`): its heap is not touched
+    at start and its PostgreSQL sessions are not kept for the next call. Kept sessions would save
+    it ~7 ms a connection, but one idle for more than TCP's retransmission timeout (200 ms) before
+    a large read restarts TCP slow start (Linux's default tcp_slow_start_after_idle), which cost a
+    1M-key comparison 50–120 ms (bench/RESULTS.md)."""
 
     def __init__(self, one_run=False):
         self.one_run = one_run

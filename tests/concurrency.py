@@ -39,10 +39,22 @@ class Watch(threading.Thread):
             time.sleep(0.02)
 
 
-def _name_and_parent(process):
-    """(command name, parent pid) of the /proc entry process."""
-    stat = (process / "stat").read_text()
-    return stat[stat.index("(") + 1 : stat.rindex(")")], int(stat[stat.rindex(")") + 2 :].split()[1])
+def _processes():
+    """{pid: (command name, parent pid)} of this host's processes."""
+    processes = {}
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (process / "stat").read_text()
+            name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
+            processes[int(process.name)] = name, int(rest.split()[1])
+        except (OSError, ValueError):
+            continue
+    return processes
+
+
+def jvms_of(parent):
+    """The pids of this host's JVMs (jrunner) whose parent is the process parent."""
+    return {pid for pid, (name, ppid) in _processes().items() if name == "java" and ppid == parent}
 
 
 def jvms_of_children():
@@ -51,12 +63,7 @@ def jvms_of_children():
     me = os.getpid()
 
     def count():
-        processes = {}
-        for process in Path("/proc").glob("[0-9]*"):
-            try:
-                processes[int(process.name)] = _name_and_parent(process)
-            except (OSError, ValueError):
-                continue
+        processes = _processes()
         jvm_parents = [parent for name, parent in processes.values() if name == "java"]
         return sum(1 for parent in jvm_parents if processes.get(parent, ("", 0))[1] == me)
 

@@ -24,3 +24,12 @@ def start_command_until_logged(args, text, runs=None):
         assert process.poll() is None and time.monotonic() < deadline, f"{args} never logged {text!r}"
         time.sleep(0.1)
     return process
+
+
+def process_alive(pid):
+    """Whether pid runs (a zombie waiting for its reaper has stopped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -10,7 +10,7 @@ import pytest
 from connections import secrets
 from syncs.engine import run_module
 from syncs.models import RunLog, Status, Watermark
-from tests.processes import start_command_until_logged
+from tests.processes import process_alive, start_command_until_logged
 from tests.syncs import items
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -169,15 +169,6 @@ def test_a_killed_run_stops_its_jrunner_and_the_next_run_recovers(loaded):
     assert run.status == Status.ERROR
     assert run.error.endswith("its merge did not commit: the destination is unchanged")
     assert items.read(dest) == items.expected(items.ROWS + items.NEW)
-
-
-def process_alive(pid):
-    """Whether pid runs (a zombie waiting for its reaper has stopped)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rpartition(")")[2].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_a_missing_secret_is_named_before_anything_moves(loaded):

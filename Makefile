@@ -46,9 +46,11 @@ lint: $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 
 # Lint first (it needs no server), then the pytest runs under one pair of throw-away
-# PostgreSQL and MariaDB servers that scripts/test-servers.sh starts and removes.
+# PostgreSQL and MariaDB servers that scripts/test-servers.sh starts and removes. Each run names
+# its config: the tests create and drop the state database of the one they read, so the demo's,
+# exported for manage.py (README), must never reach them.
 test: setup lint
 	@scripts/system-packages.sh chromium cron libh2-java nginx openssl pgloader rsync sqlite3 time
-	scripts/test-servers.sh sh -c '$(VENV)/bin/pytest && \
+	scripts/test-servers.sh sh -c 'PIPEKIT_CONFIG=$(CURDIR)/tests/config.yaml $(VENV)/bin/pytest && \
 		PIPEKIT_CONFIG=$(CURDIR)/tests/config-pg.yaml $(VENV)/bin/pytest $(PG_STATE_TESTS) && \
 		PIPEKIT_CONFIG=$(CURDIR)/tests/config-queue.yaml $(VENV)/bin/pytest $(QUEUE_TESTS)'

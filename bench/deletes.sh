@@ -27,22 +27,10 @@ fill 1 "$rows"
 # The state on PostgreSQL, so that a worker (executor: queue) can run the modules too.
 pipekit_state_on_postgres
 $py manage.py shell -c "
-from connections.models import Connection, Driver
-from syncs.models import Module, Watermark
-pg = Driver.objects.get(name='postgres')
-base = 'jdbc:postgresql://$host:$port/'
-src = Connection.objects.create(name='src', driver=pg, jdbc_url=base + '$src', username='$user')
-dst = Connection.objects.create(name='dst', driver=pg, jdbc_url=base + '$dst', username='$user')
-cols = [('id', 'bigint'), ('name', 'text'), ('amount', 'numeric(12,2)'), ('updated_at', 'timestamp(6)')]
-columns = [{'id': f'c{i}', 'source_name': n, 'source_type': t, 'dest_name': n, 'dest_type': t, 'description': ''}
-           for i, (n, t) in enumerate(cols, 1)]
-query = \"SELECT id, name, amount, updated_at FROM items WHERE updated_at > '{since}'\"
-for name, deletes in (('bench_inc', 'none'), ('bench_del', 'hard')):
-    module = Module.objects.create(name=name, source=src, dest=dst, dest_table='public.inc_copy',
-        strategy='incremental', merge_key=['id'], columns=columns, source_query=query,
-        delete_missing=deletes, key_query='SELECT id FROM items' if deletes == 'hard' else '')
-    Watermark.objects.create(module=module, name='since', resolver_sql='SELECT max(updated_at) FROM inc_copy',
-        default_value='1970-01-01')
+from bench.modules import connections, incremental
+src, dst = connections('$host', $port, '$user', '$src', '$dst')
+incremental('bench_inc', src, dst, 'inc_copy')
+incremental('bench_del', src, dst, 'inc_copy', delete_missing='hard', key_query='SELECT id FROM items')
 "
 # The destination starts as a copy of the source.
 $py manage.py run_module bench_inc > /dev/null

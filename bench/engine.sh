@@ -22,21 +22,10 @@ fill 1 "$rows"
 # JRUNNER=path runs another jrunner build (to compare with an older one).
 pipekit_state ${JRUNNER:+"jrunner: $JRUNNER"}
 $py manage.py shell -c "
-from connections.models import Connection, Driver
-from syncs.models import Module, Watermark
-pg = Driver.objects.get(name='postgres')
-src = Connection.objects.create(name='src', driver=pg, jdbc_url='jdbc:postgresql://127.0.0.1:5432/$src', username='postgres')
-dst = Connection.objects.create(name='dst', driver=pg, jdbc_url='jdbc:postgresql://127.0.0.1:5432/$dst', username='postgres')
-cols = [('id', 'bigint'), ('name', 'text'), ('amount', 'numeric(12,2)'), ('updated_at', 'timestamp(6)')]
-columns = [{'id': f'c{i}', 'source_name': n, 'source_type': t, 'dest_name': n, 'dest_type': t, 'description': ''}
-           for i, (n, t) in enumerate(cols, 1)]
-Module.objects.create(name='bench_full', source=src, dest=dst, dest_table='public.full_copy', strategy='full',
-    columns=columns, source_query='SELECT id, name, amount, updated_at FROM items')
-inc = Module.objects.create(name='bench_inc', source=src, dest=dst, dest_table='public.inc_copy',
-    strategy='incremental', merge_key=['id'], columns=columns,
-    source_query=\"SELECT id, name, amount, updated_at FROM items WHERE updated_at > '{since}'\")
-Watermark.objects.create(module=inc, name='since', resolver_sql='SELECT max(updated_at) FROM inc_copy',
-    default_value='1970-01-01')
+from bench.modules import connections, incremental, module
+src, dst = connections('$host', $port, '$user', '$src', '$dst')
+module('bench_full', src, dst, 'full_copy')
+incremental('bench_inc', src, dst, 'inc_copy')
 "
 
 echo "== $rows rows, PostgreSQL to PostgreSQL =="

@@ -68,23 +68,11 @@ export PIPEKIT_CONFIG=$state/queue.yaml
 $py manage.py migrate --no-input -v 0
 $py manage.py drivers sync >/dev/null
 $py manage.py shell -v 0 -c "
-from connections.models import Connection, Driver
-from syncs.models import Module, Watermark
-pg = Driver.objects.get(name='postgres')
-url = 'jdbc:postgresql://$host:$port/'
-src = Connection.objects.create(name='src', driver=pg, jdbc_url=url + '$src', username='$user')
-dst = Connection.objects.create(name='dst', driver=pg, jdbc_url=url + '$dst', username='$user')
-cols = [('id', 'bigint'), ('name', 'text'), ('amount', 'numeric(12,2)'), ('updated_at', 'timestamp(6)')]
-columns = [{'id': f'c{i}', 'source_name': n, 'source_type': t, 'dest_name': n, 'dest_type': t, 'description': ''}
-           for i, (n, t) in enumerate(cols, 1)]
+from bench.modules import connections, incremental, module
+src, dst = connections('$host', $port, '$user', '$src', '$dst')
 for i in range(1, $modules + 1):
-    Module.objects.create(name=f'bench_q_{i:02}', source=src, dest=dst, dest_table=f'public.copy_{i}',
-        strategy='full', columns=columns, source_query='SELECT id, name, amount, updated_at FROM items')
-inc = Module.objects.create(name='bench_inc', source=src, dest=dst, dest_table='public.inc_copy',
-    strategy='incremental', merge_key=['id'], columns=columns,
-    source_query=\"SELECT id, name, amount, updated_at FROM items WHERE updated_at > '{since}'\")
-Watermark.objects.create(module=inc, name='since', resolver_sql='SELECT max(updated_at) FROM inc_copy',
-    default_value='1970-01-01')
+    module(f'bench_q_{i:02}', src, dst, f'copy_{i}')
+incremental('bench_inc', src, dst, 'inc_copy')
 "
 
 echo "== $runs runs of $modules modules of $rows rows, PostgreSQL to PostgreSQL =="

@@ -22,18 +22,10 @@ fill 1 "$rows"
 
 pipekit_state
 $py manage.py shell -v 0 -c "
-from connections.models import Connection, Driver
-from syncs.models import Module
-pg = Driver.objects.get(name='postgres')
-src = Connection.objects.create(name='src', driver=pg, jdbc_url='jdbc:postgresql://$host:$port/$src', username='postgres')
-dst = Connection.objects.create(name='dst', driver=pg, jdbc_url='jdbc:postgresql://$host:$port/$dst', username='postgres')
-cols = [('id', 'bigint'), ('name', 'text'), ('amount', 'numeric(12,2)'), ('updated_at', 'timestamp(6)')]
-columns = [{'id': f'c{i}', 'source_name': n, 'source_type': t, 'dest_name': n, 'dest_type': t, 'description': ''}
-           for i, (n, t) in enumerate(cols, 1)]
-Module.objects.create(name='bench_verify_text', source=src, dest=dst, dest_table='public.items', strategy='full',
-    merge_key=['name'], columns=columns, source_query='SELECT id, name, amount, updated_at FROM items')
-Module.objects.create(name='bench_verify', source=src, dest=dst, dest_table='public.items', strategy='incremental',
-    merge_key=['id'], columns=columns, source_query='SELECT id, name, amount, updated_at FROM items')
+from bench.modules import connections, module
+src, dst = connections('$host', $port, '$user', '$src', '$dst')
+module('bench_verify_text', src, dst, 'items', merge_key=['name'])
+module('bench_verify', src, dst, 'items', 'incremental', merge_key=['id'])
 "
 
 verify() {  # verify MODULE N: sets verify (seconds) and rss (MB); the copy must match, every row

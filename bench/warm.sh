@@ -84,23 +84,11 @@ py=/work/main/.venv/bin/python
 $py manage.py migrate --no-input -v 0
 $py manage.py drivers sync > /dev/null
 $py manage.py shell -c "
-from connections.models import Connection, Driver
-from syncs.models import Module, Watermark
-pg = Driver.objects.get(name='postgres')
-src = Connection.objects.create(name='src', driver=pg, jdbc_url='jdbc:postgresql://127.0.0.1:5432/$src', username='postgres')
-dst = Connection.objects.create(name='dst', driver=pg, jdbc_url='jdbc:postgresql://127.0.0.1:5432/$dst', username='postgres')
-cols = [('id', 'bigint'), ('name', 'text'), ('amount', 'numeric(12,2)'), ('updated_at', 'timestamp(6)')]
-columns = [{'id': f'c{i}', 'source_name': n, 'source_type': t, 'dest_name': n, 'dest_type': t, 'description': ''}
-           for i, (n, t) in enumerate(cols, 1)]
-for size in ('big', 'small'):
-    table = 'items' if size == 'big' else 'small'
-    Module.objects.create(name=f'full_{size}', source=src, dest=dst, dest_table=f'public.full_{size}',
-        strategy='full', columns=columns, source_query=f'SELECT id, name, amount, updated_at FROM {table}')
-    inc = Module.objects.create(name=f'inc_{size}', source=src, dest=dst, dest_table=f'public.inc_{size}',
-        strategy='incremental', merge_key=['id'], columns=columns,
-        source_query=f\"SELECT id, name, amount, updated_at FROM {table} WHERE updated_at > '{{since}}'\")
-    Watermark.objects.create(module=inc, name='since', resolver_sql=f'SELECT max(updated_at) FROM inc_{size}',
-        default_value='1970-01-01')
+from bench.modules import connections, incremental, module
+src, dst = connections('127.0.0.1', 5432, 'postgres', '$src', '$dst')
+for size, table in (('big', 'items'), ('small', 'small')):
+    module(f'full_{size}', src, dst, f'full_{size}', source=table)
+    incremental(f'inc_{size}', src, dst, f'inc_{size}', source=table)
 "
 $py manage.py worker --concurrency 1 > "$state/worker.log" 2>&1 &
 worker=$!

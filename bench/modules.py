@@ -24,8 +24,10 @@ def connections(host, port, user, src, dst):
     ]
 
 
-def module(name, src, dst, dest_table, strategy="full", source="items", **fields):
-    """A module loading every row of the source table `source` into dest_table."""
+def module(name, src, dst, dest_table, strategy="full", source="items", where="", **fields):
+    """A module loading the rows of the source table `source` (those `where` selects, default
+    every one) into dest_table."""
+    query = f"SELECT id, name, amount, updated_at FROM {source}" + (f" WHERE {where}" if where else "")
     return Module.objects.create(
         name=name,
         source=src,
@@ -33,7 +35,7 @@ def module(name, src, dst, dest_table, strategy="full", source="items", **fields
         dest_table=f"public.{dest_table}",
         strategy=strategy,
         columns=COLUMNS,
-        source_query=f"SELECT id, name, amount, updated_at FROM {source}",
+        source_query=query,
         **fields,
     )
 
@@ -41,9 +43,8 @@ def module(name, src, dst, dest_table, strategy="full", source="items", **fields
 def incremental(name, src, dst, dest_table, source="items", **fields):
     """An incremental module by id of the rows of `source` updated since the newest in dest_table
     (its watermark `since`)."""
-    made = module(name, src, dst, dest_table, "incremental", source, merge_key=["id"], **fields)
-    made.source_query += " WHERE updated_at > '{since}'"
-    made.save()
+    where = "updated_at > '{since}'"
+    made = module(name, src, dst, dest_table, "incremental", source, where, merge_key=["id"], **fields)
     Watermark.objects.create(
         module=made,
         name="since",

@@ -1,5 +1,6 @@
 """Runs in processes of their own, as cron or the web starts them, for tests that kill them."""
 
+import re
 import subprocess
 import sys
 import time
@@ -33,3 +34,8 @@ def process_alive(pid):
             return stat.read().rpartition(")")[2].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def jrunner_pids(live_log):
+    """The pids of the jrunner JVMs a run's live log says it started."""
+    return {int(pid) for pid in re.findall(r"jrunner started \(pid (\d+)\)", live_log)}

@@ -3,7 +3,6 @@ stops the run's statements on both databases, and no JVM left once the worker st
 
 Only with tests/config-queue.yaml, as tests/pipekit_site/commands/test_worker.py."""
 
-import re
 import time
 from pathlib import Path
 
@@ -11,15 +10,15 @@ import pytest
 
 from syncs.detached import start_detached_run
 from syncs.models import RunLog, Status
+from tests.processes import jrunner_pids
 from tests.queue import needs_queue
 
 pytestmark = [pytest.mark.django_db(transaction=True), needs_queue]
-JRUNNER_PID = re.compile(r"jrunner started \(pid (\d+)\)")
 
 
-def jrunner_pids(run):
+def logged_pids(run):
     run.refresh_from_db()
-    return {int(pid) for pid in JRUNNER_PID.findall(run.live_log)}
+    return jrunner_pids(run.live_log)
 
 
 def running_statements(db):
@@ -41,7 +40,7 @@ def test_a_workers_runs_share_one_warm_jrunner_that_ends_with_the_worker(
         wait_finished(RunLog.objects.all())
 
     assert [run.status for run in RunLog.objects.order_by("pk")] == [Status.SUCCESS] * 3
-    [pid] = set.union(*(jrunner_pids(run) for run in runs))
+    [pid] = set.union(*(logged_pids(run) for run in runs))
     assert pid != worker.pid
     worker.terminate()
     assert worker.wait(60) == 0
@@ -81,4 +80,4 @@ def test_a_cancelled_run_stops_its_statements_on_both_databases(
     wait_finished(RunLog.objects.filter(pk=again.pk))
     again.refresh_from_db()
     assert again.status == Status.SUCCESS
-    assert jrunner_pids(again) == jrunner_pids(run)
+    assert logged_pids(again) == logged_pids(run)

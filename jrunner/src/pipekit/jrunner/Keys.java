@@ -308,11 +308,9 @@ final class Keys {
         private final Progress progress;
         private final String side;
         private long count;
-        // nextLong's key and the one before it; keyNull, lastNull: NULL, which sorts last.
+        // nextLong's key; keyNull: NULL, which sorts last.
         private long key;
         private boolean keyNull;
-        private long last;
-        private boolean lastNull;
 
         Copied(Connection c, String sql, int[] kinds, Progress progress, String side) throws Exception {
             Class<?> pgConnection = Call.driverClass("org.postgresql.PGConnection");
@@ -351,8 +349,8 @@ final class Keys {
             if (line == null) {
                 return false;
             }
-            last = key;
-            lastNull = keyNull;
+            long last = key;
+            boolean lastNull = keyNull;
             keyNull = isNull(line, 0, line.length - 1);
             key = keyNull ? 0 : parseLong(line, 0, line.length - 1);
             if (count > 0 && (lastNull ? !keyNull : !keyNull && last > key)) {
